@@ -1,0 +1,3 @@
+from wlint.cli import main
+
+raise SystemExit(main())

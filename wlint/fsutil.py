@@ -1,0 +1,29 @@
+"""File-system helpers shared by the fixer and the reporters."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Union
+
+
+def write_atomic(path: Union[str, "os.PathLike[str]"], text: str, encoding: str = "utf-8") -> None:
+    """Write via a temporary file in the same folder and rename over the target,
+    keeping the target's permission bits: a crash never leaves a half-written file."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".wlint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except FileNotFoundError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

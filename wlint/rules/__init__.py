@@ -1,0 +1,1 @@
+"""WL1xx rules (filled by the rules modules)."""
