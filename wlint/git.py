@@ -1,0 +1,445 @@
+"""Git access for `wlint diff` / `wlint review`: files at a revision, changed files.
+
+Every blob is read through one long-lived `git cat-file --batch` process per
+repository (one fork per run instead of one per file). A revision is either a
+commit-ish, the index (`:index`, `--staged`) or the working tree (None).
+Errors users can cause (not a repository, unknown revision, a shallow clone
+that lacks the base) raise `GitError` with a one-line, actionable message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+INDEX = ":index"
+WORKTREE = None
+_INDEX_ALIASES = (":index", "--staged", "--cached", "INDEX", ":staged")
+
+
+class GitError(Exception):
+    """A one-line, user-facing git problem (the CLI exits 2 with it)."""
+
+
+def normalize_head(head: Optional[str]) -> Optional[str]:
+    """None / "" -> working tree, the index aliases -> INDEX, else the rev itself."""
+    if head is None or head == "" or head in (":worktree", "WORKTREE"):
+        return None
+    if head in _INDEX_ALIASES:
+        return INDEX
+    return head
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git would give this content (`git hash-object`), without a fork."""
+    h = hashlib.sha1(b"blob %d\0" % len(data))
+    h.update(data)
+    return h.hexdigest()
+
+
+def _decode(data: bytes) -> str:
+    text = data.decode("utf-8", errors="surrogateescape")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed file between two revisions (paths are posix, repo-relative)."""
+
+    status: str  # "A" added, "D" deleted, "M" modified, "R" renamed, "C" copied, "T" type
+    old_path: Optional[str]  # None when added
+    new_path: Optional[str]  # None when deleted
+
+    @property
+    def path(self) -> str:
+        return self.new_path or self.old_path or ""
+
+
+class _CatFile:
+    """One `git cat-file --batch` process; thread-safe request/response."""
+
+    def __init__(self, git_dir: str, cwd: str) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "--git-dir", git_dir, "cat-file", "--batch"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd,
+        )
+        self._lock = threading.Lock()
+
+    def read(self, name: str) -> Optional[Tuple[str, str, bytes]]:
+        """(oid, type, content) of an object name such as `rev:path`, None if missing."""
+        if "\n" in name:
+            return None
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        with self._lock:
+            self._proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline()
+            if not header:
+                raise GitError("git cat-file stopped unexpectedly")
+            parts = header.split()
+            if len(parts) != 3:  # "<name> missing" / "ambiguous"
+                return None
+            size = int(parts[2])
+            data = self._read_exact(size)
+            self._proc.stdout.read(1)  # trailing LF
+        return parts[0].decode(), parts[1].decode(), data
+
+    def _read_exact(self, size: int) -> bytes:
+        assert self._proc.stdout is not None
+        chunks = []
+        while size:
+            chunk = self._proc.stdout.read(size)
+            if not chunk:
+                raise GitError("git cat-file stopped unexpectedly")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+
+
+class GitRepo:
+    """A git work tree. Use `GitRepo.open(path)`; close() (or `with`) ends cat-file."""
+
+    def __init__(self, root: str, git_dir: str) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self._cat: Optional[_CatFile] = None
+        self._rev_cache: Dict[str, str] = {}
+        self._lstree_cache: Dict[str, Dict[str, str]] = {}
+
+    # -- opening --------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str = ".") -> "GitRepo":
+        """The repository containing `path`; GitError if there is none."""
+        start = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(start):
+            raise GitError(f"no such directory: {path}")
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"],
+            cwd=start, capture_output=True, text=True,
+        )
+        lines = proc.stdout.splitlines()
+        if proc.returncode != 0 or len(lines) < 2:
+            raise GitError(f"not a git repository: {os.path.abspath(path)}")
+        return cls(lines[0], lines[1])
+
+    def __enter__(self) -> "GitRepo":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._cat is not None:
+            self._cat.close()
+            self._cat = None
+
+    # -- plumbing -------------------------------------------------------------
+    def git(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True,
+        )
+        if check and proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+        return proc.stdout.decode("utf-8", "surrogateescape")
+
+    def _catfile(self) -> _CatFile:
+        if self._cat is None:
+            self._cat = _CatFile(self.git_dir, self.root)
+        return self._cat
+
+    def is_shallow(self) -> bool:
+        return self.git("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+    def rev_parse(self, rev: str) -> str:
+        """Full commit id of `rev`; GitError (one line, actionable) when unknown."""
+        if rev in self._rev_cache:
+            return self._rev_cache[rev]
+        if rev.startswith("-"):
+            raise GitError(f"unknown revision {rev!r}")
+        proc = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"],
+            cwd=self.root, capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            if self.is_shallow():
+                raise GitError(
+                    f"revision {rev!r} is not in this shallow clone; fetch the full history "
+                    "(actions/checkout: `fetch-depth: 0`, or `git fetch --unshallow`)"
+                )
+            raise GitError(f"unknown revision {rev!r} (not a commit in {self.root})")
+        sha = proc.stdout.strip()
+        self._rev_cache[rev] = sha
+        return sha
+
+    def read_object(self, name: str) -> Optional[bytes]:
+        got = self._catfile().read(name)
+        if got is None or got[1] != "blob":
+            return None
+        return got[2]
+
+    def ls_tree(self, rev: str) -> Dict[str, str]:
+        """{path: blob id} of every file at a commit."""
+        sha = self.rev_parse(rev)
+        if sha not in self._lstree_cache:
+            out = self.git("ls-tree", "-r", "-z", "--full-tree", sha)
+            table: Dict[str, str] = {}
+            for rec in out.split("\0"):
+                if not rec:
+                    continue
+                meta, _, path = rec.partition("\t")
+                parts = meta.split()
+                if len(parts) == 3 and parts[1] == "blob":
+                    table[path] = parts[2]
+            self._lstree_cache[sha] = table
+        return self._lstree_cache[sha]
+
+    def ls_index(self) -> Dict[str, str]:
+        """{path: blob id} of every stage-0 entry of the index."""
+        out = self.git("ls-files", "-s", "-z")
+        table: Dict[str, str] = {}
+        for rec in out.split("\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[2] == "0":
+                table[path] = parts[1]
+        return table
+
+    def ls_worktree(self) -> List[str]:
+        """Tracked and untracked-but-not-ignored files present in the working tree."""
+        out = self.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        seen = []
+        for path in out.split("\0"):
+            if path and os.path.isfile(os.path.join(self.root, path)):
+                seen.append(path)
+        return sorted(set(seen))
+
+    # -- revisions as trees -----------------------------------------------------
+    def tree(self, rev: Optional[str]) -> "SourceTreeBase":
+        """A SourceTree for a commit, the index (INDEX) or the working tree (None)."""
+        head = normalize_head(rev)
+        if head is None:
+            return WorkTree(self)
+        if head == INDEX:
+            return IndexTree(self)
+        return GitTree(self, head)
+
+    # -- changes --------------------------------------------------------------
+    def _diff_range(self, base: str, head: Optional[str]) -> List[str]:
+        base_sha = self.rev_parse(base)
+        head = normalize_head(head)
+        if head is None:
+            return [base_sha]
+        if head == INDEX:
+            return ["--cached", base_sha]
+        return [base_sha, self.rev_parse(head)]
+
+    def changed_files(
+        self, base: str, head: Optional[str] = None, paths: Optional[Sequence[str]] = None,
+        suffix: str = ".py",
+    ) -> List[Change]:
+        """Files that differ between base and head, renames paired by `git diff -M`.
+
+        For the working tree, untracked (not ignored) files count as added.
+        """
+        rng = self._diff_range(base, head)
+        spec = ["--", *paths] if paths else []
+        out = self.git("diff", "-M", "--name-status", "-z", *rng, *spec)
+        changes = _parse_name_status(out)
+        if normalize_head(head) is None:
+            known = {c.new_path for c in changes if c.new_path}
+            extra = ["--", *paths] if paths else []
+            untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *extra)
+            for path in untracked.split("\0"):
+                if path and path not in known:
+                    changes.append(Change("A", None, path))
+        if suffix:
+            changes = [c for c in changes if c.path.endswith(suffix)
+                       or (c.old_path or "").endswith(suffix)]
+        return sorted(changes, key=lambda c: c.path)
+
+    def unified_diff(
+        self, base: str, head: Optional[str] = None, context: int = 3,
+        paths: Optional[Sequence[str]] = None,
+    ) -> str:
+        """`git diff -M -U<context>` text between base and head (working tree: plus
+        untracked files as new files), for the review bot's changed-line filter."""
+        rng = self._diff_range(base, head)
+        spec = ["--", *paths] if paths else []
+        text = self.git("diff", "-M", f"-U{int(context)}", "--no-color", "--no-ext-diff",
+                        *rng, *spec)
+        if normalize_head(head) is None:
+            untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *spec)
+            for path in untracked.split("\0"):
+                if not path:
+                    continue
+                proc = subprocess.run(
+                    ["git", "diff", "--no-index", f"-U{int(context)}", "--no-color",
+                     "--", "/dev/null", path],
+                    cwd=self.root, capture_output=True,
+                )
+                text += proc.stdout.decode("utf-8", "surrogateescape")
+        return text
+
+
+def _parse_name_status(out: str) -> List[Change]:
+    fields = out.split("\0")
+    changes: List[Change] = []
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        if not status:
+            i += 1
+            continue
+        kind = status[0]
+        if kind in ("R", "C"):
+            old, new = fields[i + 1], fields[i + 2]
+            changes.append(Change(kind, old, new))
+            i += 3
+            continue
+        path = fields[i + 1]
+        if kind == "A":
+            changes.append(Change("A", None, path))
+        elif kind == "D":
+            changes.append(Change("D", path, None))
+        else:
+            changes.append(Change("M" if kind != "T" else "T", path, path))
+        i += 2
+    return changes
+
+
+class SourceTreeBase:
+    """SourceTree protocol (`root`, `read(relpath)`) plus blob ids for the cache."""
+
+    root: str
+    label: str = ""
+
+    def read(self, relpath: str) -> Optional[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def blob_id(self, relpath: str) -> Optional[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def files(self) -> List[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _clean(relpath: str) -> Optional[str]:
+    rel = relpath.replace("\\", "/")
+    while rel.startswith("./"):
+        rel = rel[2:]
+    if not rel or rel.startswith("/") or rel.startswith("../") or "/../" in rel:
+        return None
+    return rel
+
+
+class GitTree(SourceTreeBase):
+    """Files of one commit, read through the repository's cat-file process."""
+
+    def __init__(self, repo: GitRepo, rev: str) -> None:
+        self.repo = repo
+        self.rev = rev
+        self.sha = repo.rev_parse(rev)
+        self.root = repo.root
+        self.label = rev
+        self._text: Dict[str, Optional[str]] = {}
+
+    def read(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        if rel is None:
+            return None
+        if rel not in self._text:
+            table = self.repo.ls_tree(self.sha)
+            oid = table.get(rel)
+            data = self.repo.read_object(oid) if oid else None
+            self._text[rel] = _decode(data) if data is not None else None
+        return self._text[rel]
+
+    def blob_id(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        return self.repo.ls_tree(self.sha).get(rel) if rel else None
+
+    def files(self) -> List[str]:
+        return sorted(self.repo.ls_tree(self.sha))
+
+
+class IndexTree(SourceTreeBase):
+    """The staged content (what `git commit` would record)."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.label = "index"
+        self._table: Optional[Dict[str, str]] = None
+        self._text: Dict[str, Optional[str]] = {}
+
+    def _entries(self) -> Dict[str, str]:
+        if self._table is None:
+            self._table = self.repo.ls_index()
+        return self._table
+
+    def read(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        if rel is None:
+            return None
+        if rel not in self._text:
+            oid = self._entries().get(rel)
+            data = self.repo.read_object(oid) if oid else None
+            self._text[rel] = _decode(data) if data is not None else None
+        return self._text[rel]
+
+    def blob_id(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        return self._entries().get(rel) if rel else None
+
+    def files(self) -> List[str]:
+        return sorted(self._entries())
+
+
+class WorkTree(SourceTreeBase):
+    """Files as they are on disk now (tracked or untracked, not ignored)."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.label = "working tree"
+        self._raw: Dict[str, Optional[bytes]] = {}
+
+    def _bytes(self, rel: str) -> Optional[bytes]:
+        if rel not in self._raw:
+            try:
+                with open(os.path.join(self.root, rel), "rb") as handle:
+                    self._raw[rel] = handle.read()
+            except OSError:
+                self._raw[rel] = None
+        return self._raw[rel]
+
+    def read(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        if rel is None:
+            return None
+        data = self._bytes(rel)
+        return _decode(data) if data is not None else None
+
+    def blob_id(self, relpath: str) -> Optional[str]:
+        rel = _clean(relpath)
+        data = self._bytes(rel) if rel else None
+        return git_blob_id(data) if data is not None else None
+
+    def files(self) -> List[str]:
+        return self.repo.ls_worktree()
