@@ -1,0 +1,82 @@
+"""Markdown report: plain findings lists (check/diff) and the review layout."""
+
+from __future__ import annotations
+
+from wlint.findings import Finding
+from wlint.report import render
+from wlint.report.markdown_report import MARKER, code_block, truncate
+
+
+def compat_findings():
+    return [
+        Finding("WL204", "models/net.py", 12, 8, "size mismatch for fc1.weight", cls="Net",
+                key="fc1.weight", old_key="fc1.weight", old_shape=(5, 10), new_shape=(8, 10)),
+        Finding("WL203", "models/net.py", 14, 8, "conv1 renamed", cls="Net",
+                key="conv_one.weight", old_key="conv1.weight",
+                old_shape=(16, 3, 3, 3), new_shape=(16, 3, 3, 3),
+                fix='state = {k.replace("conv1.", "conv_one.", 1): v for k, v in state.items()}'),
+        Finding("WL201", "models/gpt.py", 40, 8, "Unexpected key(s) in state_dict: ln.bias",
+                cls="GPT", key=None, old_key="ln.bias", old_shape=("n_embd",)),
+        Finding("WL206", "models/other.py", 7, 8, "eps 1e-5 -> 1e-6", cls="Other"),
+    ]
+
+
+def test_review_layout() -> None:
+    hygiene = Finding("WL101", "train.py", 3, 4, "torch.load without map_location | x")
+    md = render(compat_findings() + [hygiene], "markdown", review=True, base="abc123",
+                head="def456", filter_mode="added", hidden=2, changed_files=["a.py", "b.py"],
+                blob_url="https://example.test/blob/def456/{path}#L{line}")
+    assert md.startswith(MARKER + "\n")
+    verdict = md.splitlines()[3]
+    assert "2 model classes break checkpoint loading" in verdict
+    assert "1 model class loads but computes differently" in verdict
+    assert "1 checkpoint-hygiene finding on changed lines" in verdict
+    # one table per class, old -> new
+    assert "#### `Net` in `models/net.py`: breaks checkpoint loading" in md
+    assert "| `conv1.weight` | (16, 3, 3, 3) | `conv_one.weight` | (16, 3, 3, 3) | WL203 |" in md
+    assert "| `fc1.weight` | (5, 10) | `fc1.weight` | (8, 10) | WL204 |" in md
+    assert "| `ln.bias` | (n_embd,) | — | — | WL201 |" in md
+    # remap snippet collapsed
+    assert "<details><summary>Remap snippet for <code>Net</code>" in md
+    assert 'k.replace("conv1.", "conv_one.", 1)' in md
+    assert md.count("<details>") == md.count("</details>")
+    # hygiene table, pipes escaped, linked location
+    assert "torch.load without map_location \\| x" in md
+    assert "[train.py:3](https://example.test/blob/def456/train.py#L3)" in md
+    assert "2 hygiene findings outside the filter not shown" in md
+
+
+def test_plain_list_for_check_and_diff() -> None:
+    md = render([Finding("WL101", "a.py", 1, 0, "m")], "markdown", command="check")
+    assert MARKER not in md
+    assert md.startswith("## wlint check")
+    assert "1 checkpoint-hygiene finding" in md
+    md = render(compat_findings(), "markdown")
+    assert "2 model classes break checkpoint loading" in md
+    ok = render([], "markdown", command="diff")
+    assert "No checkpoint-loading problems found" in ok
+
+
+def test_single_class_verdict_and_info_only() -> None:
+    one = render(compat_findings()[:1], "markdown")
+    assert "1 model class breaks checkpoint loading" in one
+    info = compat_findings()[0].with_(severity="info")
+    md = render([info], "markdown")
+    assert "1 model class changes keys but migrates old checkpoints itself" in md
+    assert "❌" not in md
+
+
+def test_code_block_fence_grows() -> None:
+    snippet = "x = '''\n```\n'''"
+    block = code_block(snippet)
+    assert block.startswith("````python\n") and block.endswith("\n````")
+
+
+def test_truncate_keeps_blocks_balanced() -> None:
+    md = render(compat_findings() * 50, "markdown", review=True)
+    cut = truncate(md, 1200)
+    assert len(cut) <= 1200
+    assert cut.count("```") % 2 == 0
+    assert cut.count("<details>") == cut.count("</details>")
+    assert "truncated" in cut
+    assert truncate(md, 0) == md

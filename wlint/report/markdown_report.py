@@ -1,0 +1,288 @@
+"""Markdown: the PR-comment / job-summary report.
+
+Works on a plain findings list (`check`, `diff`) and on the richer context
+`wlint review` passes (`review=True`, `base`, `head`, `filter_mode`,
+`hidden`, `changed_files`, `blob_url`). Layout: a verdict line, one table of
+key changes per model class (old key/shape -> new key/shape, code), remap
+snippets in collapsible `<details>` blocks, then the hygiene findings.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from wlint.findings import Finding, sort_findings
+
+MARKER = "<!-- wlint-review -->"
+MAX_ROWS = 200
+GITHUB_COMMENT_LIMIT = 65536
+
+FILTER_TITLES = {
+    "added": "on changed lines",
+    "diff_context": "in the diff context",
+    "file": "in changed files",
+    "nofilter": "in the whole tree",
+}
+
+ClassKey = tuple[str, str]
+
+
+# ----------------------------------------------------------------- escaping
+
+def cell(text: str) -> str:
+    """Text safe inside a GFM table cell (no HTML, no column breaks, one line)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
+    return text
+
+
+def code_span(text: str) -> str:
+    """`text` as inline code, choosing a fence longer than any backtick run inside."""
+    text = text.replace("\n", " ")
+    run = longest_run(text, "`")
+    fence = "`" * (run + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def code_block(text: str, lang: str = "python") -> str:
+    fence = "`" * max(3, longest_run(text, "`") + 1)
+    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
+
+
+def longest_run(text: str, char: str) -> int:
+    best = cur = 0
+    for c in text:
+        cur = cur + 1 if c == char else 0
+        best = max(best, cur)
+    return best
+
+
+def shape_text(shape: Sequence[Any] | None) -> str:
+    if shape is None:
+        return "—"
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+# ----------------------------------------------------------------- grouping
+
+def is_compat(f: Finding) -> bool:
+    return f.code.startswith("WL2") and f.code != "WL290"
+
+
+def class_key(f: Finding) -> ClassKey:
+    return (f.cls or "(module level)", f.path)
+
+
+def group_by_class(findings: Iterable[Finding]) -> OrderedDict[ClassKey, list[Finding]]:
+    groups: OrderedDict[ClassKey, list[Finding]] = OrderedDict()
+    for f in findings:
+        groups.setdefault(class_key(f), []).append(f)
+    return groups
+
+
+def class_status(items: Sequence[Finding]) -> str:
+    """'breaks' (an error), 'drifts' (behaviour only) or 'migrates' (info only)."""
+    severities = {f.severity for f in items}
+    if "error" in severities:
+        return "breaks"
+    if "warning" in severities:
+        return "drifts"
+    return "migrates"
+
+
+STATUS_TEXT = {
+    "breaks": "breaks checkpoint loading",
+    "drifts": "loads, but computes differently",
+    "migrates": "changes keys, migrates old checkpoints itself",
+}
+
+
+def _classes(n: int) -> str:
+    return plural(n, "model class", "model classes")
+
+
+def _verb(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
+    """One line: what matters most first, e.g. '2 model classes break checkpoint loading'."""
+    groups = group_by_class(f for f in findings if is_compat(f))
+    counts = {"breaks": 0, "drifts": 0, "migrates": 0}
+    for items in groups.values():
+        counts[class_status(items)] += 1
+    hygiene = [f for f in findings if f.code.startswith("WL1")]
+    broken_files = {f.path for f in findings if f.code == "WL901"}
+    parts: list[str] = []
+    n = counts["breaks"]
+    if n:
+        parts.append(f"{_classes(n)} {_verb(n, 'breaks', 'break')} checkpoint loading")
+    n = counts["drifts"]
+    if n:
+        parts.append(f"{_classes(n)} {_verb(n, 'loads', 'load')} but "
+                     f"{_verb(n, 'computes', 'compute')} differently")
+    n = counts["migrates"]
+    if n:
+        parts.append(f"{_classes(n)} {_verb(n, 'changes', 'change')} keys but "
+                     f"{_verb(n, 'migrates old checkpoints itself', 'migrate old checkpoints themselves')}")
+    if hygiene:
+        where = FILTER_TITLES.get(context.get("filter_mode", ""), "")
+        parts.append(plural(len(hygiene), "checkpoint-hygiene finding")
+                     + (f" {where}" if where else ""))
+    if broken_files:
+        parts.append(f"{plural(len(broken_files), 'file')} cannot be parsed")
+    if not parts:
+        return "✅ **No checkpoint-loading problems found.**"
+    icon = "❌" if counts["breaks"] or broken_files or any(
+        f.severity == "error" for f in findings) else "⚠️"
+    head, rest = parts[0], parts[1:]
+    return f"{icon} **{head[:1].upper()}{head[1:]}**" + "".join(f" · {p}" for p in rest)
+
+
+# ----------------------------------------------------------------- sections
+
+def location(f: Finding, context: dict[str, Any], with_path: bool = True) -> str:
+    label = f"{f.path}:{f.line}" if with_path else f"L{f.line}"
+    url_template = context.get("blob_url")
+    # Removed keys point into the base revision.
+    if f.key is None and f.old_key is not None and context.get("base_blob_url"):
+        url_template = context["base_blob_url"]
+    if url_template:
+        url = url_template.format(path=f.path.replace("\\", "/"), line=f.line)
+        return f"[{cell(label)}]({url})"
+    return cell(label)
+
+
+def class_section(key: ClassKey, items: Sequence[Finding], context: dict[str, Any]) -> list[str]:
+    cls, path = key
+    status = class_status(items)
+    out = [f"#### {code_span(cls)} in {code_span(path)}: {STATUS_TEXT[status]}", ""]
+    keyed = [f for f in items if f.key is not None or f.old_key is not None]
+    other = [f for f in items if f.key is None and f.old_key is None]
+    if keyed:
+        out.append("| Old key | Old shape | New key | New shape | Code | Line |")
+        out.append("|---|---|---|---|---|---|")
+        for f in keyed[:MAX_ROWS]:
+            code = f.code + (" (nested)" if f.affected else "")
+            out.append(
+                f"| {code_span(f.old_key) if f.old_key else '—'} | {cell(shape_text(f.old_shape))} "
+                f"| {code_span(f.key) if f.key else '—'} | {cell(shape_text(f.new_shape))} "
+                f"| {code} | {location(f, context, with_path=False)} |"
+            )
+        if len(keyed) > MAX_ROWS:
+            out.append(f"| … {len(keyed) - MAX_ROWS} more | | | | | |")
+        out.append("")
+    for f in other[:MAX_ROWS]:
+        out.append(f"- **{f.code}** {location(f, context, with_path=False)}: {cell(f.message)}")
+    if other:
+        out.append("")
+    if any(f.affected for f in keyed):
+        out.append("<sub>(nested): the change is inside a nested or imported class; "
+                   "keys are shown in full.</sub>")
+        out.append("")
+    snippets = list(OrderedDict.fromkeys(f.fix.rstrip() for f in items if f.fix))
+    if snippets:
+        codes = sorted({f.code for f in items if f.fix})
+        out.append(f"<details><summary>Remap snippet for <code>{cell(cls)}</code> "
+                   f"({', '.join(codes)})</summary>")
+        out.append("")
+        out.append(code_block("\n\n".join(snippets)))
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    return out
+
+
+def findings_table(findings: Sequence[Finding], context: dict[str, Any]) -> list[str]:
+    out = ["| Severity | Code | Location | Message |", "|---|---|---|---|"]
+    for f in findings[:MAX_ROWS]:
+        out.append(f"| {f.severity} | {f.code} | {location(f, context)} | {cell(f.message)} |")
+    if len(findings) > MAX_ROWS:
+        out.append(f"| | | | … {len(findings) - MAX_ROWS} more |")
+    out.append("")
+    return out
+
+
+def header(context: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    review = bool(context.get("review"))
+    if review or context.get("marker"):
+        out.append(context.get("marker") or MARKER)
+    command = context.get("command") or ("review" if review else "")
+    out.append(f"## wlint {command}".rstrip())
+    out.append("")
+    return out
+
+
+def meta_line(context: dict[str, Any]) -> str | None:
+    bits: list[str] = []
+    base, head = context.get("base"), context.get("head")
+    if base:
+        bits.append(f"base {code_span(str(base))} → head {code_span(str(head or 'working tree'))}")
+    changed = context.get("changed_files")
+    if changed is not None:
+        bits.append(plural(len(changed), "changed file"))
+    mode = context.get("filter_mode")
+    if mode:
+        bits.append(f"filter-mode {code_span(mode)}")
+    hidden = context.get("hidden")
+    if hidden:
+        bits.append(f"{plural(int(hidden), 'hygiene finding')} outside the filter not shown")
+    return f"<sub>{' · '.join(bits)}</sub>" if bits else None
+
+
+def render(findings: Sequence[Finding], **context: Any) -> str:
+    ordered = sort_findings(findings)
+    out = header(context)
+    out.append(verdict(ordered, context))
+    out.append("")
+    meta = meta_line(context)
+    if meta:
+        out.extend([meta, ""])
+    compat = [f for f in ordered if is_compat(f)]
+    if compat:
+        out.extend(["### Checkpoint compatibility", ""])
+        for key, items in group_by_class(compat).items():
+            out.extend(class_section(key, items, context))
+    hygiene = [f for f in ordered if f.code.startswith("WL1")]
+    if hygiene:
+        where = FILTER_TITLES.get(context.get("filter_mode", ""), "")
+        out.extend([f"### Checkpoint hygiene{(' ' + where) if where else ''}", ""])
+        out.extend(findings_table(hygiene, context))
+    other = [f for f in ordered if not is_compat(f) and not f.code.startswith("WL1")
+             and f.code != "WL290"]
+    if other:
+        out.extend(["### Other findings", ""])
+        out.extend(findings_table(other, context))
+    incomplete = [f for f in ordered if f.code == "WL290"]
+    if incomplete:
+        out.append(f"<details><summary>Analysis incomplete ({len(incomplete)}): "
+                   "these constructs could not be resolved, so keys under them were not "
+                   "compared</summary>")
+        out.append("")
+        out.extend(findings_table(incomplete, context))
+        out.append("</details>")
+        out.append("")
+    return truncate("\n".join(out).rstrip() + "\n", int(context.get("limit") or 0))
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut a report to `limit` characters (0: no limit) at a line boundary, saying so
+    (GitHub rejects comments over 65536 characters)."""
+    if not limit or len(text) <= limit:
+        return text
+    note = "\n\n… report truncated; the full report is in the job log and the SARIF upload.\n"
+    cut = text.rfind("\n", 0, max(0, limit - len(note)))
+    body = text[: max(cut, 0)]
+    if body.count("```") % 2:
+        body += "\n```"
+    if body.count("<details>") > body.count("</details>"):
+        body += "\n</details>"
+    return body + note
