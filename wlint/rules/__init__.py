@@ -1,1 +1,71 @@
-"""WL1xx rules (filled by the rules modules)."""
+"""WL1xx rules. Importing this package registers every rule's CodeDoc.
+
+`analyze(tree, ...)` runs the enabled rules over one parsed module and returns
+(line, col, code, message) tuples; `could_match(text)` is the text prefilter
+that lets callers skip parsing files that cannot hold a finding. Both are used
+by `wlint check` and by the flake8 plugin, so the two always agree.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Collection, List, Optional, Tuple
+
+from wlint.rules import loading, saving, strict
+from wlint.rules.base import Context, Rule, Version
+from wlint.rules.names import ModuleInfo
+
+RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
+
+FAMILIES = (loading, saving, strict)
+ALL_RULES: List[Rule] = [rule for family in FAMILIES for rule in family.RULES]
+RULE_CODES = tuple(sorted(rule.code for rule in ALL_RULES))
+
+
+def could_match(text: str, codes: Optional[Collection[str]] = None) -> bool:
+    """True unless no rule (among `codes`) can fire on this text."""
+    for family in FAMILIES:
+        if codes is not None and not any(rule.code in codes for rule in family.RULES):
+            continue
+        if family.triggered(text):
+            return True
+    return False
+
+
+def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
+            codes: Optional[Collection[str]] = None) -> List[RawFinding]:
+    """Findings of the rules in `codes` (default: all) for one parsed module."""
+    rules = [r for r in ALL_RULES if codes is None or r.code in codes]
+    if not rules:
+        return []
+    ctx = Context(ModuleInfo(tree), target_torch)
+    found: List[RawFinding] = []
+    for site in ctx.info.calls:
+        for rule in rules:
+            for line, col, message in rule.check(site, ctx):
+                found.append((line, col, rule.code, message))
+    found.sort()
+    return found
+
+
+def parse_version(text: Optional[str]) -> Optional[Version]:
+    """'2.6' / '2.6.0+cu121' -> (2, 6, 0); None or '' -> None; raises ValueError."""
+    if not text:
+        return None
+    core = str(text).strip().split("+", 1)[0]
+    parts: List[int] = []
+    for piece in core.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    if not parts:
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(parts)
+
+
+__all__: List[str] = ["ALL_RULES", "RULE_CODES", "analyze", "could_match", "parse_version"]

@@ -1,0 +1,211 @@
+"""`wlint check`: the WL1xx rules over files and folders.
+
+Public API (also used by the review bot):
+- `check_source(path, text, config) -> List[Finding]`
+- `check_paths(paths, config, jobs=1) -> List[Finding]`
+- `run_check_command(ns) -> int` for the CLI.
+
+The path is cheap on purpose: a text prefilter skips files that cannot hold a
+finding, the rest are parsed once with `ast` (columns equal flake8's, which
+uses the same tree), torch and libcst are never imported (libcst only by
+`--fix`), and the garbage collector is paused while parsing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gc
+import os
+import tokenize
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Iterable, Iterator, List, Sequence, Set, Tuple
+
+from wlint.config import Config, ConfigError, load_config, load_config_file
+from wlint.findings import Finding, sort_findings
+from wlint.noqa import NoqaFilter
+from wlint.rules import RULE_CODES, analyze, could_match
+
+PARSE_ERROR = "WL901"
+
+
+class PathError(OSError):
+    """A path given on the command line does not exist or cannot be read."""
+
+
+# ------------------------------------------------------------------ sources
+def decode_source(data: bytes) -> str:
+    """Bytes -> text the way Python does: a BOM or `# -*- coding: ... -*-` cookie,
+    else UTF-8. Raises UnicodeDecodeError / SyntaxError when that fails."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        lines = iter(data.splitlines(keepends=True)[:2])
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+        if encoding in ("utf-8", "utf-8-sig"):
+            raise
+        return data.decode(encoding)
+
+
+def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
+    return Finding(PARSE_ERROR, path, max(line, 1), max(col, 0),
+                   f"cannot parse: {reason}; nothing in this file was checked")
+
+
+def check_source(path: str, text: str, config: Config) -> List[Finding]:
+    """WL1xx findings (and WL901 if it cannot be parsed) for one file's text."""
+    codes = config.enabled_codes(RULE_CODES, path)
+    if not codes or not could_match(text, codes):
+        return []
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        found = [_parse_error(path, exc.lineno or 1, (exc.offset or 1) - 1, exc.msg)]
+        return found if config.is_enabled(PARSE_ERROR, path) else []
+    except ValueError as exc:  # null bytes (Python < 3.12)
+        found = [_parse_error(path, 1, 0, str(exc))]
+        return found if config.is_enabled(PARSE_ERROR, path) else []
+    raw = analyze(tree, config.target_version, codes)
+    if not raw:
+        return []
+    noqa = NoqaFilter(text)
+    if noqa.file_ignored():
+        return []
+    return [Finding(code, path, line, col, message) for line, col, code, message in raw
+            if not noqa.suppressed(code, line)]
+
+
+def check_file(path: str, config: Config) -> List[Finding]:
+    """Read one file and check it; undecodable bytes are a WL901 finding."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        loose = data.decode("latin-1")
+        codes = config.enabled_codes(RULE_CODES, path)
+        if codes and could_match(loose, codes) and config.is_enabled(PARSE_ERROR, path):
+            return [_parse_error(path, 1, 0, f"not valid UTF-8 or declared encoding ({exc})")]
+        return []
+    return check_source(path, text, config)
+
+
+# -------------------------------------------------------------------- paths
+def _display(path: str) -> str:
+    return os.path.normpath(path)
+
+
+def iter_python_files(paths: Sequence[str], config: Config) -> Iterator[str]:
+    """Files named on the command line (unless excluded) and `*.py` below folders.
+    Symlinked folders are not followed (no loops); dangling links are skipped."""
+    seen: Set[str] = set()
+    for given in paths:
+        if not os.path.lexists(given):
+            raise PathError(f"{given}: no such file or directory")
+        if os.path.isdir(given):
+            candidates: Iterable[str] = _walk(given, config)
+        elif os.path.isfile(given):
+            candidates = [] if config.is_excluded(given, defaults=False) else [_display(given)]
+        else:
+            raise PathError(f"{given}: not a readable file or directory")
+        for path in candidates:
+            if path not in seen:
+                seen.add(path)
+                yield path
+
+
+def _walk(top: str, config: Config) -> Iterator[str]:
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not config.is_excluded(os.path.join(folder, d)))
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not config.is_excluded(path):
+                yield _display(path)
+
+
+# ---------------------------------------------------------------- checking
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing allocates many small objects and no cycles: collecting is wasted work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_many(args: Tuple[List[str], Config]) -> List[Finding]:
+    files, config = args
+    with _gc_paused():
+        found: List[Finding] = []
+        for path in files:
+            found.extend(check_file(path, config))
+        return found
+
+
+def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Finding]:
+    """Findings for every Python file under `paths`, sorted; `jobs` > 1 uses processes.
+    Raises PathError for a path that does not exist."""
+    files = list(iter_python_files(paths, config))
+    if jobs <= 1 or len(files) < 2 * jobs:
+        return sort_findings(_check_many((files, config)))
+    chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
+    found: List[Finding] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for part in pool.map(_check_many, [(chunk, config) for chunk in chunks if chunk]):
+            found.extend(part)
+    return sort_findings(found)
+
+
+# --------------------------------------------------------------------- CLI
+def config_for(ns: argparse.Namespace, paths: Sequence[str]) -> Config:
+    """[tool.wlint] (unless --no-config) with the command-line flags on top."""
+    if getattr(ns, "no_config", False):
+        config = Config()
+    elif getattr(ns, "config", None):
+        config = load_config_file(ns.config)
+    else:
+        config = load_config(paths[0] if paths else os.getcwd())
+    return config.with_overrides(
+        select=getattr(ns, "select", None), ignore=getattr(ns, "ignore", None),
+        extend_select=getattr(ns, "extend_select", None), exclude=getattr(ns, "exclude", None),
+        target_torch=getattr(ns, "target_torch", None),
+    )
+
+
+def run_check_command(ns: argparse.Namespace) -> int:
+    """`wlint check`: exit 0 clean, 1 findings (or, with --diff, pending fixes), 2 usage."""
+    from wlint.cli import UsageError, emit
+    from wlint.report import render
+
+    paths = list(ns.paths) or ["."]
+    try:
+        config = config_for(ns, paths)
+        if getattr(ns, "fix", False) or getattr(ns, "diff", False):
+            from wlint.fix import run_fix
+
+            findings, patch = run_fix(paths, config, write=not ns.diff, jobs=ns.jobs)
+            if ns.diff:
+                emit(patch, getattr(ns, "output", None))
+                return 1 if patch or findings else 0
+        else:
+            findings = check_paths(paths, config, jobs=max(1, ns.jobs or 1))
+    except (PathError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        text = render(findings, ns.format, command="check")
+    except ImportError:
+        raise UsageError(f"output format {ns.format!r} is not available") from None
+    emit(text, getattr(ns, "output", None))
+    return 1 if findings else 0
+

@@ -1,0 +1,212 @@
+"""`[tool.wlint]` in pyproject.toml, and command-line overrides.
+
+Keys (dashes or underscores): `select`, `ignore`, `per-file-ignores`,
+`exclude`, `target-torch`, `base`. Codes are matched by prefix as in flake8:
+the most specific of the matching `select` and `ignore` entries wins, a tie
+ignores. `exclude` globs add to the built-in list of tool folders.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+DEFAULT_EXCLUDE: Tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".bzr", "CVS", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
+    ".venv", "venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules",
+    "site-packages", "build", "dist",
+)
+_CODE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+_KEYS = {"select", "ignore", "per-file-ignores", "exclude", "target-torch", "base",
+         "extend-select"}
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; the CLI reports it as a usage error (exit 2)."""
+
+
+def parse_codes(value: Any, where: str) -> List[str]:
+    """'WL101, WL2' or ['WL101', 'WL2'] -> ['WL101', 'WL2'] (validated prefixes)."""
+    if value is None:
+        return []
+    items = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
+    codes = [str(item).strip().upper() for item in items if str(item).strip()]
+    for code in codes:
+        if not _CODE.match(code):
+            raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like WL101 or WL1)")
+    return codes
+
+
+def _parse_globs(value: Any, where: str) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{where}: expected a list of glob strings")
+
+
+def _prefix_len(code: str, prefixes: Sequence[str]) -> int:
+    return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
+
+
+def _matches(relpath: str, pattern: str) -> bool:
+    """flake8-style: a glob against the relative path, its basename, or a parent folder."""
+    pattern = pattern.rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if fnmatch.fnmatch(relpath, pattern) or fnmatch.fnmatch(os.path.basename(relpath), pattern):
+        return True
+    parts = relpath.split("/")
+    return any(fnmatch.fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts)))
+
+
+@dataclass(frozen=True)
+class Config:
+    select: List[str] = field(default_factory=lambda: ["WL"])
+    ignore: List[str] = field(default_factory=list)
+    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    exclude: List[str] = field(default_factory=list)
+    target_torch: Optional[str] = None
+    base: Optional[str] = None
+    root: str = field(default_factory=os.getcwd)
+    source: Optional[str] = None  # the pyproject.toml read, if any
+
+    @property
+    def target_version(self) -> Optional[Tuple[int, ...]]:
+        from wlint.rules import parse_version
+
+        try:
+            return parse_version(self.target_torch)
+        except ValueError as exc:
+            raise ConfigError(f"target-torch: {exc}") from None
+
+    def relpath(self, path: str) -> str:
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        return rel.replace(os.sep, "/")
+
+    def ignores_for(self, path: str) -> List[str]:
+        rel = self.relpath(path)
+        extra = [c for pattern, codes in self.per_file_ignores.items() if _matches(rel, pattern)
+                 for c in codes]
+        return self.ignore + extra
+
+    def is_enabled(self, code: str, path: str) -> bool:
+        """Is `code` reported for the file at `path`?"""
+        return bool(self.enabled_codes([code], path))
+
+    def enabled_codes(self, codes: Sequence[str], path: str) -> List[str]:
+        """The subset of `codes` reported for `path`: selected, and not ignored by a
+        more specific (or equally specific) prefix."""
+        ignores = self.ignores_for(path)
+        return [c for c in codes if 0 <= _prefix_len(c, self.select) > _prefix_len(c, ignores)]
+
+    def is_excluded(self, path: str, defaults: bool = True) -> bool:
+        """Excluded by `exclude` (and, for walked folders, the built-in tool folders)?"""
+        rel = self.relpath(path)
+        patterns = list(self.exclude) + (list(DEFAULT_EXCLUDE) if defaults else [])
+        return any(_matches(rel, p) for p in patterns)
+
+    def with_overrides(self, select: Optional[str] = None, ignore: Optional[str] = None,
+                       extend_select: Optional[str] = None, exclude: Optional[str] = None,
+                       target_torch: Optional[str] = None, base: Optional[str] = None) -> "Config":
+        """Command-line values replace the file's (extend-select adds)."""
+        changes: Dict[str, Any] = {}
+        if select is not None:
+            changes["select"] = parse_codes(select, "--select")
+        if ignore is not None:
+            changes["ignore"] = parse_codes(ignore, "--ignore")
+        if extend_select is not None:
+            changes["select"] = changes.get("select", self.select) + parse_codes(
+                extend_select, "--extend-select")
+        if exclude is not None:
+            changes["exclude"] = _parse_globs(exclude, "--exclude")
+        if target_torch is not None:
+            changes["target_torch"] = target_torch
+        if base is not None:
+            changes["base"] = base
+        new = replace(self, **changes)
+        _ = new.target_version  # validate early: a bad version is a usage error
+        return new
+
+
+def _read_toml(path: str) -> Dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ImportError:  # Python < 3.11
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ConfigError("reading pyproject.toml on Python < 3.11 needs `tomli`") from None
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)  # type: ignore[no-any-return]
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -> Config:
+    """Build a Config from a `[tool.wlint]` table (keys with dashes or underscores)."""
+    norm = {str(k).replace("_", "-"): v for k, v in table.items()}
+    unknown = sorted(set(norm) - _KEYS)
+    if unknown:
+        raise ConfigError(f"[tool.wlint]: unknown key(s) {', '.join(unknown)}")
+    pfi = norm.get("per-file-ignores") or {}
+    if not isinstance(pfi, dict):
+        raise ConfigError("[tool.wlint] per-file-ignores: expected a table of glob = codes")
+    select = parse_codes(norm["select"], "[tool.wlint] select") if "select" in norm else ["WL"]
+    select += parse_codes(norm.get("extend-select"), "[tool.wlint] extend-select")
+    target = norm.get("target-torch")
+    base = norm.get("base")
+    config = Config(
+        select=select,
+        ignore=parse_codes(norm.get("ignore"), "[tool.wlint] ignore"),
+        per_file_ignores={str(k): parse_codes(v, f"[tool.wlint] per-file-ignores {k!r}")
+                          for k, v in pfi.items()},
+        exclude=_parse_globs(norm.get("exclude"), "[tool.wlint] exclude"),
+        target_torch=str(target) if target is not None else None,
+        base=str(base) if base is not None else None,
+        root=root,
+        source=source,
+    )
+    _ = config.target_version  # validate early: a bad version is a usage error
+    return config
+
+
+def load_config_file(path: str) -> Config:
+    """[tool.wlint] of one given pyproject.toml (empty table if absent)."""
+    data = _read_toml(path)
+    table = data.get("tool", {}).get("wlint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.wlint] must be a table")
+    return config_from_table(table, os.path.dirname(os.path.abspath(path)), path)
+
+
+def find_pyproject(start: str) -> Optional[str]:
+    """The nearest pyproject.toml at or above `start` (a file or a folder)."""
+    folder = os.path.abspath(start)
+    if not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load_config(start: str) -> Config:
+    """Configuration for files at or below `start`: the nearest pyproject.toml's
+    [tool.wlint]; defaults (rooted at the current folder) when there is none."""
+    path = find_pyproject(start)
+    if path is None:
+        return Config()
+    return load_config_file(path)
