@@ -1,0 +1,253 @@
+"""Comparison logic of `wlint.compat.compare` on hand-built predictions.
+
+These tests are about how two given predictions are compared (which code,
+which keys, which line, the remap snippet), not about what the predictor
+predicts; the end-to-end revision tests (test_revisions.py) take their truth
+from torch.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from wlint.compat import compare
+from wlint.compat.compare import Anchor, CompareOptions
+from wlint.compat.remap import apply_rules
+from wlint.findings import Finding
+from wlint.model.prediction import Entry, ModuleRecord, Prediction
+
+Layer = Tuple[str, str, int, Dict[str, Tuple[int, ...]], Tuple[Tuple[str, str], ...]]
+
+
+def build(layers: Sequence[Layer], cls: str = "Net", path: str = "net.py",
+          nonpersistent: Sequence[Tuple[str, Tuple[int, ...], int]] = (),
+          migrates: bool = False) -> Prediction:
+    """layers: (prefix, type, line, {tensor: shape}, behaviour args)."""
+    entries: List[Entry] = []
+    modules = [ModuleRecord("", cls, 1)]
+    for prefix, typ, line, tensors, args in layers:
+        modules.append(ModuleRecord(prefix, typ, line, args=args))
+        for name, shape in tensors.items():
+            kind = "buffer" if name.startswith("running_") else "parameter"
+            key = f"{prefix}.{name}" if prefix else name
+            entries.append(Entry(key, shape, kind, line, owner=prefix, layer=typ))
+    nonp = [Entry(k, s, "buffer", ln, owner="", layer=cls) for k, s, ln in nonpersistent]
+    return Prediction(path, cls, cls, entries=entries, modules=modules, nonpersistent=nonp,
+                      migrates_checkpoints=migrates)
+
+
+def lin(prefix: str, i: int, o: int, line: int = 5) -> Layer:
+    return (prefix, "Linear", line, {"weight": (o, i), "bias": (o,)}, ())
+
+
+def conv(prefix: str, line: int = 5, stride: str = "1", c: int = 16) -> Layer:
+    return (prefix, "Conv2d", line, {"weight": (c, c, 3, 3), "bias": (c,)},
+            (("stride", stride), ("padding", "0")))
+
+
+def act(prefix: str, typ: str = "ReLU", line: int = 6, **args: str) -> Layer:
+    return (prefix, typ, line, {}, tuple(sorted(args.items())))
+
+
+def codes(findings: Sequence[Finding]) -> List[str]:
+    return sorted(f.code for f in findings)
+
+
+def state(pred: Prediction) -> Dict[str, Optional[Tuple[int, ...]]]:
+    return {e.key: e.shape for e in pred.entries}  # type: ignore[misc]
+
+
+def remap_with(fix: str, keys: Sequence[str]) -> List[str]:
+    namespace: Dict[str, object] = {}
+    exec(compile(fix, "<fix>", "exec"), namespace)
+    out = namespace["remap_state_dict"]({k: None for k in keys})  # type: ignore[operator]
+    return list(out)
+
+
+def test_identical_predictions_give_nothing() -> None:
+    p = build([lin("fc1", 10, 5), act("act"), lin("fc2", 5, 2, line=7)])
+    assert compare(p, build([lin("fc1", 10, 5), act("act"), lin("fc2", 5, 2, line=7)])) == []
+
+
+def test_line_moves_alone_are_not_findings() -> None:
+    base = build([lin("fc1", 10, 5, line=5), lin("fc2", 5, 2, line=6)])
+    head = build([lin("fc2", 5, 2, line=9), lin("fc1", 10, 5, line=12)])
+    assert compare(base, head) == []
+
+
+def test_shape_change_uses_torch_size_mismatch_wording() -> None:
+    base = build([lin("fc", 256, 10)])
+    head = build([lin("fc", 512, 10, line=8)])
+    found = compare(base, head)
+    assert codes(found) == ["WL204"]
+    f = found[0]
+    assert f.key == f.old_key == "fc.weight" and f.line == 8
+    assert f.old_shape == (10, 256) and f.new_shape == (10, 512)
+    assert "size mismatch for fc.weight: copying a param with shape torch.Size([10, 256])" in f.message
+    assert "the shape in current model is torch.Size([10, 512])" in f.message
+    assert f.severity == "error"
+
+
+def test_symbolic_shape_change_is_rendered_as_expressions() -> None:
+    base = build([("mlp", "Linear", 4, {"weight": ("4*n_embd", "n_embd")}, ())])
+    head = build([("mlp", "Linear", 4, {"weight": ("2*n_embd", "n_embd")}, ())])
+    (f,) = compare(base, head)
+    assert f.code == "WL204" and "torch.Size([4*n_embd, n_embd])" in f.message
+
+
+def test_added_and_removed_keys() -> None:
+    base = build([lin("fc1", 8, 8), lin("proj", 8, 4, line=9)])
+    head = build([lin("fc1", 8, 8), ("norm", "LayerNorm", 11, {"weight": (3,), "bias": (3,)}, ())])
+    found = compare(base, head)
+    removed = sorted(f.old_key for f in found if f.code == "WL201")
+    added = sorted(f.key for f in found if f.code == "WL202")
+    assert removed == ["proj.bias", "proj.weight"] and added == ["norm.bias", "norm.weight"]
+    assert all(f.line == 9 for f in found if f.code == "WL201")  # base line for removals
+    assert all(f.key is None for f in found if f.code == "WL201")
+    assert all(f.old_key is None for f in found if f.code == "WL202")
+    assert any('Unexpected key(s) in state_dict: "proj.weight"' in f.message for f in found)
+    assert any('Missing key(s) in state_dict: "norm.weight"' in f.message for f in found)
+
+
+def test_module_rename_is_one_wl203_with_a_working_snippet() -> None:
+    base = build([conv("conv1"), conv("conv10", line=6), lin("fc1", 8, 8, line=7)])
+    head = build([conv("convolution_one"), conv("conv10", line=6), lin("fc1", 8, 8, line=7)])
+    found = compare(base, head)
+    assert codes(found) == ["WL203"]
+    f = found[0]
+    assert (f.old_key, f.key) == ("conv1", "convolution_one")
+    assert f.fix and "def remap_state_dict" in f.fix
+    # the snippet maps every old key to the new names and leaves conv10 alone
+    assert sorted(remap_with(f.fix, list(state(base)))) == sorted(state(head))
+
+
+def test_renamed_subtree_is_one_finding() -> None:
+    layers = [lin("layers.0.fc", 8, 8), lin("layers.1.fc", 8, 8), lin("proj", 8, 4)]
+    base = build([(f"encoder.{p}", t, ln, ts, a) for p, t, ln, ts, a in layers] + [lin("head", 4, 2)])
+    head = build([(f"backbone.{p}", t, ln, ts, a) for p, t, ln, ts, a in layers] + [lin("head", 4, 2)])
+    found = compare(base, head)
+    assert codes(found) == ["WL203"]
+    assert (found[0].old_key, found[0].key) == ("encoder", "backbone")
+    assert sorted(remap_with(found[0].fix or "", list(state(base)))) == sorted(state(head))
+
+
+def test_rename_with_different_shapes_is_not_a_rename() -> None:
+    found = compare(build([lin("fc1", 8, 8)]), build([lin("fc_one", 8, 16)]))
+    assert codes(found) == ["WL201", "WL201", "WL202", "WL202"]
+
+
+def test_sequential_insertion_is_one_index_shift() -> None:
+    seq = ("features", "Sequential", 3, {}, ())
+    base = build([seq, conv("features.0", 4), act("features.1"), conv("features.2", 4, c=32),
+                  act("features.3"), conv("features.4", 4, c=64)])
+    head = build([seq, conv("features.0", 4), act("features.1"),
+                  act("features.2", "Dropout", 4, p="0.1"), conv("features.3", 4, c=32),
+                  act("features.4"), conv("features.5", 4, c=64)])
+    found = compare(base, head)
+    assert codes(found) == ["WL205"]
+    f = found[0]
+    assert f.extra["index_map"] == {"2": "3", "3": "4", "4": "5"}
+    assert sorted(remap_with(f.fix or "", list(state(base)))) == sorted(state(head))
+    # the snippet does not cascade 2->3->4
+    mapped = remap_with(f.fix or "", ["features.2.weight", "features.4.weight"])
+    assert mapped == ["features.3.weight", "features.5.weight"]
+
+
+def test_append_at_end_is_a_plain_addition() -> None:
+    seq = ("features", "Sequential", 3, {}, ())
+    base = build([seq, lin("features.0", 8, 8), act("features.1")])
+    head = build([seq, lin("features.0", 8, 8), act("features.1"), lin("features.2", 8, 2, 9)])
+    assert codes(compare(base, head)) == ["WL202", "WL202"]
+
+
+def test_modulelist_shift_of_same_shape_layers_reports_silent_misload() -> None:
+    ml = ("blocks", "ModuleList", 3, {}, ())
+    base = build([ml, lin("blocks.0", 8, 8), lin("blocks.1", 8, 8)])
+    head = build([ml, lin("blocks.0", 8, 16), lin("blocks.1", 16, 8), lin("blocks.2", 8, 8)])
+    found = compare(base, head)
+    assert "WL205" in codes(found)
+
+
+def test_behaviour_argument_change_is_wl206_warning() -> None:
+    base = build([conv("conv", stride="1")])
+    head = build([conv("conv", stride="2", line=9)])
+    (f,) = compare(base, head)
+    assert f.code == "WL206" and f.severity == "warning" and f.line == 9
+    assert "stride 1 -> 2" in f.message
+
+
+def test_inplace_is_not_behaviour() -> None:
+    base = build([act("act", inplace="False")])
+    head = build([act("act", inplace="True")])
+    assert compare(base, head) == []
+
+
+def test_activation_class_change_is_wl206() -> None:
+    (f,) = compare(build([act("act", "ReLU")]), build([act("act", "GELU")]))
+    assert f.code == "WL206" and "ReLU -> GELU" in f.message
+
+
+def test_swapped_definitions_are_one_wl206_with_swap_snippet() -> None:
+    base = build([conv("a", 5, stride="1"), conv("b", 6, stride="2")])
+    head = build([conv("a", 5, stride="2"), conv("b", 6, stride="1")])
+    found = compare(base, head)
+    assert codes(found) == ["WL206"]
+    assert "swapped" in found[0].message
+    assert remap_with(found[0].fix or "", ["a.weight", "b.weight"]) == ["b.weight", "a.weight"]
+
+
+def test_persistence_flip_is_wl207_not_add_remove() -> None:
+    base = build([lin("fc", 4, 4)], nonpersistent=[])
+    base.entries.append(Entry("mask", (4, 4), "buffer", 7))
+    head = build([lin("fc", 4, 4)], nonpersistent=[("mask", (4, 4), 7)])
+    (f,) = compare(base, head)
+    assert f.code == "WL207" and f.old_key == "mask" and "Unexpected key(s)" in f.message
+    (g,) = compare(head, base)
+    assert g.code == "WL207" and g.key == "mask" and "Missing key(s)" in g.message
+
+
+def test_migrating_class_drops_to_info() -> None:
+    base = build([lin("fc", 4, 4)])
+    head = build([lin("fc", 8, 4)], migrates=True)
+    (f,) = compare(base, head)
+    assert f.severity == "info" and "migrates old checkpoints itself" in f.message
+
+
+def test_hf_ignore_patterns_make_declared_keys_info() -> None:
+    base = build([lin("fc", 4, 4)])
+    head = build([lin("fc", 4, 4), lin("lm_head", 4, 9, line=8)])
+    found = compare(base, head, ignore_missing=[r"lm_head\.weight"])
+    sev = {f.key: f.severity for f in found}
+    assert sev == {"lm_head.weight": "info", "lm_head.bias": "error"}
+
+
+def test_affected_class_points_at_its_own_file() -> None:
+    base = build([("h.0", "Block", 12, {}, ()), lin("h.0.fc", 8, 8, line=4)], cls="GPT",
+                 path="gpt.py")
+    head = build([("h.0", "Block", 12, {}, ()), lin("h.0.fc", 8, 16, line=4)], cls="GPT",
+                 path="gpt.py")
+    head.entries[:] = [e.__class__(**{**e.__dict__, "path": "blocks.py"}) for e in head.entries]
+    head.modules[:] = [m if m.prefix != "h.0.fc" else ModuleRecord("h.0.fc", "Linear", 4,
+                                                                   path="blocks.py")
+                       for m in head.modules]
+    opts = CompareOptions(affected_by="Block (blocks.py)", anchor=Anchor("gpt.py", 20))
+    found = compare(base, head, opts)
+    assert {f.code for f in found} == {"WL204"}
+    assert all(f.affected and f.path == "gpt.py" and f.line == 12 for f in found)
+    assert all(f.key and f.key.startswith("h.0.fc.") for f in found)
+
+
+def test_direct_parameter_rename_on_user_module() -> None:
+    base = build([])
+    base.entries.append(Entry("scale", (8,), "parameter", 4, owner="", layer="Net"))
+    head = build([])
+    head.entries.append(Entry("gamma", (8,), "parameter", 4, owner="", layer="Net"))
+    (f,) = compare(base, head)
+    assert f.code == "WL203" and (f.old_key, f.key) == ("scale", "gamma")
+    assert remap_with(f.fix or "", ["scale"]) == ["gamma"]
+
+
+def test_apply_rules_matches_whole_components() -> None:
+    rules = [("conv1", "c1")]
+    assert apply_rules("conv10.weight", rules, {}) == "conv10.weight"
+    assert apply_rules("conv1.weight", rules, {}) == "c1.weight"

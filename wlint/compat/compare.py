@@ -1,0 +1,663 @@
+"""Pure comparison of two predicted state_dicts (no git, no files).
+
+`compare(base, head)` turns two `Prediction`s of one class into WL2xx
+findings, in this order, each step consuming the keys it explains so later
+steps do not report them again:
+
+1. WL207 persistence flips (a key that became / stopped being a
+   non-persistent buffer);
+2. WL204 shape changes of keys present on both sides;
+3. WL205 index shifts inside `nn.Sequential` / `ModuleList` (children
+   aligned by type and shapes; one finding per container with the old->new
+   index map; an append at the end is a plain addition);
+4. WL203 renames (removed and added modules of the same type and shapes pair
+   up; a renamed subtree is one finding);
+5. WL201 / WL202 for what is left;
+6. WL206 behaviour-only changes (same keys and shapes, different
+   behaviour arguments or layer class, or two layers that swapped
+   definitions).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from wlint.compat import remap
+from wlint.findings import Finding, Shape
+from wlint.model.prediction import Entry, ModuleRecord, Prediction
+
+# Constructor arguments that never change what a layer computes.
+NON_BEHAVIOUR_ARGS = frozenset({"inplace", "device", "dtype"})
+CONTAINERS = frozenset({"Sequential", "ModuleList"})
+_INDEX = re.compile(r"^\d+$")
+
+
+@dataclass
+class CompareOptions:
+    """What the caller knows beyond the two predictions."""
+
+    affected_by: str = ""  # "Block (models/blocks.py)": this class only contains the change
+    ignore_missing: Sequence[str] = ()  # HF `_keys_to_ignore_on_load_missing` patterns (head)
+    ignore_unexpected: Sequence[str] = ()  # `_keys_to_ignore_on_load_unexpected` patterns
+    anchor: Optional["Anchor"] = None  # where to point findings of an affected class
+
+
+@dataclass
+class Anchor:
+    """Maps a key to a line in the containing class's own file (affected findings)."""
+
+    path: str
+    line: int
+    records: Dict[str, ModuleRecord] = field(default_factory=dict)
+
+
+# -- small helpers -----------------------------------------------------------------
+
+
+def shape_text(shape: Optional[Shape]) -> str:
+    """`torch.Size([10, 512])` like torch prints it; symbolic dims as expressions."""
+    if shape is None:
+        return "an unknown shape"
+    return "torch.Size([" + ", ".join(str(d) for d in shape) + "])"
+
+
+def _keys_text(keys: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(f'"{k}"' for k in keys[:limit])
+    if len(keys) > limit:
+        shown += f", ... ({len(keys)} keys)"
+    return shown
+
+
+def owner_of(entry: Entry) -> str:
+    """The module prefix holding the tensor ("" for the root)."""
+    if entry.owner:
+        return entry.owner
+    return entry.key.rsplit(".", 1)[0] if "." in entry.key else ""
+
+
+def _under(key: str, prefix: str) -> bool:
+    return not prefix or key == prefix or key.startswith(prefix + ".")
+
+
+def _rel(key: str, prefix: str) -> str:
+    return key[len(prefix) + 1:] if prefix else key
+
+
+def _join(prefix: str, rest: str) -> str:
+    if not prefix:
+        return rest
+    return prefix + ("." + rest if rest else "")
+
+
+class _Side:
+    """One revision's view: entries, modules and non-persistent buffers by name."""
+
+    def __init__(self, pred: Prediction) -> None:
+        self.pred = pred
+        self.entries: Dict[str, Entry] = {}
+        for e in pred.entries:
+            self.entries.setdefault(e.key, e)
+        self.nonpersistent: Dict[str, Entry] = {e.key: e for e in pred.nonpersistent}
+        self.modules: Dict[str, ModuleRecord] = {}
+        for m in pred.modules:
+            self.modules.setdefault(m.prefix, m)
+
+    def path_of(self, path: str) -> str:
+        return path or self.pred.path
+
+    def children(self, prefix: str) -> List[str]:
+        """Direct numeric children of a container prefix, by index."""
+        found: Set[int] = set()
+        start = prefix + "." if prefix else ""
+        for name in list(self.modules) + list(self.entries):
+            if name.startswith(start):
+                first = name[len(start):].split(".", 1)[0]
+                if _INDEX.match(first):
+                    found.add(int(first))
+        return [_join(prefix, str(i)) for i in sorted(found)]
+
+    def signature(self, prefix: str) -> Tuple[str, Tuple[Tuple[str, Optional[Shape]], ...]]:
+        rec = self.modules.get(prefix)
+        keys = tuple(sorted((_rel(k, prefix), e.shape) for k, e in self.entries.items()
+                            if k.startswith(prefix + ".")))
+        return (rec.type if rec else "?", keys)
+
+    def has_keys(self, prefix: str) -> bool:
+        return any(k.startswith(prefix + ".") for k in self.entries)
+
+    def module_line(self, prefix: str) -> Tuple[str, int]:
+        rec = self.modules.get(prefix)
+        if rec is not None:
+            return self.path_of(rec.path), rec.line
+        for k, e in self.entries.items():
+            if _under(k, prefix):
+                return self.path_of(e.path), e.line
+        return self.pred.path, 1
+
+
+# -- the comparison -------------------------------------------------------------
+
+
+class _Comparison:
+    def __init__(self, base: Prediction, head: Prediction, opts: CompareOptions) -> None:
+        self.b = _Side(base)
+        self.h = _Side(head)
+        self.opts = opts
+        self.cls = head.cls or base.cls
+        self.findings: List[Finding] = []
+        self.removed: Dict[str, Entry] = {}
+        self.added: Dict[str, Entry] = {}
+        self.prefix_map: Dict[str, str] = {}  # base module prefix -> head prefix (renames, shifts)
+        self.user_types: Set[str] = {c for _, c in getattr(base, "uses", []) or []}
+        self.user_types |= {c for _, c in getattr(head, "uses", []) or []}
+        self.user_types |= {base.cls, head.cls}
+
+    # findings --------------------------------------------------------------
+    def emit(self, code: str, side: _Side, path: str, line: int, message: str, **kw: object) -> None:
+        path = side.path_of(path)
+        affected = bool(self.opts.affected_by)
+        if affected and self.opts.anchor is not None:
+            key = str(kw.get("key") or kw.get("old_key") or "")
+            path, line = self._anchor_line(key, side, path, line)
+        if affected:
+            message += f" [affected: this class contains the changed {self.opts.affected_by}]"
+        self.findings.append(Finding(
+            code=code, path=path, line=max(1, line), col=0, message=message, cls=self.cls,
+            affected=affected, **kw,  # type: ignore[arg-type]
+        ))
+
+    def _anchor_line(self, key: str, side: _Side, path: str, line: int) -> Tuple[str, int]:
+        anchor = self.opts.anchor
+        assert anchor is not None
+        best: Optional[ModuleRecord] = None
+        for prefix, rec in side.modules.items():
+            if prefix and _under(key, prefix) and side.path_of(rec.path) == anchor.path:
+                if best is None or len(prefix) > len(best.prefix):
+                    best = rec
+        if best is not None:
+            return anchor.path, best.line
+        return anchor.path, anchor.line
+
+    # steps -----------------------------------------------------------------
+    def run(self) -> List[Finding]:
+        self.persistence()
+        self.shapes()
+        self.removed = {k: e for k, e in self.b.entries.items() if k not in self.h.entries
+                        and k not in self._handled_removed}
+        self.added = {k: e for k, e in self.h.entries.items() if k not in self.b.entries
+                      and k not in self._handled_added}
+        self.shifts()
+        self.renames()
+        self.leftovers()
+        self.behaviour()
+        return self.findings
+
+    _handled_removed: Set[str]
+    _handled_added: Set[str]
+
+    def persistence(self) -> None:
+        self._handled_removed = set()
+        self._handled_added = set()
+        for key, e in self.b.entries.items():
+            np = self.h.nonpersistent.get(key)
+            if np is not None and key not in self.h.entries:
+                self._handled_removed.add(key)
+                self.emit(
+                    "WL207", self.h, np.path, np.line,
+                    f'buffer "{key}" is no longer persistent (persistent=False): old checkpoints '
+                    f'still carry it, so strict loading fails with "Unexpected key(s) in '
+                    f'state_dict: "{key}""; drop it from old checkpoints '
+                    f'(state_dict.pop("{key}")) or keep the buffer persistent',
+                    key=None, old_key=key, old_shape=e.shape,
+                )
+        for key, e in self.h.entries.items():
+            np = self.b.nonpersistent.get(key)
+            if np is not None and key not in self.b.entries and e.kind == "buffer":
+                self._handled_added.add(key)
+                self.emit(
+                    "WL207", self.h, e.path, e.line,
+                    f'buffer "{key}" became persistent: old checkpoints lack it, so strict '
+                    f'loading fails with "Missing key(s) in state_dict: "{key}""; register it '
+                    f'with persistent=False again, or add it to old checkpoints before loading',
+                    key=key, old_key=None, new_shape=e.shape,
+                )
+
+    def shapes(self) -> None:
+        for key, he in self.h.entries.items():
+            be = self.b.entries.get(key)
+            if be is None or be.shape is None or he.shape is None or be.shape == he.shape:
+                continue
+            self.emit(
+                "WL204", self.h, he.path, he.line,
+                f"size mismatch for {key}: copying a param with shape {shape_text(be.shape)} "
+                f"from checkpoint, the shape in current model is {shape_text(he.shape)}; old "
+                "checkpoints no longer load (keep the old size, or convert/retrain and version "
+                "the checkpoint format)",
+                key=key, old_key=key, old_shape=be.shape, new_shape=he.shape,
+            )
+
+    # WL205 ---------------------------------------------------------------
+    def _containers(self) -> List[str]:
+        names: Set[str] = set()
+        for side in (self.h,):
+            for name in list(side.modules) + list(side.entries):
+                parts = name.split(".")
+                for i, part in enumerate(parts):
+                    if _INDEX.match(part):
+                        names.add(".".join(parts[:i]))
+        return sorted(names, key=lambda p: (p.count(".") if p else -1, p))
+
+    def shifts(self) -> None:
+        for container in self._containers():
+            if not self._touches(container):
+                continue
+            self._shift_container(container)
+
+    def _touches(self, container: str) -> bool:
+        prefix = container + "." if container else ""
+        return any(k.startswith(prefix) for k in list(self.removed) + list(self.added)) or (
+            self._container_type(container) == "Sequential"
+        )
+
+    def _container_type(self, container: str) -> str:
+        rec = self.h.modules.get(container) or self.b.modules.get(container)
+        return rec.type if rec else ""
+
+    def _shift_container(self, container: str) -> None:
+        inverse = {n: o for o, n in self.prefix_map.items()}
+        old = self.b.children(_map_back(container, inverse))
+        new = self.h.children(container)
+        if not old or not new:
+            return
+        old_sig = [self.b.signature(c) for c in old]
+        new_sig = [self.h.signature(c) for c in new]
+        if old_sig == new_sig:
+            return
+        matcher = difflib.SequenceMatcher(a=old_sig, b=new_sig, autojunk=False)
+        moves: Dict[str, str] = {}
+        all_moves: Dict[str, str] = {}
+        for block in matcher.get_matching_blocks():
+            for j in range(block.size):
+                o, n = old[block.a + j], new[block.b + j]
+                if o != n:
+                    all_moves[o] = n
+                    if self.b.has_keys(o):
+                        moves[o] = n
+        matched_old = {old[b.a + j] for b in matcher.get_matching_blocks() for j in range(b.size)}
+        matched_new = {new[b.b + j] for b in matcher.get_matching_blocks() for j in range(b.size)}
+        inserted = [c for c in new if c not in matched_new]
+        dropped = [c for c in old if c not in matched_old]
+        if not moves:
+            self._sequential_drift(container, inserted, dropped)
+            return
+        keys_moved: Dict[str, str] = {}
+        for o, n in moves.items():
+            for k in list(self.b.entries):
+                if _under(k, o):
+                    nk = _join(n, _rel(k, o))
+                    keys_moved[k] = nk
+                    self.removed.pop(k, None)
+                    self.added.pop(nk, None)
+            self.prefix_map[o] = n
+        # keys that kept their name but now belong to a different layer (loads silently wrong)
+        silent = sorted(k for k, nk in keys_moved.items() if k in self.h.entries
+                        and self.h.entries[k].shape == self.b.entries[k].shape)
+        index_map = {o.rsplit(".", 1)[-1]: n.rsplit(".", 1)[-1] for o, n in all_moves.items()}
+        at = inserted[0] if inserted else (new[0] if not dropped else next(iter(moves.values())))
+        path, line = self.h.module_line(at)
+        kind = self._container_type(container) or "container"
+        what = []
+        if inserted:
+            what.append("inserted " + ", ".join(
+                f"{c.rsplit('.', 1)[-1]} ({self.h.signature(c)[0]})" for c in inserted))
+        if dropped:
+            what.append("removed " + ", ".join(
+                f"{c.rsplit('.', 1)[-1]} ({self.b.signature(c)[0]})" for c in dropped))
+        mapping = ", ".join(f"{o}->{n}" for o, n in index_map.items())
+        msg = (
+            f"index shift in {kind} \"{container or '(root)'}\""
+            + (f" ({'; '.join(what)})" if what else "")
+            + f": old->new index {mapping}; old checkpoints fail with \"Missing key(s)\"/"
+            "\"Unexpected key(s) in state_dict\""
+            + (f" or, worse, load into the wrong layer ({_keys_text(silent, 2)})" if silent else "")
+            + "; remap the indices with the attached snippet, or append new layers at the end"
+        )
+        fix = remap.snippet(remap.rules_from_mapping(moves), {},
+                            title=f"{self.cls}: {kind} {container or '(root)'} index shift")
+        first_old = sorted(moves, key=lambda p: int(p.rsplit(".", 1)[-1]))[0]
+        self.emit("WL205", self.h, path, line, msg, key=moves[first_old], old_key=first_old,
+                  fix=fix, extra={"index_map": index_map, "container": container,
+                                  "renamed_keys": keys_moved, "rules": sorted(moves.items())})
+
+    def _sequential_drift(self, container: str, inserted: List[str], dropped: List[str]) -> None:
+        """Parameterless layers added to / removed from an nn.Sequential with no key moving:
+        it loads, but the forward pass now runs a different chain."""
+        if self._container_type(container) != "Sequential":
+            return
+        for c in inserted:
+            if not self.h.has_keys(c):
+                path, line = self.h.module_line(c)
+                self.emit(
+                    "WL206", self.h, path, line,
+                    f"{self.h.signature(c)[0]} added to nn.Sequential \"{container or '(root)'}\" "
+                    f"at index {c.rsplit('.', 1)[-1]}: old checkpoints load, but the forward pass "
+                    "now computes something else; retrain or fine-tune",
+                    key=c, old_key=None,
+                )
+        for c in dropped:
+            if not self.b.has_keys(c):
+                path, line = self.h.module_line(container)
+                self.emit(
+                    "WL206", self.h, path, line,
+                    f"{self.b.signature(c)[0]} removed from nn.Sequential \"{container or '(root)'}\" "
+                    f"(was index {c.rsplit('.', 1)[-1]}): old checkpoints load, but the forward pass "
+                    "now computes something else; retrain or fine-tune",
+                    key=None, old_key=c,
+                )
+
+    # WL203 ---------------------------------------------------------------
+    def _owner_groups(self, entries: Dict[str, Entry], side: _Side) -> Dict[str, List[str]]:
+        groups: Dict[str, List[str]] = {}
+        for k, e in entries.items():
+            groups.setdefault(owner_of(e), []).append(k)
+        return groups
+
+    def _owner_sig(self, side: _Side, owner: str, keys: List[str]) -> Tuple[object, ...]:
+        rec = side.modules.get(owner)
+        typ = rec.type if rec else (side.entries[keys[0]].layer or "?")
+        return (typ, tuple(sorted((_rel(k, owner), side.entries[k].shape, side.entries[k].kind)
+                                  for k in keys)))
+
+    def renames(self) -> None:
+        if not self.removed or not self.added:
+            return
+        old_groups = self._owner_groups(self.removed, self.b)
+        new_groups = self._owner_groups(self.added, self.h)
+        # a module only counts when every key it owns moved (no partial modules)
+        old_groups = {o: ks for o, ks in old_groups.items() if o and len(ks) == sum(
+            1 for e in self.b.entries.values() if owner_of(e) == o)}
+        new_groups = {o: ks for o, ks in new_groups.items() if o and len(ks) == sum(
+            1 for e in self.h.entries.values() if owner_of(e) == o)}
+        pairs = self._pair_owners(old_groups, new_groups)
+        # group the owner pairs into renamed subtrees (longest common suffix stripped)
+        roots: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
+        for o, n in pairs:
+            roots.setdefault(_rename_root(o, n), []).append((o, n))
+        for (old_root, new_root), members in sorted(roots.items()):
+            self._emit_rename(old_root, new_root, members, old_groups, new_groups)
+        self._param_renames()
+
+    def _pair_owners(self, old_groups: Dict[str, List[str]],
+                     new_groups: Dict[str, List[str]]) -> List[Tuple[str, str]]:
+        by_sig: Dict[Tuple[object, ...], List[str]] = {}
+        for n, ks in new_groups.items():
+            by_sig.setdefault(self._owner_sig(self.h, n, ks), []).append(n)
+        pairs: List[Tuple[str, str]] = []
+        taken: Set[str] = set()
+        # prefer candidates sharing the most trailing path components, then order
+        for o in old_groups:
+            sig = self._owner_sig(self.b, o, old_groups[o])
+            cands = [n for n in by_sig.get(sig, []) if n not in taken]
+            if not cands:
+                continue
+            n = max(cands, key=lambda c: (_common_suffix(o, c), -list(new_groups).index(c)))
+            taken.add(n)
+            pairs.append((o, n))
+        return pairs
+
+    def _emit_rename(self, old_root: str, new_root: str, members: List[Tuple[str, str]],
+                     old_groups: Dict[str, List[str]], new_groups: Dict[str, List[str]]) -> None:
+        keys: Dict[str, str] = {}
+        for o, n in members:
+            for k in old_groups[o]:
+                nk = _join(n, _rel(k, o))
+                if nk in self.added:
+                    keys[k] = nk
+        if not keys:
+            return
+        # the whole subtree under old_root must map under new_root, else rename per module
+        whole = all(_under(k, old_root) and keys[k] == _join(new_root, _rel(k, old_root))
+                    for k in keys) and old_root and new_root
+        rules: List[Tuple[str, str]] = [(old_root, new_root)] if whole else \
+            [(o, n) for o, n in members]
+        for k, nk in keys.items():
+            self.removed.pop(k, None)
+            self.added.pop(nk, None)
+        for o, n in rules:
+            self.prefix_map[o] = n
+        first_new = sorted(keys.values(), key=lambda k: self.h.entries[k].line)[0]
+        he = self.h.entries[first_new]
+        typ = self._owner_sig(self.h, members[0][1], new_groups[members[0][1]])[0]
+        old_list = sorted(keys)
+        new_list = [keys[k] for k in old_list]
+        label = f'"{old_root}" renamed to "{new_root}"' if whole else \
+            ", ".join(f'"{o}" renamed to "{n}"' for o, n in rules)
+        what = f"{typ}, same shapes" if len(members) == 1 else f"{len(keys)} keys, same shapes"
+        msg = (
+            f"module {label} ({what}): old checkpoints fail with \"Missing key(s) in "
+            f"state_dict: {_keys_text(new_list, 2)}\" and \"Unexpected key(s) in state_dict: "
+            f"{_keys_text(old_list, 2)}\" (strict=False silently drops the trained weights); "
+            "remap old keys with the attached snippet"
+        )
+        fix = remap.snippet(rules, {}, title=f"{self.cls}: {label}")
+        self.emit("WL203", self.h, he.path, he.line, msg,
+                  key=new_root if whole else rules[0][1], old_key=old_root if whole else rules[0][0],
+                  fix=fix, extra={"renamed_keys": keys, "rules": rules})
+
+    def _param_renames(self) -> None:
+        """Direct parameters/buffers renamed on the same module with the same shape."""
+        by_owner: Dict[Tuple[str, str, Optional[Shape]], List[str]] = {}
+        for k, e in self.added.items():
+            by_owner.setdefault((owner_of(e), e.kind, e.shape), []).append(k)
+        for k, e in sorted(self.removed.items()):
+            owner = owner_of(e)
+            mapped_owner = self.prefix_map.get(owner, owner)
+            rec_b, rec_h = self.b.modules.get(owner), self.h.modules.get(mapped_owner)
+            if rec_b is None or rec_h is None or rec_b.type != rec_h.type:
+                continue
+            if rec_h.type not in self.user_types or e.shape is None:
+                continue  # catalog layers do not rename their own tensors
+            cands = by_owner.get((mapped_owner, e.kind, e.shape), [])
+            olds = [x for x, xe in self.removed.items() if owner_of(xe) == owner
+                    and xe.kind == e.kind and xe.shape == e.shape]
+            if len(cands) != 1 or len(olds) != 1:
+                continue  # ambiguous: leave as removed + added
+            nk = cands.pop()
+            ne = self.added.pop(nk)
+            del self.removed[k]
+            msg = (
+                f'{e.kind} "{k}" renamed to "{nk}" (same shape {shape_text(e.shape)}): old '
+                f'checkpoints fail with "Missing key(s) in state_dict: "{nk}"" and "Unexpected '
+                f'key(s) in state_dict: "{k}""; remap old keys with the attached snippet'
+            )
+            fix = remap.snippet([], {k: nk}, title=f"{self.cls}: {k} -> {nk}")
+            self.emit("WL203", self.h, ne.path, ne.line, msg, key=nk, old_key=k,
+                      old_shape=e.shape, new_shape=ne.shape, fix=fix,
+                      extra={"renamed_keys": {k: nk}, "exact": {k: nk}})
+
+    # WL201 / WL202 -------------------------------------------------------
+    def leftovers(self) -> None:
+        for k, e in sorted(self.removed.items(), key=lambda kv: (kv[1].line, kv[0])):
+            self.emit(
+                "WL201", self.b, e.path, e.line,
+                f'key "{k}" removed{_layer(e)}: old checkpoints still carry it, so strict '
+                f'loading fails with "Unexpected key(s) in state_dict: "{k}""; drop it from old '
+                f'checkpoints (state_dict.pop("{k}")) or keep the layer',
+                key=None, old_key=k, old_shape=e.shape,
+            )
+        for k, e in sorted(self.added.items(), key=lambda kv: (kv[1].line, kv[0])):
+            self.emit(
+                "WL202", self.h, e.path, e.line,
+                f'key "{k}" added{_layer(e)}: old checkpoints lack it, so strict loading fails '
+                f'with "Missing key(s) in state_dict: "{k}""; load with strict=False and check '
+                "that only the new keys are missing, or initialise them explicitly",
+                key=k, old_key=None, new_shape=e.shape,
+            )
+
+    # WL206 ---------------------------------------------------------------
+    def behaviour(self) -> None:
+        inverse = {n: o for o, n in self.prefix_map.items()}
+        swapped: Set[str] = set()
+        for prefix, hrec in self.h.modules.items():
+            oprefix = _map_back(prefix, inverse)
+            brec = self.b.modules.get(oprefix)
+            if brec is None or prefix in swapped:
+                continue
+            if self.b.signature(oprefix)[1] != self.h.signature(prefix)[1]:
+                continue
+            if _behaviour(brec) == _behaviour(hrec) and brec.type == hrec.type:
+                continue
+            if brec.type != hrec.type and {brec.type, hrec.type} <= self.user_types:
+                continue  # a user class renamed or swapped: its own layers are compared
+            partner = self._swap_partner(prefix, oprefix, brec, hrec)
+            if partner is not None:
+                swapped.update({prefix, partner})
+                continue
+            path, line = self.h.path_of(hrec.path), hrec.line
+            if brec.type != hrec.type:
+                change = f"layer class {brec.type} -> {hrec.type}"
+            else:
+                change = ", ".join(_arg_changes(brec, hrec))
+            self.emit(
+                "WL206", self.h, path, line,
+                f'"{prefix or "(root)"}" ({hrec.type}) {change}: same keys and shapes, old '
+                "checkpoints load without error but the layer now computes something else; "
+                "retrain or fine-tune, or keep the old setting for old checkpoints",
+                key=prefix or None, old_key=oprefix or None,
+                extra={"old_type": brec.type, "new_type": hrec.type},
+            )
+
+    def _swap_partner(self, prefix: str, oprefix: str, brec: ModuleRecord,
+                      hrec: ModuleRecord) -> Optional[str]:
+        for other, hother in self.h.modules.items():
+            if other == prefix:
+                continue
+            bother = self.b.modules.get(other)
+            if bother is None or prefix != oprefix:
+                continue
+            if (_full(bother) == _full(hrec) and _full(brec) == _full(hother)
+                    and self.b.signature(other)[1] == self.h.signature(prefix)[1]):
+                path, line = self.h.path_of(hrec.path), hrec.line
+                fix = remap.snippet(remap.rules_from_mapping({prefix: other, other: prefix}), {},
+                                    title=f"{self.cls}: {prefix} <-> {other} swapped")
+                self.emit(
+                    "WL206", self.h, path, line,
+                    f'"{prefix}" and "{other}" swapped definitions ({_describe(brec)} <-> '
+                    f"{_describe(bother)}): old checkpoints load without error, but each "
+                    "layer now gets the other one's weights; remap with the attached snippet "
+                    "(swaps the keys) or restore the order",
+                    key=prefix, old_key=other, fix=fix,
+                    extra={"swapped_with": other},
+                )
+                return other
+        return None
+
+    # severity ----------------------------------------------------------------
+    def finalize(self, head: Prediction) -> List[Finding]:
+        out = []
+        for f in self.findings:
+            if head.migrates_checkpoints:
+                f = f.with_(severity="info", message=f.message + f" [info: {self.cls} migrates old "
+                            "checkpoints itself (_load_from_state_dict / _version / load_state_dict "
+                            "pre-hook); check that the migration covers this]")
+            elif self._declared(f):
+                f = f.with_(severity="info", message=f.message + " [info: declared expected by "
+                            "_keys_to_ignore_on_load_* patterns]")
+            out.append(f)
+        return out
+
+    def _declared(self, f: Finding) -> bool:
+        if f.code in ("WL202",) or (f.code == "WL207" and f.key):
+            pats, key = self.opts.ignore_missing, f.key
+        elif f.code in ("WL201",) or (f.code == "WL207" and f.old_key):
+            pats, key = self.opts.ignore_unexpected, f.old_key
+        else:
+            return False
+        return bool(key) and any(_search(p, key or "") for p in pats)
+
+
+def _search(pattern: str, key: str) -> bool:
+    try:
+        return re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
+def _layer(e: Entry) -> str:
+    return f" ({e.layer})" if e.layer else ""
+
+
+def _behaviour(rec: ModuleRecord) -> Tuple[Tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in rec.args if k not in NON_BEHAVIOUR_ARGS))
+
+
+def _full(rec: ModuleRecord) -> Tuple[object, ...]:
+    return (rec.type, _behaviour(rec))
+
+
+def _describe(rec: ModuleRecord) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in _behaviour(rec))
+    return f"{rec.type}({args})" if args else rec.type
+
+
+def _arg_changes(old: ModuleRecord, new: ModuleRecord) -> List[str]:
+    o, n = dict(_behaviour(old)), dict(_behaviour(new))
+    out = []
+    for name in sorted(set(o) | set(n)):
+        if o.get(name) != n.get(name):
+            out.append(f"{name} {o.get(name, '(default)')} -> {n.get(name, '(default)')}")
+    return out or ["arguments changed"]
+
+
+def _map_back(prefix: str, inverse: Dict[str, str]) -> str:
+    best = ""
+    for new in inverse:
+        if _under(prefix, new) and len(new) > len(best):
+            best = new
+    if not best:
+        return prefix
+    return _join(inverse[best], prefix[len(best) + 1:] if prefix != best else "")
+
+
+def _common_suffix(a: str, b: str) -> int:
+    pa, pb = a.split("."), b.split(".")
+    n = 0
+    while n < min(len(pa), len(pb)) and pa[-1 - n] == pb[-1 - n]:
+        n += 1
+    return n
+
+
+def _rename_root(old: str, new: str) -> Tuple[str, str]:
+    n = _common_suffix(old, new)
+    pa, pb = old.split("."), new.split(".")
+    return ".".join(pa[:len(pa) - n]), ".".join(pb[:len(pb) - n])
+
+
+def compare(base: Prediction, head: Prediction, options: Optional[CompareOptions] = None,
+            **kw: object) -> List[Finding]:
+    """WL2xx findings between two predictions of one class (pure; no git, no I/O).
+
+    Keyword shortcuts: `affected_by`, `ignore_missing`, `ignore_unexpected`,
+    `anchor` (see `CompareOptions`).
+    """
+    opts = options or CompareOptions(**kw)  # type: ignore[arg-type]
+    comp = _Comparison(base, head, opts)
+    comp.run()
+    return comp.finalize(head)
+
+
+def rules_of(findings: Iterable[Finding]) -> Tuple[List[Tuple[str, str]], Dict[str, str]]:
+    """All remap rules carried by WL203/WL205/WL206-swap findings (for --emit-remap)."""
+    prefixes: List[Tuple[str, str]] = []
+    exact: Dict[str, str] = {}
+    for f in findings:
+        if f.fix is None:
+            continue
+        prefixes.extend(tuple(r) for r in f.extra.get("rules", ()))  # type: ignore[misc]
+        exact.update(f.extra.get("exact", {}))
+        if "swapped_with" in f.extra and f.key and f.old_key:
+            prefixes.extend([(f.key, f.old_key), (f.old_key, f.key)])
+    return prefixes, exact

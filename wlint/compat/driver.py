@@ -1,0 +1,576 @@
+"""`diff_revisions`: which classes to compare between two revisions, and comparing them.
+
+1. `git diff -M` gives the changed `.py` files (renames paired).
+2. Every class of a changed file is predicted at base and at head, with the
+   bare class name as expression (required constructor parameters become
+   symbols, so both sides share one symbolic environment). A class that moved
+   to another changed file is paired by name.
+3. Classes elsewhere that may contain a changed class are found by a text
+   prefilter (a file mentioning the module name of a changed file, to a fixed
+   point through re-exporting modules); they are predicted on both sides too
+   and reported *affected* when their state_dict differs.
+4. `compare()` turns each pair into findings.
+
+Predictions are cached per blob with the blobs they read (see wlint.cache).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from wlint.cache import Cache, RecordingTree
+from wlint.compat import remap
+from wlint.compat.compare import Anchor, CompareOptions, compare, rules_of
+from wlint.findings import Finding, sort_findings
+from wlint.git import GitError, GitRepo, normalize_head
+from wlint.model.prediction import Prediction
+
+_NON_MODULE_BASES = {
+    "object", "Enum", "IntEnum", "Flag", "IntFlag", "NamedTuple", "TypedDict", "Protocol",
+    "ABC", "Exception", "BaseException", "ValueError", "TypeError", "RuntimeError", "dict",
+    "list", "tuple", "str", "int", "float", "Generic", "PretrainedConfig", "PreTrainedConfig",
+}
+
+
+@dataclass
+class ClassSummary:
+    """What the driver needs about one class, from one `ast.parse` of its file."""
+
+    name: str
+    line: int
+    bases: List[str]
+    digest: str  # hash of the class's own source lines (direct vs affected change)
+    ignore_missing: List[str] = field(default_factory=list)
+    ignore_unexpected: List[str] = field(default_factory=list)
+    dataclass_like: bool = False
+
+    @property
+    def maybe_module(self) -> bool:
+        if self.dataclass_like or not self.bases:
+            return False
+        return any(b.rsplit(".", 1)[-1] not in _NON_MODULE_BASES for b in self.bases)
+
+
+@dataclass
+class FileSummary:
+    classes: List[ClassSummary]
+    error: Optional[Tuple[int, str]] = None  # (line, message) when the file does not parse
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"classes": [vars(c) for c in self.classes], "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "FileSummary":
+        err = data.get("error")
+        return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None)
+
+
+@dataclass
+class ClassDiff:
+    """Base and head predictions of one class and what comparing them found."""
+
+    cls: str
+    base_path: Optional[str]
+    head_path: Optional[str]
+    base: Optional[Prediction]
+    head: Optional[Prediction]
+    affected: bool = False
+    affected_by: str = ""
+    findings: List[Finding] = field(default_factory=list)
+
+
+@dataclass
+class DiffResult:
+    findings: List[Finding]
+    changed_files: List[str]
+    predictions: Dict[str, ClassDiff]  # "path::Class" -> ClassDiff
+    base: str = ""
+    head: Optional[str] = None
+    renamed_files: Dict[str, str] = field(default_factory=dict)  # old path -> new path
+    cache_hits: int = 0
+    cache_misses: int = 0
+    root: str = ""
+
+    def remap_snippet(self) -> Optional[str]:
+        """One `remap_state_dict` for every rename / shift / swap of the diff (or None)."""
+        prefixes, exact = rules_of(f for f in self.findings if not f.affected)
+        if not prefixes and not exact:
+            return None
+        title = f"remap checkpoints saved at {self.base} to the names of {self.head or 'the working tree'}"
+        return remap.snippet(remap.rules_from_mapping(dict(prefixes)), exact, title=title)
+
+
+# -- per-file summaries -------------------------------------------------------------
+
+
+def summarize(text: str) -> FileSummary:
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        return FileSummary([], (int(line), f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"))
+    lines = text.splitlines()
+    classes = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        body = "\n".join(lines[node.lineno - 1:(node.end_lineno or node.lineno)])
+        summary = ClassSummary(
+            name=node.name, line=node.lineno,
+            bases=[_dotted(b) for b in node.bases],
+            digest=hashlib.sha1(_normalise(body).encode()).hexdigest(),
+            dataclass_like=any(_dotted(d).rsplit(".", 1)[-1] == "dataclass" for d in
+                               node.decorator_list),
+        )
+        for stmt in node.body:
+            _collect_ignores(stmt, summary)
+        classes.append(summary)
+    return FileSummary(classes)
+
+
+def _normalise(src: str) -> str:
+    """Class text without comments and blank lines (formatting-only edits are not
+    'direct' changes; they also never produce findings)."""
+    out = []
+    for line in src.splitlines():
+        stripped = line.split("#", 1)[0].rstrip() if "#" in line and "'" not in line and '"' \
+            not in line else line.rstrip()
+        if stripped.strip():
+            out.append(stripped)
+    return "\n".join(out)
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        return _dotted(node.func)
+    if isinstance(node, ast.Subscript):
+        return _dotted(node.value)
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - ast.unparse handles every expression
+        return "?"
+
+
+def _collect_ignores(stmt: ast.stmt, summary: ClassSummary) -> None:
+    targets: List[ast.expr] = []
+    value: Optional[ast.expr] = None
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    for target in targets:
+        if not isinstance(target, ast.Name) or value is None:
+            continue
+        if target.id not in ("_keys_to_ignore_on_load_missing",
+                             "_keys_to_ignore_on_load_unexpected"):
+            continue
+        pats = [e.value for e in getattr(value, "elts", [])
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if target.id.endswith("missing"):
+            summary.ignore_missing.extend(pats)
+        else:
+            summary.ignore_unexpected.extend(pats)
+
+
+def module_stem(relpath: str) -> str:
+    """The import name a file is known by to its importers (`pkg/__init__.py` -> `pkg`)."""
+    base = posixpath.basename(relpath)
+    if base == "__init__.py":
+        return posixpath.basename(posixpath.dirname(relpath))
+    return base[:-3] if base.endswith(".py") else base
+
+
+# -- the engine ---------------------------------------------------------------------
+
+
+class _Engine:
+    def __init__(self, repo: GitRepo, base: str, head: Optional[str], cache: Cache) -> None:
+        self.repo = repo
+        self.base_rev = base
+        self.head_rev = normalize_head(head)
+        self.base_tree = repo.tree(base)
+        self.head_tree = repo.tree(self.head_rev)
+        self.cache = cache
+        self._summaries: Dict[Tuple[int, str], Optional[FileSummary]] = {}
+
+    def summary(self, tree: Any, relpath: Optional[str]) -> Optional[FileSummary]:
+        if relpath is None:
+            return None
+        memo = (id(tree), relpath)
+        if memo in self._summaries:
+            return self._summaries[memo]
+        result: Optional[FileSummary] = None
+        blob = tree.blob_id(relpath)
+        if blob is not None:
+            hit = self.cache.load("classes", blob)
+            if isinstance(hit, dict):
+                result = FileSummary.from_json(hit)
+            else:
+                text = tree.read(relpath)
+                if text is not None:
+                    result = summarize(text)
+                    self.cache.store("classes", blob, result.to_json())
+        self._summaries[memo] = result
+        return result
+
+    def predict(self, tree: Any, relpath: str, cls: str) -> Prediction:
+        hit = self.cache.get_prediction(tree, relpath, cls)
+        if hit is not None:
+            pred = Prediction.from_cache(hit["prediction"])
+            _set_uses(pred, hit.get("uses", []))
+            return pred
+        from wlint.model.api import predict_in_tree
+
+        rec = RecordingTree(tree)
+        pred = predict_in_tree(rec, relpath, cls)
+        data = pred.to_cache()
+        uses = [list(u) for u in getattr(pred, "uses", []) or []]
+        data.pop("uses", None)
+        self.cache.put_prediction(tree, relpath, cls, {"prediction": data, "uses": uses},
+                                  rec.reads)
+        return pred
+
+
+def _set_uses(pred: Prediction, uses: List[List[str]]) -> None:
+    try:
+        pred.uses = [tuple(u) for u in uses]  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - dataclass without the field
+        pass
+
+
+def _word_regex(words: Set[str]) -> "re.Pattern[str]":
+    alts = "|".join(sorted(re.escape(w) for w in words if w))
+    return re.compile(rf"\b(?:{alts})\b") if alts else re.compile(r"(?!x)x")
+
+
+def diff_revisions(
+    repo: str, base: str, head: Optional[str] = None, paths: Optional[Sequence[str]] = None,
+    use_cache: bool = True, cache_dir: Optional[str] = None,
+) -> DiffResult:
+    """WL2xx findings for every model class between `base` and `head`.
+
+    head None = working tree, ":index" (or "--staged") = the index. `paths`
+    restricts the classes reported (files or folders, repo-relative or
+    absolute); changes anywhere still count for classes that contain them.
+    Raises GitError (one line) for a bad repository or revision.
+    """
+    with GitRepo.open(repo) as git:
+        engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache))
+        return _run(engine, _normalise_paths(git.root, repo, paths))
+
+
+def _normalise_paths(root: str, repo: str, paths: Optional[Sequence[str]]) -> Optional[List[str]]:
+    if not paths:
+        return None
+    out = []
+    for p in paths:
+        full = os.path.abspath(p)
+        if not os.path.exists(full) and not os.path.isabs(p):
+            full = os.path.join(root, p)  # a repo-relative path (e.g. a deleted file)
+        rel = os.path.relpath(os.path.abspath(full), root).replace(os.sep, "/")
+        out.append("" if rel == "." else rel)
+    return out
+
+
+def _selected(path: Optional[str], paths: Optional[List[str]]) -> bool:
+    if path is None:
+        return False
+    if paths is None:
+        return True
+    return any(p == "" or path == p or path.startswith(p.rstrip("/") + "/") for p in paths)
+
+
+def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
+    git = engine.repo
+    changes = git.changed_files(engine.base_rev, engine.head_rev)
+    findings: List[Finding] = []
+    diffs: Dict[str, ClassDiff] = {}
+    renamed = {c.old_path: c.new_path for c in changes
+               if c.status == "R" and c.old_path and c.new_path}
+
+    # classes of changed files, paired by name (also across files: a moved class)
+    base_classes: Dict[str, Tuple[str, ClassSummary]] = {}
+    head_classes: Dict[str, Tuple[str, ClassSummary]] = {}
+    pairs: List[Tuple[str, Optional[str], Optional[ClassSummary], Optional[str],
+                      Optional[ClassSummary]]] = []
+    for change in changes:
+        bsum = engine.summary(engine.base_tree, change.old_path)
+        hsum = engine.summary(engine.head_tree, change.new_path)
+        if hsum is not None and hsum.error is not None and change.new_path:
+            if _selected(change.new_path, paths):
+                findings.append(_syntax_finding(change.new_path, hsum.error, engine.head_tree))
+        if bsum is not None and bsum.error is not None and change.old_path:
+            if _selected(change.new_path or change.old_path, paths):
+                findings.append(_syntax_finding(change.old_path, bsum.error, engine.base_tree))
+        for c in (bsum.classes if bsum else []):
+            if c.maybe_module:
+                base_classes.setdefault(f"{change.old_path}::{c.name}", (change.old_path or "", c))
+        for c in (hsum.classes if hsum else []):
+            if c.maybe_module:
+                head_classes.setdefault(f"{change.new_path}::{c.name}", (change.new_path or "", c))
+    head_by_name: Dict[str, List[str]] = {}
+    for k, (_, c) in head_classes.items():
+        head_by_name.setdefault(c.name, []).append(k)
+    used_head: Set[str] = set()
+    for bkey, (bpath, bc) in base_classes.items():
+        target = renamed.get(bpath, bpath)
+        hkey = f"{target}::{bc.name}"
+        if hkey not in head_classes:
+            movers = [k for k in head_by_name.get(bc.name, []) if k not in used_head
+                      and f"{_path_of(k)}::{bc.name}" not in base_classes]
+            hkey = movers[0] if len(movers) == 1 else ""
+        if hkey and hkey in head_classes and hkey not in used_head:
+            used_head.add(hkey)
+            hpath, hc = head_classes[hkey]
+            pairs.append((bc.name, bpath, bc, hpath, hc))
+        else:
+            pairs.append((bc.name, bpath, bc, None, None))
+    changed_paths = {p for c in changes for p in (c.old_path, c.new_path) if p}
+
+    # classes that may contain a changed class: files importing a changed module
+    for hpath in _candidate_files(engine, changes):
+        if hpath in changed_paths:
+            continue
+        hsum = engine.summary(engine.head_tree, hpath)
+        if hsum is None or hsum.error is not None:
+            continue
+        for c in hsum.classes:
+            if c.maybe_module:
+                pairs.append((c.name, hpath, c, hpath, c))
+
+    changed_names = {(p, c.name) for _, (p, c) in list(base_classes.items())
+                     + list(head_classes.items())}
+    for name, bpath, bc, hpath, hc in pairs:
+        report_path = hpath or bpath
+        if not _selected(report_path, paths):
+            continue
+        key = f"{report_path}::{name}"
+        if hc is None or hpath is None:
+            diff = _deleted_class(engine, name, bpath or "", bc)
+        else:
+            diff = _compare_class(engine, name, bpath or "", bc, hpath, hc, changed_paths,
+                                  changed_names)
+        diffs[key] = diff
+        findings.extend(diff.findings)
+    findings = _drop_noqa(engine, findings)
+    return DiffResult(
+        findings=_dedupe(sort_findings(findings)),
+        changed_files=sorted({c.path for c in changes}),
+        predictions=diffs, base=engine.base_rev, head=engine.head_rev, renamed_files=renamed,
+        cache_hits=engine.cache.hits, cache_misses=engine.cache.misses, root=git.root,
+    )
+
+
+def _path_of(key: str) -> str:
+    return key.rsplit("::", 1)[0]
+
+
+def _candidate_files(engine: _Engine, changes: Sequence[Any]) -> List[str]:
+    """Files that import, directly or through re-exporting modules, a changed module."""
+    stems = {module_stem(p) for c in changes for p in (c.old_path, c.new_path) if p}
+    try:
+        files = [f for f in engine.head_tree.files() if f.endswith(".py")]
+    except GitError:
+        return []
+    texts = {}
+    for f in files:
+        text = engine.head_tree.read(f)
+        if text is not None:
+            texts[f] = text
+    found: Set[str] = set()
+    while True:
+        pattern = _word_regex(stems)
+        new = {f for f, t in texts.items() if f not in found and pattern.search(t)}
+        if not new:
+            break
+        found |= new
+        stems |= {module_stem(f) for f in new}
+    return sorted(found)
+
+
+def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSummary],
+                   hpath: str, hc: ClassSummary, changed_paths: Set[str],
+                   changed_names: Set[Tuple[str, str]]) -> ClassDiff:
+    base = engine.predict(engine.base_tree, bpath, bc.name if bc else name)
+    head = engine.predict(engine.head_tree, hpath, name)
+    direct = bc is None or bc.digest != hc.digest
+    diff = ClassDiff(name, bpath, hpath, base, head)
+    if _same(base, head):
+        return diff
+    opts = CompareOptions(ignore_missing=hc.ignore_missing,
+                          ignore_unexpected=hc.ignore_unexpected)
+    if not direct:
+        diff.affected = True
+        diff.affected_by = _affected_by(base, head, changed_paths, changed_names, name)
+        opts.affected_by = diff.affected_by
+        opts.anchor = Anchor(hpath, hc.line)
+    diff.findings = compare(base, head, opts)
+    return diff
+
+
+def _affected_by(base: Prediction, head: Prediction, changed_paths: Set[str],
+                 changed_names: Set[Tuple[str, str]], own: str) -> str:
+    uses = [tuple(u) for u in (getattr(head, "uses", None) or []) + (getattr(base, "uses", None)
+                                                                       or [])]
+    hits = sorted({f"{c} ({p})" for p, c in uses if (p, c) in changed_names and c != own})
+    if hits:
+        return ", ".join(hits[:3])
+    files = sorted({e.path for e in head.entries + base.entries if e.path in changed_paths})
+    if files:
+        return "code in " + ", ".join(files[:3])
+    return "code it imports"
+
+
+def _same(base: Prediction, head: Prediction) -> bool:
+    return (base.entries == head.entries and base.nonpersistent == head.nonpersistent
+            and _mods(base) == _mods(head))
+
+
+def _mods(p: Prediction) -> List[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
+    return [(m.prefix, m.type, m.args) for m in p.modules]
+
+
+def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSummary]) -> ClassDiff:
+    base = engine.predict(engine.base_tree, bpath, name)
+    diff = ClassDiff(name, bpath, None, base, None)
+    if base.entries:
+        diff.findings = [Finding(
+            code="WL201", path=bpath, line=bc.line if bc else 1, col=0, cls=name,
+            message=(f"class {name} removed ({len(base.entries)} state_dict keys): checkpoints "
+                     "saved from it have no class to load into; keep the class (or an alias) "
+                     "while such checkpoints are in use"),
+            key=None, old_key=None, extra={"removed_class": True},
+        )]
+    return diff
+
+
+def _syntax_finding(path: str, error: Tuple[int, str], tree: Any) -> Finding:
+    where = getattr(tree, "label", "") or "head"
+    return Finding(code="WL901", path=path, line=max(1, int(error[0])), col=0,
+                   message=f"cannot parse {path} at {where}: {error[1]}; its classes are not "
+                           "compared")
+
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+
+
+def _drop_noqa(engine: _Engine, findings: List[Finding]) -> List[Finding]:
+    """`# noqa` / `# noqa: WL204` on the reported line (base file for removals)."""
+    out = []
+    for f in findings:
+        removal = f.key is None and f.old_key is not None or f.code == "WL201"
+        tree = engine.base_tree if removal else engine.head_tree
+        text = tree.read(f.path) or ""
+        lines = text.splitlines()
+        line = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        m = _NOQA.search(line)
+        if m and (not m.group("codes")
+                  or f.code in re.split(r"[,\s]+", m.group("codes").upper())):
+            continue
+        out.append(f)
+    return out
+
+
+def _dedupe(findings: List[Finding]) -> List[Finding]:
+    seen: Set[Tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        ident = (f.code, f.path, f.line, f.cls, f.key, f.old_key)
+        if ident not in seen:
+            seen.add(ident)
+            out.append(f)
+    return out
+
+
+# -- one file against its old self ----------------------------------------------------
+
+
+def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
+                     use_cache: bool = True, cache_dir: Optional[str] = None) -> DiffResult:
+    """`wlint diff REV:PATH [PATH]`: the classes of PATH at REV against NEW_PATH (default
+    the same path) in the working tree, paired by class name."""
+    start = os.path.dirname(os.path.abspath(new_path or old_path)) if os.path.exists(
+        new_path or old_path) else os.getcwd()
+    with GitRepo.open(start) as git:
+        engine = _Engine(git, rev, None, Cache(cache_dir, enabled=use_cache))
+        old_rel = _repo_rel(git.root, old_path)
+        new_rel = _repo_rel(git.root, new_path or old_path)
+        bsum = engine.summary(engine.base_tree, old_rel)
+        if bsum is None:
+            raise GitError(f"{old_rel} does not exist at {rev}")
+        hsum = engine.summary(engine.head_tree, new_rel)
+        if hsum is None:
+            raise GitError(f"no such file: {new_path or old_path}")
+        findings: List[Finding] = []
+        if hsum.error is not None:
+            findings.append(_syntax_finding(new_rel, hsum.error, engine.head_tree))
+        heads = {c.name: c for c in hsum.classes if c.maybe_module}
+        diffs: Dict[str, ClassDiff] = {}
+        changed_names = {(old_rel, c.name) for c in bsum.classes} | {
+            (new_rel, c.name) for c in hsum.classes}
+        for bc in bsum.classes:
+            if not bc.maybe_module:
+                continue
+            hc = heads.get(bc.name)
+            if hc is None:
+                diff = _deleted_class(engine, bc.name, old_rel, bc)
+            else:
+                diff = _compare_class(engine, bc.name, old_rel, bc, new_rel, hc,
+                                      {old_rel, new_rel}, changed_names)
+            diffs[f"{new_rel}::{bc.name}"] = diff
+            findings.extend(diff.findings)
+        findings = _drop_noqa(engine, findings)
+        return DiffResult(findings=_dedupe(sort_findings(findings)), changed_files=[new_rel],
+                          predictions=diffs, base=rev, head=None,
+                          cache_hits=engine.cache.hits, cache_misses=engine.cache.misses,
+                          root=git.root)
+
+
+def _repo_rel(root: str, path: str) -> str:
+    full = os.path.abspath(path)
+    if not os.path.exists(full) and not os.path.isabs(path):
+        cand = os.path.join(root, path)
+        if os.path.exists(cand) or not os.path.exists(os.path.dirname(full)):
+            full = cand
+    rel = os.path.relpath(full, root).replace(os.sep, "/")
+    if rel.startswith("../"):
+        rel = path.replace(os.sep, "/")
+    return rel
+
+
+# -- flake8 ---------------------------------------------------------------------------
+
+
+def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
+    """WL2xx findings for the classes defined in `filename` (working tree vs `base`),
+    placed in that file: findings that point elsewhere (a removal's base line, a
+    change inside an imported class) are moved to the class's line. Raises GitError."""
+    full = os.path.abspath(filename)
+    with GitRepo.open(os.path.dirname(full)) as git:
+        rel = os.path.relpath(full, git.root).replace(os.sep, "/")
+        engine = _Engine(git, base, None, Cache())
+        result = _run(engine, [rel])
+    out = []
+    for key, diff in result.predictions.items():
+        if diff.head_path != rel:
+            continue
+        line = _class_line(engine, rel, diff.cls)
+        for f in diff.findings:
+            if f.path != rel:
+                f = f.with_(path=rel, line=line, message=f.message + f" (at {f.path}:{f.line})")
+            out.append(f.with_(path=filename))
+    return sort_findings(out)
+
+
+def _class_line(engine: _Engine, rel: str, name: str) -> int:
+    summary = engine.summary(engine.head_tree, rel)
+    for c in (summary.classes if summary else []):
+        if c.name == name:
+            return c.line
+    return 1
