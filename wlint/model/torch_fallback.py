@@ -1,0 +1,101 @@
+"""Optional fallback: resolve a torch.nn layer missing from the catalog by
+instantiating *that torch layer* on the `meta` device (DESIGN §5).
+
+Only `torch.nn` classes are ever instantiated (never user code), only with
+fully concrete arguments (ints, floats, bools, None, strings, and tuples,
+lists or dicts of those), and always on `meta` (a `device` argument is
+overridden), so nothing is allocated. torch is imported inside the function:
+importing this module costs nothing, and the lint path (`check`, `diff`, the
+flake8 plugin) never imports it.
+
+The result is a `LayerBuild` whose tensors are the layer's full state: nested
+submodules are flattened into dotted tensor names (`out_proj.weight`), in
+`state_dict()` order, followed by non-persistent buffers (`persistent=False`).
+Lazy (uninitialized) tensors get `shape=None` and an `unresolved` reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from wlint.model.layers import LayerBuild, TensorSpec
+
+_SCALARS = (bool, int, float, str, type(None))
+
+
+def is_concrete(value: Any) -> bool:
+    """Plain Python data all the way down (no symbols, unknowns or modules)."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(is_concrete(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_concrete(v) for k, v in value.items())
+    return False
+
+
+def build_with_torch(name: str, args: tuple, kwargs: dict) -> LayerBuild | None:
+    """The state of `torch.nn.<name>(*args, **kwargs)` built on meta, or None.
+
+    None when torch is not installed, `name` is not a `torch.nn` module class,
+    an argument is not concrete, or torch rejects the call.
+    """
+    if not name.isidentifier() or name.startswith("_"):
+        return None
+    if not is_concrete(tuple(args)) or not is_concrete(dict(kwargs)):
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    cls = getattr(torch.nn, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        return None
+    call_args, call_kwargs = _force_meta(cls, tuple(args), dict(kwargs))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with torch.device("meta"):
+                module = cls(*call_args, **call_kwargs)
+    except Exception:  # torch rejected the arguments: not our call to guess
+        return None
+    return _describe(torch, module, name)
+
+
+def _force_meta(cls: type, args: tuple, kwargs: dict) -> tuple:
+    """Override any `device` argument (positional or keyword) with "meta"."""
+    import inspect
+
+    kwargs = dict(kwargs)
+    if "device" in kwargs:
+        kwargs["device"] = "meta"
+    try:
+        params = list(inspect.signature(cls.__init__).parameters)[1:]
+    except (TypeError, ValueError):
+        return args, kwargs
+    if "device" in params and params.index("device") < len(args):
+        index = params.index("device")
+        args = args[:index] + ("meta",) + args[index + 1:]
+    return args, kwargs
+
+
+def _describe(torch: Any, module: Any, name: str) -> LayerBuild:
+    params = {k for k, _ in module.named_parameters(remove_duplicate=False)}
+    lazy_mixin = torch.nn.parameter.UninitializedTensorMixin
+    tensors = []
+    lazy = False
+    state = module.state_dict(keep_vars=True)
+    for key, value in state.items():
+        kind = "parameter" if key in params else "buffer"
+        if isinstance(value, lazy_mixin):
+            lazy = True
+            tensors.append(TensorSpec(key, None, kind))
+        else:
+            tensors.append(TensorSpec(key, tuple(int(d) for d in value.shape), kind))
+    for key, value in module.named_buffers(remove_duplicate=False):
+        if key not in state:
+            shape = None if isinstance(value, lazy_mixin) else tuple(int(d) for d in value.shape)
+            tensors.append(TensorSpec(key, shape, "buffer", persistent=False))
+    unresolved = [f"{name} infers its shapes from the first forward call"] if lazy else []
+    return LayerBuild(tensors, [], unresolved)
