@@ -1,0 +1,130 @@
+"""wlint.git against real throwaway repositories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wlint.git import GitError, GitRepo, git_blob_id
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "r"
+    (root / "pkg").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "pkg" / "a.py").write_text("x = 1\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "old_name.py").write_text("class A:\n    '''a fairly long body so -M pairs it'''\n"
+                                      "    value = 1\n    other = 2\n")
+    (root / "gone.py").write_text("y = 1\n")
+    (root / "notes.txt").write_text("hi\n")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "one")
+    return root
+
+
+def test_open_outside_a_repository_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="not a git repository"):
+        GitRepo.open(str(tmp_path))
+
+
+def test_unknown_revision(repo: Path) -> None:
+    with GitRepo.open(str(repo)) as r, pytest.raises(GitError, match="unknown revision 'nope'"):
+        r.rev_parse("nope")
+
+
+def test_option_like_revision_is_rejected(repo: Path) -> None:
+    with GitRepo.open(str(repo)) as r, pytest.raises(GitError):
+        r.rev_parse("--output=/tmp/x")
+
+
+def test_trees_at_commit_index_and_worktree(repo: Path) -> None:
+    (repo / "pkg" / "a.py").write_text("x = 2\n")
+    git(repo, "add", "pkg/a.py")
+    (repo / "pkg" / "a.py").write_text("x = 3\n")
+    with GitRepo.open(str(repo / "pkg")) as r:
+        assert r.root == str(repo)
+        assert r.tree("HEAD").read("pkg/a.py") == "x = 1\n"
+        assert r.tree(":index").read("pkg/a.py") == "x = 2\n"
+        assert r.tree("--staged").read("pkg/a.py") == "x = 2\n"
+        assert r.tree(None).read("pkg/a.py") == "x = 3\n"
+        assert r.tree("HEAD").read("missing.py") is None
+        assert r.tree("HEAD").read("pkg") is None  # a folder is not a file
+        # blob ids agree with git's own
+        assert r.tree(None).blob_id("pkg/a.py") == git(repo, "hash-object", "pkg/a.py").strip()
+        assert r.tree(":index").blob_id("pkg/a.py") == git_blob_id(b"x = 2\n")
+
+
+def test_many_reads_share_one_cat_file_process(repo: Path) -> None:
+    with GitRepo.open(str(repo)) as r:
+        tree = r.tree("HEAD")
+        for _ in range(50):
+            assert tree.read("pkg/a.py") == "x = 1\n"
+            assert r.read_object("HEAD:gone.py") == b"y = 1\n"
+        cat = r._cat
+        assert cat is not None
+        r.read_object("HEAD:pkg/a.py")
+        assert r._cat is cat
+
+
+def test_changed_files_with_renames_staged_and_untracked(repo: Path) -> None:
+    git(repo, "mv", "old_name.py", "new_name.py")
+    git(repo, "rm", "-q", "gone.py")
+    (repo / "pkg" / "a.py").write_text("x = 2\n")
+    (repo / "fresh.py").write_text("z = 1\n")
+    (repo / "notes.txt").write_text("changed\n")
+    with GitRepo.open(str(repo)) as r:
+        wt = {(c.status, c.old_path, c.new_path) for c in r.changed_files("HEAD")}
+        assert wt == {("R", "old_name.py", "new_name.py"), ("D", "gone.py", None),
+                      ("M", "pkg/a.py", "pkg/a.py"), ("A", None, "fresh.py")}
+        staged = {(c.status, c.old_path, c.new_path) for c in r.changed_files("HEAD", ":index")}
+        assert staged == {("R", "old_name.py", "new_name.py"), ("D", "gone.py", None)}
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "two")
+    with GitRepo.open(str(repo)) as r:
+        commits = {(c.status, c.old_path, c.new_path) for c in r.changed_files("HEAD~1", "HEAD")}
+        assert ("R", "old_name.py", "new_name.py") in commits and len(commits) == 4
+
+
+def test_unified_diff(repo: Path) -> None:
+    (repo / "pkg" / "a.py").write_text("x = 2\n")
+    (repo / "fresh.py").write_text("z = 1\n")
+    with GitRepo.open(str(repo)) as r:
+        text = r.unified_diff("HEAD", None, context=0)
+    assert "+++ b/pkg/a.py" in text and "-x = 1" in text and "+x = 2" in text
+    assert "+++ b/fresh.py" in text and "+z = 1" in text
+
+
+def test_shallow_clone_without_base_says_fetch_depth(repo: Path, tmp_path: Path) -> None:
+    (repo / "pkg" / "a.py").write_text("x = 2\n")
+    git(repo, "commit", "-qam", "two")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
+    base = git(repo, "rev-parse", "HEAD~1").strip()
+    with GitRepo.open(str(clone)) as r, pytest.raises(GitError, match="fetch-depth: 0"):
+        r.rev_parse(base)
+
+
+def test_cli_exit_2_on_bad_revision(repo: Path) -> None:
+    proc = subprocess.run(["python", "-m", "wlint", "diff", "--base", "nope"], cwd=repo,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "unknown revision" in proc.stderr
+
+
+def test_cli_exit_2_outside_a_repository(tmp_path: Path) -> None:
+    proc = subprocess.run(["python", "-m", "wlint", "diff"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not a git repository" in proc.stderr
