@@ -22,6 +22,8 @@ from typing import Any
 from wlint.model.layers import LayerBuild, TensorSpec
 
 _SCALARS = (bool, int, float, str, type(None))
+_REJECTED = (TypeError, ValueError, RuntimeError, AssertionError, NotImplementedError,
+             AttributeError, IndexError, KeyError, ArithmeticError)
 
 
 def is_concrete(value: Any) -> bool:
@@ -58,7 +60,7 @@ def build_with_torch(name: str, args: tuple, kwargs: dict) -> LayerBuild | None:
             warnings.simplefilter("ignore")
             with torch.device("meta"):
                 module = cls(*call_args, **call_kwargs)
-    except Exception:  # torch rejected the arguments: not our call to guess
+    except _REJECTED:  # torch rejected the arguments: not our call to guess
         return None
     return _describe(torch, module, name)
 
