@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from wlint.findings import Finding, sort_findings
 
@@ -155,7 +156,7 @@ def location(f: Finding, context: dict[str, Any], with_path: bool = True) -> str
     if f.key is None and f.old_key is not None and context.get("base_blob_url"):
         url_template = context["base_blob_url"]
     if url_template:
-        url = url_template.format(path=f.path.replace("\\", "/"), line=f.line)
+        url = url_template.format(path=quote(f.path.replace("\\", "/"), safe="/"), line=f.line)
         return f"[{cell(label)}]({url})"
     return cell(label)
 
