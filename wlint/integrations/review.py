@@ -44,6 +44,7 @@ class Review:
     changed_files: list[str] = field(default_factory=list)
     diffs: dict[str, FileDiff] = field(default_factory=dict)
     remap: str | None = None
+    link_sha: str | None = None  # commit whose blobs the report links to
 
     @property
     def findings(self) -> list[Finding]:
@@ -57,7 +58,7 @@ class Review:
             "filter_mode": self.filter_mode, "hidden": len(self.hidden),
             "changed_files": self.changed_files,
         }
-        blob = blob_url_template(environ, self.head_sha)
+        blob = blob_url_template(environ, self.link_sha)
         if blob:
             ctx["blob_url"] = blob
             base_blob = blob_url_template(environ, self.base_sha)
@@ -108,6 +109,7 @@ def build_review(
         cfg = config if config is not None else load_config(root)
         base_sha = merge_base(repo, base, head if head != ":index" else None)
         head_sha = repo.rev_parse(head) if head and head != ":index" else None
+        link_sha = head_sha or (_clean_head(repo) if head is None else None)
         diffs = parse_unified_diff(repo.unified_diff(base_sha, head, context=UNIFIED_CONTEXT))
         changes = repo.changed_files(base_sha, head)
         tree = repo.tree(head)
@@ -131,8 +133,15 @@ def build_review(
         root=root, base=base, base_sha=base_sha, head=head, head_sha=head_sha,
         filter_mode=filter_mode, compat=sort_findings(compat), hygiene=kept, hidden=dropped,
         changed_files=sorted({c.path for c in changes}), diffs=diffs,
-        remap=result.remap_snippet(),
+        remap=result.remap_snippet(), link_sha=link_sha,
     )
+
+
+def _clean_head(repo: Any) -> str | None:
+    """HEAD's commit when the working tree has no tracked changes (its lines are HEAD's)."""
+    if repo.git("status", "--porcelain", "--untracked-files=no", check=False).strip():
+        return None
+    return repo.rev_parse("HEAD")
 
 
 def _rel(f: Finding, root: str) -> Finding:
