@@ -43,7 +43,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def env(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def env(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for var in GITHUB_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(repo)
@@ -100,7 +100,7 @@ def test_inline_review_comments_on_changed_lines(env: FakeGitHub, capsys) -> Non
     # with 3 lines of context it is inside the hunk, but it is not a changed line and
     # the default filter (added) does not report it.
     env.diff_lines = {("train.py", 5, "RIGHT")}
-    code, out, err = run(capsys, "--post-github", "--review-comments", "--head", "feature")
+    code, _out, err = run(capsys, "--post-github", "--review-comments", "--head", "feature")
     assert code == 1, err
     posted = [json.loads(r["body"]) for r in env.requests
               if r["method"] == "POST" and r["path"].endswith("/pulls/7/comments")]
