@@ -79,6 +79,7 @@ class Prediction:
     nonpersistent: List[Entry] = field(default_factory=list)
     modules: List[ModuleRecord] = field(default_factory=list)
     migrates_checkpoints: bool = False  # defines _load_from_state_dict / _version / pre-hook
+    uses: List[Tuple[str, str]] = field(default_factory=list)  # (relpath, class) instantiated
 
     def keys(self) -> List[str]:
         return [e.key for e in self.entries]
@@ -125,4 +126,5 @@ class Prediction:
             nonpersistent=[entry(e) for e in data["nonpersistent"]],
             modules=[module(m) for m in data["modules"]],
             migrates_checkpoints=data.get("migrates_checkpoints", False),
+            uses=[(u[0], u[1]) for u in data.get("uses", [])],
         )

@@ -1,0 +1,291 @@
+"""Public API of the state-dict predictor (used by `wlint keys`, `wlint diff`, tests).
+
+    predict(path, expr)                      -> Prediction   (a file on disk)
+    predict_in_tree(tree, relpath, expr)     -> Prediction   (any SourceTree, e.g. a git revision)
+    module_classes(tree, relpath)            -> List[ClassInfo]
+    run_keys_command(ns)                     -> exit code of `wlint keys`
+
+Nothing here imports torch or the analysed code.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
+from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
+from wlint.model.resolve import SourceTree, tree_for_path
+from wlint.model.symbolic import shape_item
+from wlint.model.values import Alts, ModuleInst, SymObj, Tensor, TorchRef, UserClass
+
+
+class PredictError(ValueError):
+    """The request itself is wrong: missing file, unknown class, unparsable EXPR."""
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """An nn.Module subclass defined in a file."""
+
+    name: str
+    line: int
+    bases: List[str] = field(default_factory=list)
+
+
+def predict(path: str, expr: str) -> Prediction:
+    """Predicted state_dict of `expr` evaluated in the namespace of the file `path`."""
+    if not os.path.isfile(path):
+        raise PredictError(f"no such file: {path}")
+    tree, relpath, extra = tree_for_path(path)
+    pred = predict_in_tree(tree, relpath, expr, extra_roots=extra)
+    pred.path = path
+    return pred
+
+
+def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
+                    extra_roots: Tuple[str, ...] = ()) -> Prediction:
+    """Like `predict`, for a file of any source tree (working tree or git revision)."""
+    try:
+        expr_node = ast.parse(expr.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise PredictError(f"cannot parse EXPR {expr!r}: {exc.msg}") from None
+    if tree.read(relpath) is None:
+        raise PredictError(f"no such file: {relpath}")
+    interp = Interpreter(tree, relpath, extra_roots)
+    try:
+        ns = interp.load_module(relpath)
+    except BudgetExceeded:
+        raise PredictError(f"{relpath}: step budget exhausted while loading the module") from None
+    if ns.ast is None:
+        raise PredictError(f"cannot parse {relpath}: {ns.error}")
+    head = expr_node.func if isinstance(expr_node, ast.Call) else expr_node
+    name = _dotted(head)
+    if name is None:
+        raise PredictError(f"EXPR must be a class or a call: {expr!r}")
+    scope = Scope(ns.vars, None, ns)
+    interp.path = relpath
+    cls = interp.eval(head, scope)
+    if not isinstance(cls, UserClass) and not (isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
+        raise PredictError(f"unknown class {name!r} in {relpath}")
+    if isinstance(cls, UserClass) and not cls.ready:
+        interp.init_class(cls)
+    if isinstance(cls, UserClass) and not cls.is_module:
+        raise PredictError(f"{name!r} in {relpath} is not an nn.Module subclass")
+    pred = Prediction(path=relpath, expr=expr, cls=name.rsplit(".", 1)[-1])
+    line = getattr(cls, "node", expr_node).lineno if isinstance(cls, UserClass) else 1
+    value: Any = None
+    try:
+        if isinstance(expr_node, ast.Call):
+            value = interp.eval(expr_node, scope)
+        else:
+            args, kwargs = _symbolic_args(interp, cls)
+            value = interp.call(cls, args, kwargs, expr_node)
+    except BudgetExceeded:
+        interp.note(line, "step budget exhausted: the prediction is incomplete", relpath)
+    except RecursionError:
+        interp.note(line, "recursion too deep: the prediction is incomplete", relpath)
+    except Exception as exc:  # noqa: BLE001 - the prediction reports, never crashes
+        interp.note(line, f"cannot interpret {expr}: {exc}", relpath)
+    if isinstance(value, ModuleInst):
+        _emit(value, pred, relpath)
+    elif not any(True for _ in interp.notes):
+        interp.note(line, f"{expr} did not produce a module", relpath)
+    pred.unresolved = [Unresolved(ln, reason, "" if p == relpath else p)
+                       for p, ln, reason in interp.notes]
+    pred.migrates_checkpoints = interp.migrates
+    pred.uses = list(interp.uses)
+    return pred
+
+
+def _symbolic_args(interp: Interpreter, cls: Any) -> Tuple[List[Any], Dict[str, Any]]:
+    """Required constructor parameters of a bare class name become symbols."""
+    if not isinstance(cls, UserClass):
+        return [], {}
+    init = interp.class_attr(cls, "__init__")
+    fnode = getattr(init, "node", None)
+    if cls.is_dataclass and (fnode is None or getattr(init, "owner", None) is not cls):
+        kwargs = {}
+        for c in cls.mro:
+            if isinstance(c, UserClass):
+                for fname, has_default in c.fields:
+                    if not has_default and fname not in kwargs:
+                        kwargs[fname] = SymObj(fname)
+        return [], kwargs
+    if not isinstance(fnode, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [], {}
+    spec = fnode.args
+    positional = list(getattr(spec, "posonlyargs", [])) + list(spec.args)
+    required = len(positional) - len(spec.defaults)
+    args: List[Any] = []
+    for a in positional[1:required]:
+        args.append(SymObj(a.arg, _may_be_module(a)))
+    kwargs = {}
+    for a, d in zip(spec.kwonlyargs, spec.kw_defaults):
+        if d is None:
+            kwargs[a.arg] = SymObj(a.arg, _may_be_module(a))
+    return args, kwargs
+
+
+_NUMERIC_ANNOTATIONS = ("int", "float", "bool", "str", "Optional[int]", "Optional[float]",
+                        "Tuple[int", "tuple[int", "List[int]", "list[int]", "Sequence[int]")
+
+
+def _may_be_module(arg: ast.arg) -> bool:
+    """An unknown argument without a plain-value annotation could be a module."""
+    if arg.annotation is None:
+        return True
+    text = ast.unparse(arg.annotation)
+    if text.startswith(_NUMERIC_ANNOTATIONS):
+        return False
+    return "Module" in text or "Callable" in text or "nn." in text
+
+
+def _emit(root: ModuleInst, pred: Prediction, relpath: str) -> None:
+    """torch's state_dict order: own params, own persistent buffers, then children."""
+    stack: List[int] = []
+
+    def rel(path: str) -> str:
+        return "" if path == relpath else path
+
+    def walk(inst: ModuleInst, prefix: str, cond: Optional[str]) -> None:
+        if id(inst) in stack:
+            return
+        stack.append(id(inst))
+        owner = prefix[:-1]
+        pred.modules.append(ModuleRecord(owner, inst.type_name, inst.line, rel(inst.path),
+                                         tuple(inst.args), cond))
+        for name, slot in inst.params.items():
+            for c, tensor in _alts(slot):
+                if isinstance(tensor, Tensor):
+                    pred.entries.append(_entry(prefix + name, tensor, "parameter", _join(cond, c),
+                                               owner, inst.type_name, rel))
+        for name, slot in inst.buffers.items():
+            for c, tensor in _alts(slot):
+                if isinstance(tensor, Tensor):
+                    entry = _entry(prefix + name, tensor, "buffer", _join(cond, c), owner,
+                                   inst.type_name, rel)
+                    if name in inst.nonpersistent:
+                        pred.nonpersistent.append(entry)
+                    else:
+                        pred.entries.append(entry)
+        for name, slot in inst.modules.items():
+            for c, child in _alts(slot):
+                if isinstance(child, ModuleInst):
+                    walk(child, f"{prefix}{name}.", _join(cond, c))
+        stack.pop()
+
+    walk(root, "", None)
+
+
+def _alts(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
+    if isinstance(slot, Alts):
+        for cond, value in slot.items:
+            for c2, v2 in _alts(value):
+                yield _join(cond, c2), v2
+    else:
+        yield None, slot
+
+
+def _join(a: Optional[str], b: Optional[str]) -> Optional[str]:
+    if a and b:
+        return f"{a} and {b}"
+    return a or b
+
+
+def _entry(key: str, tensor: Tensor, kind: str, cond: Optional[str], owner: str, layer: str,
+           rel: Any) -> Entry:
+    shape = tuple(shape_item(d) for d in tensor.shape) if tensor.shape is not None else None
+    return Entry(key=key, shape=shape, kind=kind, line=tensor.line, path=rel(tensor.path),
+                 condition=cond, owner=owner, layer=layer)
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:
+    """nn.Module subclasses defined at the top level of `relpath` (directly or via
+    project base classes)."""
+    interp = Interpreter(tree, relpath)
+    try:
+        ns = interp.load_module(relpath)
+    except BudgetExceeded:
+        return []
+    if ns.ast is None:
+        return []
+    out: List[ClassInfo] = []
+    for node in ns.ast.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        cls = ns.vars.get(node.name)
+        if isinstance(cls, UserClass) and cls.node is node:
+            try:
+                if not cls.ready:
+                    interp.init_class(cls)
+            except Exception:  # noqa: BLE001
+                continue
+            if cls.is_module:
+                out.append(ClassInfo(node.name, node.lineno, [ast.unparse(b) for b in node.bases]))
+    return out
+
+
+# -- `wlint keys` -------------------------------------------------------------------------
+
+
+def format_text(pred: Prediction) -> str:
+    lines: List[str] = []
+    width = max((len(e.key) for e in pred.entries), default=0)
+    for e in pred.entries:
+        lines.append(_entry_line(e, width))
+    if pred.nonpersistent:
+        lines.append("")
+        lines.append("non-persistent buffers (not in state_dict):")
+        for e in pred.nonpersistent:
+            lines.append("  " + _entry_line(e, width))
+    if pred.unresolved:
+        lines.append("")
+        lines.append("unresolved:")
+        for u in pred.unresolved:
+            where = f"{u.path}:" if u.path else ""
+            lines.append(f"  {where}line {u.line}: {u.reason}")
+    if not pred.entries and not pred.unresolved:
+        lines.append("(empty state_dict)")
+    return "\n".join(lines) + "\n"
+
+
+def _entry_line(e: Entry, width: int) -> str:
+    if e.shape is None:
+        shape = "(?)"
+    else:
+        items = [str(d) for d in e.shape]
+        shape = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    where = f"{e.path}:" if e.path else ""
+    text = f"{e.key:<{width}}  {e.kind:<9}  {shape}  {where}line {e.line}"
+    if e.condition:
+        text += f"  if {e.condition}"
+    return text
+
+
+def run_keys_command(ns: Any) -> int:
+    from wlint.cli import UsageError, emit
+
+    try:
+        pred = predict(ns.path, ns.expr)
+    except PredictError as exc:
+        raise UsageError(str(exc)) from None
+    fmt = getattr(ns, "format", "text") or "text"
+    if fmt == "text":
+        text = format_text(pred)
+    else:
+        text = json.dumps(pred.to_json(), indent=2) + "\n"
+    emit(text, getattr(ns, "output", None))
+    return 0

@@ -1,0 +1,277 @@
+"""The value lattice of the abstract interpreter.
+
+A value is a plain Python value (int, float, str, bool, None, tuple, `PList`,
+dict), a `Sym` (an integer over unknown constructor parameters or config
+fields), a `SymObj` (an unknown required parameter / config object: its
+attributes are symbols named `config.n_embd`), an `Unknown` (with a reason
+and line; `may_module` says whether it could be an nn.Module, which matters
+when it is assigned to a module attribute), or one of the objects below.
+
+Naming convention for symbols: a required parameter `n_embd` is the symbol
+`n_embd`; an attribute of a required parameter is dotted (`config.n_embd`);
+the index of a loop of unknown length is `i` (then `j`, `k`), and renders as
+`{i}` in keys.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Dict, List, Optional, Tuple
+
+from wlint.model.symbolic import Sym, render
+
+
+class Unknown:
+    """A value the interpreter cannot know."""
+
+    __slots__ = ("reason", "line", "may_module")
+
+    def __init__(self, reason: str, line: int = 0, may_module: bool = False) -> None:
+        self.reason = reason
+        self.line = line
+        self.may_module = may_module
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+    def _op(self, *_: Any) -> "Unknown":
+        return Unknown(self.reason, self.line, False)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _op
+    __floordiv__ = __rfloordiv__ = __truediv__ = __rtruediv__ = _op
+    __mod__ = __rmod__ = __pow__ = __rpow__ = __neg__ = _op
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"truth value unknown: {self.reason}")
+
+
+class SymObj:
+    """An unknown parameter value: a symbol when used as a number, an object of
+    symbolic attributes when used as a config."""
+
+    __slots__ = ("name", "may_module")
+
+    def __init__(self, name: str, may_module: bool = False) -> None:
+        self.name = name
+        self.may_module = may_module
+
+    def sym(self) -> Sym:
+        return Sym.name(self.name)
+
+    def __repr__(self) -> str:
+        return f"SymObj({self.name})"
+
+
+class Tensor:
+    """A tensor of known (or None = unknown) shape; `param` for nn.Parameter."""
+
+    __slots__ = ("shape", "line", "path", "param")
+
+    def __init__(self, shape: Optional[Tuple[Any, ...]], line: int, path: str,
+                 param: bool = False) -> None:
+        self.shape = shape
+        self.line = line
+        self.path = path
+        self.param = param
+
+    def as_param(self, line: int, path: str) -> "Tensor":
+        return Tensor(self.shape, line, path, True)
+
+    def derived(self, shape: Optional[Tuple[Any, ...]] = None, keep: bool = True) -> "Tensor":
+        return Tensor(self.shape if keep else shape, self.line, self.path, False)
+
+
+class Rep:
+    """A list element repeated an unknown number of times (index symbol `atom`)."""
+
+    __slots__ = ("value", "atom")
+
+    def __init__(self, value: Any, atom: str) -> None:
+        self.value = value
+        self.atom = atom
+
+
+class PList(list):  # type: ignore[type-arg]
+    """A list created by the analysed code; `depth` = symbolic-loop depth at creation."""
+
+    depth = 0
+
+
+class Function:
+    """A user function or method (ast node + defining scope)."""
+
+    __slots__ = ("node", "scope", "module", "owner", "name", "kind")
+
+    def __init__(self, node: Any, scope: Any, module: Any, owner: Any = None,
+                 kind: str = "function") -> None:
+        self.node = node
+        self.scope = scope
+        self.module = module
+        self.owner = owner  # UserClass defining it (for super())
+        self.name = getattr(node, "name", "<lambda>")
+        self.kind = kind  # function | staticmethod | classmethod | property
+
+
+class BoundMethod:
+    __slots__ = ("func", "obj")
+
+    def __init__(self, func: Any, obj: Any) -> None:
+        self.func = func
+        self.obj = obj
+
+
+class Builtin:
+    """A callable implemented by the interpreter: impl(interp, args, kwargs, node)."""
+
+    __slots__ = ("name", "impl", "self_obj")
+
+    def __init__(self, name: str, impl: Any, self_obj: Any = None) -> None:
+        self.name = name
+        self.impl = impl
+        self.self_obj = self_obj
+
+    def __repr__(self) -> str:
+        return f"<builtin {self.name}>"
+
+
+class Partial:
+    __slots__ = ("func", "args", "kwargs")
+
+    def __init__(self, func: Any, args: List[Any], kwargs: Dict[str, Any]) -> None:
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+
+
+class TorchRef:
+    """A name inside torch (`torch.nn.Linear`, `torch.zeros`)."""
+
+    __slots__ = ("qual",)
+
+    def __init__(self, qual: str) -> None:
+        self.qual = qual
+
+    @property
+    def last(self) -> str:
+        return self.qual.rsplit(".", 1)[-1]
+
+    def __repr__(self) -> str:
+        return f"TorchRef({self.qual})"
+
+
+class ExternalRef:
+    """A name from a package outside the project (not analysed)."""
+
+    __slots__ = ("qual",)
+
+    def __init__(self, qual: str) -> None:
+        self.qual = qual
+
+    def __repr__(self) -> str:
+        return f"ExternalRef({self.qual})"
+
+
+class ModuleNS:
+    """A project module's namespace (a file)."""
+
+    def __init__(self, relpath: str, tree: Any) -> None:
+        self.relpath = relpath
+        self.tree = tree
+        self.vars: Dict[str, Any] = {"__name__": relpath}
+        self.ast: Optional[ast.Module] = None
+        self.error: Optional[str] = None
+        self.done = False
+
+
+class UserClass:
+    """A class defined in the project."""
+
+    def __init__(self, node: ast.ClassDef, module: ModuleNS, scope: Any) -> None:
+        self.node = node
+        self.name = node.name
+        self.module = module
+        self.scope = scope
+        self.bases: List[Any] = []
+        self.ns: Dict[str, Any] = {}
+        self.mro: List[Any] = []
+        self.ready = False
+        self.is_module = False
+        self.is_dataclass = False
+        self.fields: List[Tuple[str, Any]] = []  # dataclass fields (name, ast default or None)
+
+    def __repr__(self) -> str:
+        return f"<class {self.name}>"
+
+
+class Obj:
+    """An instance of a plain (non-Module) user class, e.g. a config."""
+
+    def __init__(self, cls: UserClass) -> None:
+        self.cls = cls
+        self.attrs: Dict[str, Any] = {}
+
+
+class SuperProxy:
+    __slots__ = ("start", "obj")
+
+    def __init__(self, start: Any, obj: Any) -> None:
+        self.start = start  # the class after which to search the MRO
+        self.obj = obj
+
+
+class Alts:
+    """A module slot that holds different values under different conditions."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: List[Tuple[Optional[str], Any]]) -> None:
+        self.items = items
+
+
+class ModuleInst:
+    """An nn.Module instance: ordered parameter, buffer and module slots."""
+
+    def __init__(self, type_name: str, cls: Any, line: int, path: str, kind: str = "user") -> None:
+        self.type_name = type_name
+        self.cls = cls  # UserClass, or None for a torch layer/container
+        self.line = line
+        self.path = path
+        self.kind = kind  # user | layer | Sequential | ModuleList | ModuleDict | Module | ...
+        self.params: Dict[str, Any] = {}
+        self.buffers: Dict[str, Any] = {}
+        self.nonpersistent: set = set()
+        self.modules: Dict[str, Any] = {}
+        self.attrs: Dict[str, Any] = {}
+        self.args: Tuple[Tuple[str, str], ...] = ()
+        self.torch_bases: Tuple[str, ...] = ()  # torch class names it is an instance of
+        self.depth = 0
+
+    def __repr__(self) -> str:
+        return f"<module {self.type_name}>"
+
+
+def value_text(value: Any) -> str:
+    """Source-like text of a value (behaviour args, conditions)."""
+    if isinstance(value, Sym):
+        return render(value)
+    if isinstance(value, SymObj):
+        return value.name
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(value_text(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    if isinstance(value, (UserClass,)):
+        return value.name
+    if isinstance(value, TorchRef):
+        return value.qual
+    if isinstance(value, ModuleInst):
+        return value.type_name + "(...)"
+    if isinstance(value, Partial):
+        return "partial(" + ", ".join([value_text(value.func)] + [value_text(a) for a in value.args]
+                                      + [f"{k}={value_text(v)}" for k, v in value.kwargs.items()]) + ")"
+    if isinstance(value, Unknown):
+        return "<unknown>"
+    return "<" + type(value).__name__ + ">"
