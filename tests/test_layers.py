@@ -214,6 +214,10 @@ argsets("Transformer", sets=[
     A(8, 2, 1, 1, 8, custom_encoder=M("Linear", in_features=8, out_features=2)),
     A(8, 2, 2, 1, 8, custom_decoder=M("TransformerDecoder", decoder_layer=M(
         "TransformerDecoderLayer", d_model=8, nhead=2, dim_feedforward=4), num_layers=1))])
+argsets("DataParallel", sets=[
+    A(M("Linear", in_features=3, out_features=4)),
+    A(M("TransformerEncoderLayer", d_model=4, nhead=1), None, None, 1),
+    A(module=M("ReLU"), dim=0)])
 argsets("PReLU", sets=[A(), A(3), A(num_parameters=5, init=0.1), A(1, 0.5)])
 argsets("LinearCrossEntropyLoss", sets=[
     A(4, 3), A(4, 3, out_features=(2, 5), bias=True), A(in_features=6, num_classes=2,
@@ -327,35 +331,36 @@ def child_rows_of(child: ChildSpec, prefix: str) -> tuple[list[Row], list[str]]:
     assert isinstance(child.when, bool), f"{child.name}: when={child.when!r}"
     if not child.when:
         return [], []
-    if child.if_module and not isinstance(child.from_value, LayerCall):
-        return [], []
-    if child.repeat is None:
-        return module_rows(child, prefix)
-    assert isinstance(child.repeat, int)
-    rows: list[Row] = []
-    unresolved: list[str] = []
-    for i in range(child.repeat):
-        r, u = module_rows(child, f"{prefix}{i}.")
-        rows += r
-        unresolved += u
-    return rows, unresolved
-
-
-def module_rows(child: ChildSpec, prefix: str) -> tuple[list[Row], list[str]]:
+    if child.if_module:
+        assert child.from_value is not None and child.layer is None
+        if not isinstance(child.from_value, LayerCall):
+            return [], []
+    if child.layer in ("ModuleList", "Sequential"):
+        return container_rows(child, prefix)
+    assert child.repeat is None and not child.children
     if child.from_value is not None:
+        assert child.layer is None
         value = child.from_value
         assert isinstance(value, LayerCall), f"test passes catalog modules only: {value!r}"
         return catalog_rows(value.layer, (), dict(value.args), prefix)
-    if child.layer in ("ModuleList", "Sequential"):
-        rows: list[Row] = []
-        unresolved: list[str] = []
-        for sub in child.children:
-            r, u = child_rows_of(sub, prefix + sub.name + ".")
-            rows += r
-            unresolved += u
-        return rows, unresolved
     assert child.layer is not None
     return catalog_rows(child.layer, (), dict(child.args), prefix)
+
+
+def container_rows(child: ChildSpec, prefix: str) -> tuple[list[Row], list[str]]:
+    if child.repeat is None:
+        items = [(sub.name, sub) for sub in child.children]
+    else:
+        assert isinstance(child.repeat, int) and not child.children
+        copy = ChildSpec("", from_value=child.from_value)
+        items = [(str(i), copy) for i in range(child.repeat)]
+    rows: list[Row] = []
+    unresolved: list[str] = []
+    for name, sub in items:
+        r, u = child_rows_of(sub, f"{prefix}{name}.")
+        rows += r
+        unresolved += u
+    return rows, unresolved
 
 
 # -- torch side -------------------------------------------------------------------------
@@ -408,7 +413,7 @@ def test_every_entry_is_checked_with_several_argument_sets() -> None:
 # torch.nn classes deliberately left to the interpreter (containers, wrappers, bases)
 NOT_CATALOGUED = {
     "Module", "Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-    "ParameterDict", "DataParallel", "RNNBase", "RNNCellBase",
+    "ParameterDict", "RNNBase", "RNNCellBase",
 }
 
 
@@ -672,8 +677,11 @@ def test_transformer_encoder_symbolic_layer_count() -> None:
     built = build("TransformerEncoder", layer_value, n)
     layers_child = built.children[0]
     assert layers_child.name == "layers" and layers_child.repeat == n
-    assert layers_child.from_value is layer_value
-    assert built.children[1].if_module and built.children[1].from_value is None
+    assert layers_child.layer == "ModuleList" and layers_child.from_value is layer_value
+    assert len(built.children) == 1  # norm=None registers nothing
+    norm = Unknown()
+    built = build("TransformerEncoder", layer_value, 2, norm)
+    assert built.children[1].if_module and built.children[1].from_value is norm
 
 
 def test_lazy_layers_are_marked() -> None:

@@ -21,18 +21,21 @@ renders it as Python-like text. Never call `bool()` on a `when`.
 
 Children (`ChildSpec`):
 - `layer` + `args`: a catalog layer called with keyword arguments `args`.
-- `from_value`: a module value passed by the caller (e.g. `encoder_layer`,
-  `norm`); the interpreter copies it. A `LayerCall` value is a module the
-  catalog itself builds (Transformer passes `TransformerEncoderLayer(...)` to
-  `TransformerEncoder` this way); any other value is the interpreter's own.
-- `repeat`: when not None, the child is a ModuleList named `name` holding
-  `repeat` (int or Sym) deep copies of `from_value` (or of `layer(args)`),
-  keys `name.0` ... `name.{repeat-1}`.
-- `layer="ModuleList"` / `"Sequential"` with `children`: a plain container
-  whose own children are the nested `ChildSpec`s (named "0", "1", ...).
+- `from_value` (with `layer=None`): a module value passed by the caller
+  (e.g. Transformer's `custom_encoder`); the interpreter copies it. A
+  `LayerCall` value is a module the catalog itself builds (Transformer passes
+  `TransformerEncoderLayer(...)` to `TransformerEncoder` this way); any other
+  value is the interpreter's own module instance.
+- containers: `layer="ModuleList"` or `"Sequential"` (never catalog entries)
+  names a plain container `name` whose items are either the nested
+  `children` (named "0", "1", ...), or, when `repeat` is not None, `repeat`
+  (int or Sym) deep copies of `from_value`, keys `name.0` ... `name.{n-1}`
+  (TransformerEncoder's `layers`). An interpreter that does not know
+  containers fails safe: "ModuleList" is not in the catalog.
 - `if_module=True`: register the child only if `from_value` is a module
-  instance (torch's `Module.__setattr__` rule: `self.norm = None` or
-  `self.activation = F.relu` register nothing).
+  instance (torch's `Module.__setattr__` rule: `self.activation = F.relu`
+  registers nothing). Values that clearly are not modules (None, strings,
+  `FunctionRef`, plain data) produce no ChildSpec at all.
 
 Tensor arguments (a loss `weight`) are shaped from their `.shape` attribute
 when they have one (`shape_of`), else their shape is None.
@@ -90,10 +93,10 @@ class ChildSpec:
     """A submodule a layer registers on itself (see the module docstring).
 
     Either a catalog layer built from `layer` and `args`, or a copy of a module
-    value passed by the caller (`from_value`, e.g. TransformerEncoder's
-    `encoder_layer`, deep-copied into `layers.0` ... `layers.{n-1}` with
-    `repeat=n`), or a container (`layer="ModuleList"`/`"Sequential"`) of
-    nested `children`.
+    value passed by the caller (`from_value`), or a container
+    (`layer="ModuleList"`/`"Sequential"`) of nested `children` or of `repeat`
+    deep copies of `from_value` (TransformerEncoder's `encoder_layer` copied
+    into `layers.0` ... `layers.{n-1}`).
     """
 
     name: str
@@ -101,7 +104,7 @@ class ChildSpec:
     args: Mapping[str, Any] = field(default_factory=dict)
     from_value: Any = None
     when: Any = True
-    repeat: Any = None  # int | Sym | None: a ModuleList of that many copies
+    repeat: Any = None  # int | Sym | None: container of that many copies of from_value
     children: tuple[ChildSpec, ...] = ()  # for layer="ModuleList"/"Sequential"
     if_module: bool = False  # only if from_value is a module instance
 
@@ -368,6 +371,13 @@ def U(name: str, kind: str = "parameter", when: Any = True) -> TensorSpec:
 
 def C(name: str, layer: str, when: Any = True, **args: Any) -> ChildSpec:
     return ChildSpec(name, layer, args, when=truth(when))
+
+
+def module_arg(name: str, value: Any) -> list[ChildSpec]:
+    """A child for an argument that may be a module (`norm`, `activation`)."""
+    if isinstance(value, (*_PLAIN, FunctionRef)):
+        return []
+    return [ChildSpec(name, from_value=value, if_module=True)]
 
 
 def no_tensors(_: Args) -> LayerBuild:
@@ -724,7 +734,7 @@ def _transformer_layer(decoder: bool) -> BuildFn:
         children += [C(f"dropout{i}", "Dropout", p=a.dropout) for i in range(1, count + 1)]
         # a module passed as `activation` is registered as a child (strings and
         # functions are not)
-        children.append(ChildSpec("activation", from_value=a.activation, if_module=True))
+        children += module_arg("activation", a.activation)
         return LayerBuild([], children)
 
     return build
@@ -739,8 +749,8 @@ _add(Layer("TransformerDecoderLayer", _TLAYER_SIG, _transformer_layer(decoder=Tr
 def _stack(argname: str) -> BuildFn:
     def build(a: Args) -> LayerBuild:
         return LayerBuild([], [
-            ChildSpec("layers", from_value=a[argname], repeat=a.num_layers),
-            ChildSpec("norm", from_value=a.norm, if_module=True),
+            ChildSpec("layers", "ModuleList", from_value=a[argname], repeat=a.num_layers),
+            *module_arg("norm", a.norm),
         ])
 
     return build
@@ -750,7 +760,7 @@ _add(Layer(
     "TransformerEncoder",
     (("encoder_layer", REQUIRED), ("num_layers", REQUIRED), ("norm", None),
      ("enable_nested_tensor", True), ("mask_check", True)),
-    _stack("encoder_layer"), behaviour=("enable_nested_tensor", "mask_check"),
+    _stack("encoder_layer"),  # enable_nested_tensor / mask_check: fast-path switches only
 ))
 _add(Layer(
     "TransformerDecoder",
@@ -787,6 +797,13 @@ _add(Layer(
          ("custom_encoder", None), ("custom_decoder", None), ("layer_norm_eps", 1e-5),
          ("batch_first", False), ("norm_first", False), ("bias", True)),
     _transformer, behaviour=_TLAYER_BEHAVIOUR,
+))
+
+_add(Layer(
+    "DataParallel", (("module", REQUIRED), ("device_ids", None), ("output_device", None),
+                     ("dim", 0)),
+    lambda a: LayerBuild([], [ChildSpec("module", from_value=a.module)]),
+    behaviour=("dim",),
 ))
 
 # -- activations -------------------------------------------------------------------------
