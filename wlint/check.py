@@ -194,7 +194,7 @@ def run_check_command(ns: argparse.Namespace) -> int:
         if getattr(ns, "fix", False) or getattr(ns, "diff", False):
             from wlint.fix import run_fix
 
-            findings, patch = run_fix(paths, config, write=not ns.diff, jobs=ns.jobs)
+            findings, patch = run_fix(paths, config, write=not ns.diff)
             if ns.diff:
                 emit(patch, getattr(ns, "output", None))
                 return 1 if patch or findings else 0
