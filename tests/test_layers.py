@@ -696,3 +696,61 @@ def test_parameter_free_agrees_with_torch() -> None:
         if layers.parameter_free(name):
             for args, kwargs in sets:
                 assert torch_rows(name, args, kwargs) == []
+
+
+# -- randomised agreement for the layers with the most shape logic -----------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@st.composite
+def layer_calls(draw: Any) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    kind = draw(st.sampled_from(["conv", "rnn", "mha", "norm", "linear"]))
+    small = st.integers(min_value=1, max_value=6)
+    if kind == "conv":
+        dims = draw(st.sampled_from([1, 2, 3]))
+        name = draw(st.sampled_from([f"Conv{dims}d", f"ConvTranspose{dims}d"]))
+        groups = draw(st.sampled_from([1, 2, 3]))
+        kernel = draw(st.one_of(small, st.tuples(*[small] * dims)))
+        return name, (groups * draw(small), groups * draw(small), kernel), {
+            "groups": groups, "bias": draw(st.booleans())}
+    if kind == "rnn":
+        name = draw(st.sampled_from(["RNN", "LSTM", "GRU"]))
+        hidden = draw(st.integers(min_value=2, max_value=6))
+        kwargs = {"num_layers": draw(st.integers(1, 3)), "bias": draw(st.booleans()),
+                  "bidirectional": draw(st.booleans())}
+        if name == "LSTM":
+            kwargs["proj_size"] = draw(st.integers(0, hidden - 1))
+        return name, (draw(small), hidden), kwargs
+    if kind == "mha":
+        heads = draw(st.sampled_from([1, 2]))
+        embed = heads * draw(small)
+        return "MultiheadAttention", (embed, heads), {
+            "bias": draw(st.booleans()), "add_bias_kv": draw(st.booleans()),
+            "kdim": draw(st.one_of(st.none(), st.just(embed), small)),
+            "vdim": draw(st.one_of(st.none(), st.just(embed), small))}
+    if kind == "norm":
+        name = draw(st.sampled_from(["BatchNorm2d", "InstanceNorm1d", "GroupNorm", "LayerNorm"]))
+        if name == "GroupNorm":
+            g = draw(small)
+            return name, (g, g * draw(small)), {"affine": draw(st.booleans()),
+                                                "bias": draw(st.booleans())}
+        if name == "LayerNorm":
+            shape = draw(st.one_of(small, st.lists(small, min_size=1, max_size=3)))
+            return name, (shape,), {"elementwise_affine": draw(st.booleans()),
+                                    "bias": draw(st.booleans())}
+        return name, (draw(small),), {"affine": draw(st.booleans()),
+                                      "track_running_stats": draw(st.booleans()),
+                                      "bias": draw(st.booleans())}
+    return draw(st.sampled_from(["Linear", "Bilinear"])), (), {}
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(layer_calls())
+def test_random_calls_match_torch(call: tuple[str, tuple[Any, ...], dict[str, Any]]) -> None:
+    name, args, kwargs = call
+    if not args and not kwargs:
+        args = (3, 4) if name == "Linear" else (2, 3, 4)
+    got, unresolved = catalog_rows(name, args, kwargs)
+    assert got == torch_rows(name, args, kwargs) and not unresolved
