@@ -47,6 +47,7 @@ def env(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for var in GITHUB_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(repo)
+    monkeypatch.setenv("WLINT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(github_api, "BACKOFF_BASE", 0.001)
     monkeypatch.setattr(github_api, "TIMEOUT", 5.0)
     fake = FakeGitHub()

@@ -56,7 +56,7 @@ class Review:
             "command": "review", "review": True, "base": _short(self.base, self.base_sha),
             "head": _short(self.head, self.head_sha) if self.head else "working tree",
             "filter_mode": self.filter_mode, "hidden": len(self.hidden),
-            "changed_files": self.changed_files,
+            "changed_files": self.changed_files, "remap": self.remap,
         }
         blob = blob_url_template(environ, self.link_sha)
         if blob:

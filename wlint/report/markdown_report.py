@@ -194,8 +194,9 @@ def class_section(key: ClassKey, items: Sequence[Finding], context: dict[str, An
         out.append(f"<details><summary>Remap snippet for <code>{cell(cls)}</code> "
                    f"({', '.join(codes)})</summary>")
         out.append("")
-        out.append(code_block("\n\n".join(snippets)))
-        out.append("")
+        for snippet in snippets:
+            out.append(code_block(snippet))
+            out.append("")
         out.append("</details>")
         out.append("")
     return out
@@ -250,8 +251,14 @@ def render(findings: Sequence[Finding], **context: Any) -> str:
     compat = [f for f in ordered if is_compat(f)]
     if compat:
         out.extend(["### Checkpoint compatibility", ""])
-        for key, items in group_by_class(compat).items():
+        groups = group_by_class(compat)
+        for key, items in groups.items():
             out.extend(class_section(key, items, context))
+        remap = context.get("remap")
+        if remap and sum(1 for f in compat if f.fix) > 1:
+            out.append("<details><summary>One remap function for every rename and index "
+                       "shift above</summary>")
+            out.extend(["", code_block(remap), "", "</details>", ""])
     hygiene = [f for f in ordered if f.code.startswith("WL1")]
     if hygiene:
         where = FILTER_TITLES.get(context.get("filter_mode", ""), "")
