@@ -64,6 +64,20 @@ def shape_text(shape: Optional[Shape]) -> str:
     return "torch.Size([" + ", ".join(str(d) for d in shape) + "])"
 
 
+def shapes_differ(old: Optional[Shape], new: Optional[Shape]) -> bool:
+    """Definitely different: another rank, or a dimension that differs where both sides
+    are concrete or both symbolic. A symbol against a number (a parameter that gained a
+    default between revisions) is not comparable, so it is not reported (precision first)."""
+    if old is None or new is None or old == new:
+        return False
+    if len(old) != len(new):
+        return True
+    for a, b in zip(old, new):
+        if a != b and isinstance(a, str) == isinstance(b, str):
+            return True
+    return False
+
+
 def _keys_text(keys: Sequence[str], limit: int = 4) -> str:
     shown = ", ".join(f'"{k}"' for k in keys[:limit])
     if len(keys) > limit:
@@ -184,12 +198,28 @@ class _Comparison:
     # steps -----------------------------------------------------------------
     def run(self) -> List[Finding]:
         self.persistence()
-        self.shapes()
         self.removed = {k: e for k, e in self.b.entries.items() if k not in self.h.entries
                         and k not in self._handled_removed}
         self.added = {k: e for k, e in self.h.entries.items() if k not in self.b.entries
                       and k not in self._handled_added}
+        self.key_map: Dict[str, str] = {}  # base key -> head key moved by an index shift
+        self.dropped: Set[str] = set()  # base keys of children a shift left unmatched
+        self.inserted: Set[str] = set()  # head keys of children a shift left unmatched
         self.shifts()
+        mapping: Dict[str, str] = {}
+        for k in self.b.entries:
+            if k in self._handled_removed or k in self.dropped:
+                continue
+            if k in self.key_map:
+                mapping[k] = self.key_map[k]
+            elif k in self.h.entries and k not in self.inserted:
+                mapping[k] = k
+        targets = set(mapping.values())
+        self.removed = {k: e for k, e in self.b.entries.items() if k not in mapping
+                        and k not in self._handled_removed}
+        self.added = {k: e for k, e in self.h.entries.items() if k not in targets
+                      and k not in self._handled_added}
+        self.shapes(mapping)
         self.renames()
         self.leftovers()
         self.behaviour()
@@ -225,10 +255,10 @@ class _Comparison:
                     key=key, old_key=None, new_shape=e.shape,
                 )
 
-    def shapes(self) -> None:
-        for key, he in self.h.entries.items():
-            be = self.b.entries.get(key)
-            if be is None or be.shape is None or he.shape is None or be.shape == he.shape:
+    def shapes(self, mapping: Dict[str, str]) -> None:
+        for old_key, key in mapping.items():
+            be, he = self.b.entries[old_key], self.h.entries.get(key)
+            if he is None or not shapes_differ(be.shape, he.shape):
                 continue
             self.emit(
                 "WL204", self.h, he.path, he.line,
@@ -236,7 +266,7 @@ class _Comparison:
                 f"from checkpoint, the shape in current model is {shape_text(he.shape)}; old "
                 "checkpoints no longer load (keep the old size, or convert/retrain and version "
                 "the checkpoint format)",
-                key=key, old_key=key, old_shape=be.shape, new_shape=he.shape,
+                key=key, old_key=old_key, old_shape=be.shape, new_shape=he.shape,
             )
 
     # WL205 ---------------------------------------------------------------
@@ -297,11 +327,13 @@ class _Comparison:
         for o, n in moves.items():
             for k in list(self.b.entries):
                 if _under(k, o):
-                    nk = _join(n, _rel(k, o))
-                    keys_moved[k] = nk
-                    self.removed.pop(k, None)
-                    self.added.pop(nk, None)
+                    keys_moved[k] = _join(n, _rel(k, o))
             self.prefix_map[o] = n
+        self.key_map.update(keys_moved)
+        for c in dropped:
+            self.dropped |= {k for k in self.b.entries if _under(k, c)}
+        for c in inserted:
+            self.inserted |= {k for k in self.h.entries if _under(k, c)}
         # keys that kept their name but now belong to a different layer (loads silently wrong)
         silent = sorted(k for k, nk in keys_moved.items() if k in self.h.entries
                         and self.h.entries[k].shape == self.b.entries[k].shape)

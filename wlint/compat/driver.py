@@ -219,29 +219,22 @@ class _Engine:
         self._summaries[memo] = result
         return result
 
-    def predict(self, tree: Any, relpath: str, cls: str) -> Prediction:
+    def predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
+        """Prediction of the bare class name (None: not an nn.Module after all)."""
         hit = self.cache.get_prediction(tree, relpath, cls)
         if hit is not None:
-            pred = Prediction.from_cache(hit["prediction"])
-            _set_uses(pred, hit.get("uses", []))
-            return pred
-        from wlint.model.api import predict_in_tree
+            data = hit.get("prediction")
+            return Prediction.from_cache(data) if data is not None else None
+        from wlint.model.api import PredictError, predict_in_tree
 
         rec = RecordingTree(tree)
-        pred = predict_in_tree(rec, relpath, cls)
-        data = pred.to_cache()
-        uses = [list(u) for u in getattr(pred, "uses", []) or []]
-        data.pop("uses", None)
-        self.cache.put_prediction(tree, relpath, cls, {"prediction": data, "uses": uses},
-                                  rec.reads)
+        try:
+            pred: Optional[Prediction] = predict_in_tree(rec, relpath, cls)
+        except PredictError:
+            pred = None
+        self.cache.put_prediction(tree, relpath, cls,
+                                  {"prediction": pred.to_cache() if pred else None}, rec.reads)
         return pred
-
-
-def _set_uses(pred: Prediction, uses: List[List[str]]) -> None:
-    try:
-        pred.uses = [tuple(u) for u in uses]  # type: ignore[attr-defined]
-    except AttributeError:  # pragma: no cover - dataclass without the field
-        pass
 
 
 def _word_regex(words: Set[str]) -> "re.Pattern[str]":
@@ -286,28 +279,45 @@ def _selected(path: Optional[str], paths: Optional[List[str]]) -> bool:
     return any(p == "" or path == p or path.startswith(p.rstrip("/") + "/") for p in paths)
 
 
+Pair = Tuple[str, Optional[str], Optional[ClassSummary], Optional[str], Optional[ClassSummary]]
+
+
+@dataclass
+class _Plan:
+    """What to compare: computed once per (repository, base, head)."""
+
+    changes: List[Any]
+    pairs: List[Pair]
+    changed_paths: Set[str]
+    changed_names: Set[Tuple[str, str]]
+    renamed: Dict[str, str]
+    syntax: List[Tuple[str, Finding]]  # (selection path, WL901 finding)
+
+
 def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
+    return _evaluate(engine, _plan(engine), paths)
+
+
+def _plan(engine: _Engine) -> _Plan:
     git = engine.repo
     changes = git.changed_files(engine.base_rev, engine.head_rev)
-    findings: List[Finding] = []
-    diffs: Dict[str, ClassDiff] = {}
+    syntax: List[Tuple[str, Finding]] = []
     renamed = {c.old_path: c.new_path for c in changes
                if c.status == "R" and c.old_path and c.new_path}
 
     # classes of changed files, paired by name (also across files: a moved class)
     base_classes: Dict[str, Tuple[str, ClassSummary]] = {}
     head_classes: Dict[str, Tuple[str, ClassSummary]] = {}
-    pairs: List[Tuple[str, Optional[str], Optional[ClassSummary], Optional[str],
-                      Optional[ClassSummary]]] = []
+    pairs: List[Pair] = []
     for change in changes:
         bsum = engine.summary(engine.base_tree, change.old_path)
         hsum = engine.summary(engine.head_tree, change.new_path)
         if hsum is not None and hsum.error is not None and change.new_path:
-            if _selected(change.new_path, paths):
-                findings.append(_syntax_finding(change.new_path, hsum.error, engine.head_tree))
+            syntax.append((change.new_path,
+                           _syntax_finding(change.new_path, hsum.error, engine.head_tree)))
         if bsum is not None and bsum.error is not None and change.old_path:
-            if _selected(change.new_path or change.old_path, paths):
-                findings.append(_syntax_finding(change.old_path, bsum.error, engine.base_tree))
+            syntax.append((change.new_path or change.old_path,
+                           _syntax_finding(change.old_path, bsum.error, engine.base_tree)))
         for c in (bsum.classes if bsum else []):
             if c.maybe_module:
                 base_classes.setdefault(f"{change.old_path}::{c.name}", (change.old_path or "", c))
@@ -318,7 +328,7 @@ def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
     for k, (_, c) in head_classes.items():
         head_by_name.setdefault(c.name, []).append(k)
     used_head: Set[str] = set()
-    for bkey, (bpath, bc) in base_classes.items():
+    for bpath, bc in base_classes.values():
         target = renamed.get(bpath, bpath)
         hkey = f"{target}::{bc.name}"
         if hkey not in head_classes:
@@ -344,9 +354,15 @@ def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
             if c.maybe_module:
                 pairs.append((c.name, hpath, c, hpath, c))
 
-    changed_names = {(p, c.name) for _, (p, c) in list(base_classes.items())
-                     + list(head_classes.items())}
-    for name, bpath, bc, hpath, hc in pairs:
+    changed_names = {(p, c.name) for p, c in list(base_classes.values())
+                     + list(head_classes.values())}
+    return _Plan(changes, pairs, changed_paths, changed_names, renamed, syntax)
+
+
+def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffResult:
+    findings: List[Finding] = [f for sel, f in plan.syntax if _selected(sel, paths)]
+    diffs: Dict[str, ClassDiff] = {}
+    for name, bpath, bc, hpath, hc in plan.pairs:
         report_path = hpath or bpath
         if not _selected(report_path, paths):
             continue
@@ -354,16 +370,17 @@ def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
         if hc is None or hpath is None:
             diff = _deleted_class(engine, name, bpath or "", bc)
         else:
-            diff = _compare_class(engine, name, bpath or "", bc, hpath, hc, changed_paths,
-                                  changed_names)
+            diff = _compare_class(engine, name, bpath or "", bc, hpath, hc, plan.changed_paths,
+                                  plan.changed_names)
         diffs[key] = diff
         findings.extend(diff.findings)
     findings = _drop_noqa(engine, findings)
     return DiffResult(
         findings=_dedupe(sort_findings(findings)),
-        changed_files=sorted({c.path for c in changes}),
-        predictions=diffs, base=engine.base_rev, head=engine.head_rev, renamed_files=renamed,
-        cache_hits=engine.cache.hits, cache_misses=engine.cache.misses, root=git.root,
+        changed_files=sorted({c.path for c in plan.changes}),
+        predictions=diffs, base=engine.base_rev, head=engine.head_rev,
+        renamed_files=plan.renamed, cache_hits=engine.cache.hits,
+        cache_misses=engine.cache.misses, root=engine.repo.root,
     )
 
 
@@ -401,30 +418,28 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     head = engine.predict(engine.head_tree, hpath, name)
     direct = bc is None or bc.digest != hc.digest
     diff = ClassDiff(name, bpath, hpath, base, head)
-    if _same(base, head):
+    if base is None or head is None or _same(base, head):
         return diff
     opts = CompareOptions(ignore_missing=hc.ignore_missing,
                           ignore_unexpected=hc.ignore_unexpected)
-    if not direct:
+    contained = _changed_classes_used(base, head, changed_names, name, hpath)
+    if not direct and contained:
+        # only contains a changed module class: report with full keys, marked affected
         diff.affected = True
-        diff.affected_by = _affected_by(base, head, changed_paths, changed_names, name)
+        diff.affected_by = ", ".join(contained[:3])
         opts.affected_by = diff.affected_by
         opts.anchor = Anchor(hpath, hc.line)
     diff.findings = compare(base, head, opts)
     return diff
 
 
-def _affected_by(base: Prediction, head: Prediction, changed_paths: Set[str],
-                 changed_names: Set[Tuple[str, str]], own: str) -> str:
-    uses = [tuple(u) for u in (getattr(head, "uses", None) or []) + (getattr(base, "uses", None)
-                                                                       or [])]
-    hits = sorted({f"{c} ({p})" for p, c in uses if (p, c) in changed_names and c != own})
-    if hits:
-        return ", ".join(hits[:3])
-    files = sorted({e.path for e in head.entries + base.entries if e.path in changed_paths})
-    if files:
-        return "code in " + ", ".join(files[:3])
-    return "code it imports"
+def _changed_classes_used(base: Prediction, head: Prediction,
+                          changed_names: Set[Tuple[str, str]], own: str,
+                          own_path: str) -> List[str]:
+    """Changed module classes (other than itself) the class instantiates at either side."""
+    uses = list(getattr(head, "uses", None) or []) + list(getattr(base, "uses", None) or [])
+    return sorted({f"{c} ({p})" for p, c in (tuple(u) for u in uses)
+                   if (p, c) in changed_names and not (c == own and p == own_path)})
 
 
 def _same(base: Prediction, head: Prediction) -> bool:
@@ -439,7 +454,7 @@ def _mods(p: Prediction) -> List[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
 def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSummary]) -> ClassDiff:
     base = engine.predict(engine.base_tree, bpath, name)
     diff = ClassDiff(name, bpath, None, base, None)
-    if base.entries:
+    if base is not None and base.entries:
         diff.findings = [Finding(
             code="WL201", path=bpath, line=bc.line if bc else 1, col=0, cls=name,
             message=(f"class {name} removed ({len(base.entries)} state_dict keys): checkpoints "
@@ -547,17 +562,29 @@ def _repo_rel(root: str, path: str) -> str:
 # -- flake8 ---------------------------------------------------------------------------
 
 
+_FLAKE8_PLANS: Dict[Tuple[str, str], Tuple[_Engine, _Plan]] = {}
+
+
 def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
     """WL2xx findings for the classes defined in `filename` (working tree vs `base`),
     placed in that file: findings that point elsewhere (a removal's base line, a
-    change inside an imported class) are moved to the class's line. Raises GitError."""
+    change inside an imported class) are moved to the class's line.
+
+    flake8 calls this once per file: the plan (changed files, candidate classes) is
+    computed once per (repository, base) and process. Raises GitError."""
     full = os.path.abspath(filename)
-    with GitRepo.open(os.path.dirname(full)) as git:
-        rel = os.path.relpath(full, git.root).replace(os.sep, "/")
+    root = GitRepo.open(os.path.dirname(full)).root
+    memo = _FLAKE8_PLANS.get((root, base))
+    if memo is None:
+        git = GitRepo.open(root)
         engine = _Engine(git, base, None, Cache())
-        result = _run(engine, [rel])
+        memo = (engine, _plan(engine))
+        _FLAKE8_PLANS[(root, base)] = memo
+    engine, plan = memo
+    rel = os.path.relpath(full, root).replace(os.sep, "/")
+    result = _evaluate(engine, plan, [rel])
     out = []
-    for key, diff in result.predictions.items():
+    for diff in result.predictions.values():
         if diff.head_path != rel:
             continue
         line = _class_line(engine, rel, diff.cls)

@@ -1,0 +1,214 @@
+"""End-to-end revision cases: fixtures/revisions/<case>/{before,after}/ + expect.json.
+
+Each case becomes a throwaway git repository (before committed; after as a
+commit, staged in the index, or left in the working tree) and `diff_revisions`
+runs on it. Truth comes from torch: both revisions of every listed class are
+built on the `meta` device and their real state_dicts give the removed,
+added and reshaped keys that wlint's findings must account for, exactly.
+Where torch cannot tell (WL203 vs WL201+WL202, WL205, WL206, affected
+marking, severity) the case's expect.json lists the expected codes; and the
+attached remap snippets must turn the old torch state_dict into one that
+`load_state_dict(strict=True)` accepts on the new model.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+import pytest
+
+from wlint.compat import diff_revisions
+from wlint.findings import Finding
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "revisions"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expect.json").is_file())
+ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env=ENV).stdout
+
+
+def make_repo(case: Path, dest: Path, head_mode: str) -> Tuple[str, Optional[str]]:
+    """Build the case's repository; returns (base, head) for diff_revisions."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(case / "before", dest, ignore=ignore, copy_function=shutil.copy)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-qm", "before")
+    for item in dest.iterdir():
+        if item.name != ".git":
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    shutil.copytree(case / "after", dest, dirs_exist_ok=True, ignore=ignore,
+                    copy_function=shutil.copy)
+    # same size and second as the old file: make git look at the content, not the stat
+    git(dest, "update-index", "-q", "--really-refresh")
+    if head_mode == "commit":
+        git(dest, "add", "-A")
+        git(dest, "commit", "-qm", "after")
+        return "HEAD~1", "HEAD"
+    if head_mode == "index":
+        git(dest, "add", "-A")
+        return "HEAD", ":index"
+    return "HEAD", None
+
+
+# -- torch truth --------------------------------------------------------------------
+
+
+def torch_state(root: Path, relpath: str, expr: str) -> Dict[str, Tuple[int, ...]]:
+    """The real state_dict (key -> shape) of `expr` evaluated in the module at relpath,
+    built on the meta device."""
+    torch = pytest.importorskip("torch")
+    modname = relpath[:-3].replace("/", ".")
+    if modname.endswith(".__init__"):
+        modname = modname[: -len(".__init__")]
+    tops = {p.name[:-3] if p.suffix == ".py" else p.name for p in root.iterdir()}
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in tops}
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        module = importlib.import_module(modname)
+        with torch.device("meta"):
+            model = eval(expr, vars(module))  # noqa: S307 - our own fixture expression
+        return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    finally:
+        sys.dont_write_bytecode = dont_write
+        sys.path.remove(str(root))
+        for name in [n for n in sys.modules if n.split(".")[0] in tops]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def load_strict(root: Path, relpath: str, expr: str, state: Dict[str, Any]) -> None:
+    """load_state_dict(strict=True) of `state` (meta tensors) into the model at relpath."""
+    torch = pytest.importorskip("torch")
+    shapes = torch_state(root, relpath, expr)
+    assert set(state) == set(shapes), (
+        f"missing {sorted(set(shapes) - set(state))}, unexpected {sorted(set(state) - set(shapes))}")
+    for key, shape in shapes.items():
+        assert tuple(state[key]) == shape, f"size mismatch for {key}: {state[key]} vs {shape}"
+
+
+def remap_through(fixes: List[str], keys: Dict[str, Tuple[int, ...]]) -> Dict[str, Any]:
+    state: Dict[str, Any] = dict(keys)
+    for fix in fixes:
+        namespace: Dict[str, Any] = {}
+        exec(compile(fix, "<fix>", "exec"), namespace)  # noqa: S102 - the snippet under test
+        state = namespace["remap_state_dict"](state)
+    return state
+
+
+# -- the cases ------------------------------------------------------------------------
+
+
+def load_expect(name: str) -> Dict[str, Any]:
+    return json.loads((CASES_DIR / name / "expect.json").read_text())
+
+
+def test_there_are_enough_cases() -> None:
+    codes: Set[str] = set()
+    noops = 0
+    for name in CASES:
+        exp = load_expect(name)
+        codes |= set(exp["codes"])
+        noops += not exp["codes"]
+    assert len(CASES) >= 40
+    assert noops >= 10
+    assert {f"WL20{i}" for i in range(1, 8)} <= codes
+
+
+def findings_of(findings: List[Finding], cls: str, paths: Set[str]) -> List[Finding]:
+    return [f for f in findings if f.cls == cls and (f.path in paths or f.affected)]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_revision_case(name: str, tmp_path: Path) -> None:
+    case = CASES_DIR / name
+    exp = load_expect(name)
+    repo = tmp_path / "repo"
+    base, head = make_repo(case, repo, exp.get("head", "commit"))
+    result = diff_revisions(str(repo), base, head, use_cache=False)
+    found = result.findings
+    detail = "\n".join(f"{f.path}:{f.line}: {f.code} [{f.cls}] {f.message}" for f in found)
+
+    assert sorted({f.code for f in found}) == exp["codes"], detail
+    if not exp["codes"]:
+        assert found == [], detail
+    affected = sorted({f"{f.path}::{f.cls}" for f in found if f.affected})
+    assert affected == sorted(exp.get("affected", [])), detail
+    if "severity" in exp:
+        assert {f.severity for f in found} == {exp["severity"]}, detail
+
+    for spec in exp["classes"]:
+        check_class_against_torch(case, spec, found, detail)
+
+
+def check_class_against_torch(case: Path, spec: Dict[str, Any], found: List[Finding],
+                              detail: str) -> None:
+    path, cls, expr = spec["path"], spec["cls"], spec["torch"]
+    base_path = spec.get("base_path", path)
+    mine = findings_of(found, cls, {path, base_path})
+    old = torch_state(case / "before", base_path, expr)
+    if spec.get("deleted"):
+        assert [f.code for f in mine] == ["WL201"], detail
+        return
+    new = torch_state(case / "after", path, expr)
+    check_accounting(old, new, mine, detail)
+    fixes = [f.fix for f in mine if f.fix and f.code in ("WL203", "WL205")]
+    if fixes and not any(f.code in ("WL201", "WL202", "WL204") for f in mine):
+        # the remap snippet makes old checkpoints load strictly into the new model
+        load_strict(case / "after", path, expr, remap_through(fixes, old))
+    for f in mine:
+        assert f.line >= 1 and f.message
+
+
+def check_accounting(old: Dict[str, Tuple[int, ...]], new: Dict[str, Tuple[int, ...]],
+                     mine: List[Finding], detail: str) -> None:
+    """Every key of torch's old and new state_dicts is explained exactly once.
+
+    wlint's findings define a key mapping old -> new: WL203/WL205 moves, identity
+    otherwise; WL201 (and WL207 old_key) claim removals, WL202 (and WL207 key)
+    additions, WL204 (old_key -> key) size changes. Checked against torch: every
+    mapped key exists in the new model, shapes differ exactly where WL204 says,
+    claimed removals have no counterpart, and each new key is either claimed
+    added or the image of exactly one old key.
+    """
+    moved: Dict[str, str] = {}
+    for f in mine:
+        if f.code in ("WL203", "WL205"):
+            moved.update(f.extra.get("renamed_keys", {}))
+    removed = {f.old_key for f in mine if f.code in ("WL201", "WL207") and f.old_key}
+    added = {f.key for f in mine if f.code in ("WL202", "WL207") and f.key}
+    resized = {(f.old_key, f.key) for f in mine if f.code == "WL204"}
+    images: Dict[str, str] = {}
+    for k in old:
+        if k in removed:
+            assert k not in moved, f"{k} both removed and moved\n{detail}"
+            assert k not in new or k in moved.values(), f"{k} claimed removed\n{detail}"
+            continue
+        target = moved.get(k, k)
+        assert target in new, f"old key {k} unexplained (-> {target})\n{detail}"
+        assert target not in images, f"{target} fed by {images.get(target)} and {k}\n{detail}"
+        images[target] = k
+        assert (old[k] != new[target]) == ((k, target) in resized), (
+            f"{k}->{target}: {old[k]} vs {new[target]}\n{detail}")
+    for k in new:
+        assert (k in added) != (k in images), f"new key {k}: added={k in added}\n{detail}"
+    assert {k for _, k in resized} <= set(images), detail
+
+
+def iter_cases() -> Iterator[str]:  # pragma: no cover - helper for manual runs
+    yield from CASES
