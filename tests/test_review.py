@@ -202,3 +202,43 @@ def test_bad_base_is_a_usage_error(repo: Path, capsys) -> None:
     code = main(["review", "--base", "no-such-branch"])
     _, err = capsys.readouterr()
     assert code == 2 and err.startswith("wlint: error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_inline_comments_land_on_changed_model_lines(repo: Path, capsys, monkeypatch,
+                                                     tmp_path: Path) -> None:
+    from test_github_api import REPO, TOKEN, FakeGitHub
+
+    from wlint.integrations import github_api
+
+    head_model = BASE_MODEL.replace("nn.Linear(10, 5)", "nn.Linear(10, 8)").replace(
+        "nn.Linear(5, 2)", "nn.Linear(8, 2)")
+    commit(repo, head_model, TRAIN + '\nx = torch.load("x.pt")\n')
+    head = git(repo, "rev-parse", "HEAD")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head}}}))
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(github_api, "BACKOFF_BASE", 0.001)
+    fake = FakeGitHub()
+    try:
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        code, md, err = review(capsys, "--post-github", "--review-comments")
+    finally:
+        fake.close()
+    assert code == 1, err
+    posted = list(fake.review_comments.values())
+    assert posted and all(c["commit_id"] == head and c["side"] == "RIGHT" for c in posted)
+    files = {"models/net.py": head_model.splitlines(), "train.py": (repo / "train.py")
+             .read_text().splitlines()}
+    codes = set()
+    for c in posted:
+        line = files[c["path"]][c["line"] - 1]
+        code_ = c["body"].split("**")[1]
+        codes.add(code_)
+        assert ("nn.Linear" in line) if code_ == "WL204" else ("torch.load" in line), (c, line)
+    assert {"WL204", "WL101"} <= codes
+    assert len({c["body"] for c in posted}) == len(posted)
+    assert fake.token_leaks() == [] and TOKEN not in md + err
