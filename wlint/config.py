@@ -33,11 +33,11 @@ def parse_codes(value: Any, where: str) -> List[str]:
     if value is None:
         return []
     items = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
-    codes = [str(item).strip().upper() for item in items if str(item).strip()]
-    for code in codes:
-        if not _CODE.match(code):
+    raw = [str(item).strip() for item in items if str(item).strip()]
+    for code in raw:
+        if not _CODE.match(code.upper()):
             raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like WL101 or WL1)")
-    return codes
+    return [code.upper() for code in raw]
 
 
 def _parse_globs(value: Any, where: str) -> List[str]:

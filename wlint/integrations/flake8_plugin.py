@@ -27,6 +27,7 @@ class WlintPlugin:
     version = __version__
 
     target_torch: Optional[Tuple[int, ...]] = None
+    _target_known = False
     base: Optional[str] = None
     _diff_findings: Optional[Callable[[str, str], List[Any]]] = None
 
@@ -50,18 +51,28 @@ class WlintPlugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         target = getattr(options, "wlint_target_torch", None)
-        if target is None:
-            target = _configured_target_torch()
         try:
             cls.target_torch = parse_version(target)
         except ValueError as exc:
             raise SystemExit(f"flake8: --wlint-target-torch: {exc}") from None
+        # Without the option, pyproject.toml is read on the first file that needs it.
+        cls._target_known = target is not None
         cls.base = getattr(options, "wlint_base", None) or None
         cls._diff_findings = _load_diff_findings() if cls.base else None
 
+    @classmethod
+    def _target(cls) -> Optional[Tuple[int, ...]]:
+        if not cls._target_known:
+            cls._target_known = True
+            try:
+                cls.target_torch = parse_version(_configured_target_torch())
+            except ValueError:
+                cls.target_torch = None
+        return cls.target_torch
+
     def run(self) -> Iterator[Result]:
         if could_match("".join(self.lines)):
-            for line, col, code, message in analyze(self.tree, self.target_torch):
+            for line, col, code, message in analyze(self.tree, self._target()):
                 yield line, col, f"{code} {message}", type(self)
         diff_findings = type(self)._diff_findings  # via the class: a plain function
         if self.base and diff_findings is not None:
