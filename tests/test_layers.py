@@ -366,6 +366,11 @@ def container_rows(child: ChildSpec, prefix: str) -> tuple[list[Row], list[str]]
 # -- torch side -------------------------------------------------------------------------
 
 
+def torch_module(name: str, args: tuple[Any, ...]) -> Any:
+    with torch.device("meta"):
+        return torch_class(name)(*args)
+
+
 def torch_rows(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Row]:
     cls = torch_class(name)
     with torch.device("meta"):
@@ -670,6 +675,40 @@ def test_unknown_dims_become_unresolved_not_crashes() -> None:
     assert built.unresolved
     built = build("Linear", 2.5, 4)
     assert built.unresolved and built.tensors[0].shape is None
+
+
+@pytest.mark.parametrize("name,args,concrete", [
+    ("MultiheadAttention", (Unknown(), 2), (8, 2)),
+    ("LSTM", (3, Unknown(), 2), (3, 4, 2)),
+    ("GRU", (Unknown(), 5), (3, 5)),
+    ("TransformerEncoderLayer", (Unknown(), 2), (8, 2)),
+    ("Embedding", (Unknown(), 4), (10, 4)),
+    ("GroupNorm", (2, Unknown()), (2, 4)),
+    ("Conv1d", (Unknown(), 4, 3), (2, 4, 3)),
+])
+def test_unknown_dims_keep_their_keys(name: str, args: tuple[Any, ...],
+                                      concrete: tuple[Any, ...]) -> None:
+    """An opaque dimension loses the shapes it feeds, never the keys."""
+    built = build(name, *args)
+    own = [(t.name, t.kind) for t in built.tensors if t.when is True]
+    expected = [(key, kind) for key, _, kind in torch_rows(name, concrete, {}) if "." not in key]
+    assert own == expected
+    if built.tensors:
+        assert any(t.shape is None for t in built.tensors) and built.unresolved
+    else:
+        assert [c.name for c in built.children] == [
+            k for k, _ in torch_module(name, concrete).named_children()]
+    for child in built.children:  # the opaque value, not a placeholder, reaches the children
+        for value in child.args.values():
+            assert not (isinstance(value, Sym) and "?" in str(value))
+
+
+def test_unknown_dims_conditions_carry_the_original_values() -> None:
+    embed, kdim = Unknown(), Unknown()
+    built = build("MultiheadAttention", embed, 2, kdim=kdim)
+    when = {t.name: t.when for t in built.tensors}["in_proj_weight"]
+    assert isinstance(when, Cond)
+    assert "?" not in str(when) and "<unknown>" in str(when)
 
 
 def test_transformer_encoder_symbolic_layer_count() -> None:

@@ -37,6 +37,8 @@ Children (`ChildSpec`):
   registers nothing). Values that clearly are not modules (None, strings,
   `FunctionRef`, plain data) produce no ChildSpec at all.
 
+`unresolved` reasons never repeat the layer name (the caller prefixes it).
+
 Tensor arguments (a loss `weight`) are shaped from their `.shape` attribute
 when they have one (`shape_of`), else their shape is None.
 
@@ -44,7 +46,8 @@ Additions to the original interface (all with defaults): `Layer.var_keyword`,
 `Layer.torch_path` (dotted class path, for classes outside `torch.nn`),
 `ChildSpec.repeat/children/if_module`, `Cond`, `LayerCall`, `FunctionRef`
 (a torch function used as a default, e.g. Transformer's `activation=F.relu`).
-`Layer.build` never raises: an exception in a formula becomes `unresolved`.
+`Layer.build` never raises: an exception in a formula becomes `unresolved`;
+when the formula failed on an opaque value, the keys are kept with `shape=None`.
 
 The tests enumerate `CATALOG` and check every entry against the real torch
 layer built on the `meta` device.
@@ -234,25 +237,80 @@ class Layer:
         return Args(bound)
 
     def build(self, bound: Args) -> LayerBuild:
-        """Tensors and children; a formula that fails becomes `unresolved`."""
+        """Tensors and children; never raises.
+
+        When a formula fails on an opaque value (an unknown `in_features`), the
+        build is retried with a placeholder symbol for each opaque argument, so
+        the keys survive; shapes that mention a placeholder become None.
+        """
         try:
-            result = self.build_fn(bound)
-        except (TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
-            return LayerBuild([], unresolved=[f"{self.name}: cannot compute its tensors ({exc})"])
-        return _check_dims(self.name, result)
+            return _check_dims(self.name, self.build_fn(bound))
+        except _FORMULA_ERRORS as exc:
+            first = exc
+        holders = {k: Sym.name(f"{_HOLE}{k}") for k, v in bound.items() if _is_opaque(v)}
+        if holders:
+            try:
+                result = self.build_fn(Args({**bound, **holders}))
+            except _FORMULA_ERRORS:
+                pass
+            else:
+                return _check_dims(self.name, _fill_holes(result, bound, holders))
+        return LayerBuild([], unresolved=[f"cannot compute its tensors ({first})"])
+
+
+_FORMULA_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, IndexError, KeyError)
+_HOLE = "?"  # prefix of placeholder atoms (never a Python identifier)
+
+
+def _is_opaque(value: Any) -> bool:
+    return not isinstance(value, (*_PLAIN, Sym, Cond, LayerCall, FunctionRef))
+
+
+def _has_hole(value: Any) -> bool:
+    return isinstance(value, Sym) and any(_HOLE in atom for atom in value.atoms())
+
+
+def _fill_holes(result: LayerBuild, bound: Args, holders: dict[str, Sym]) -> LayerBuild:
+    """Undo the placeholders: shapes using one become None, values get their original."""
+    originals = {sym: bound[name] for name, sym in holders.items()}
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, Sym) and value in originals:
+            return originals[value]
+        if isinstance(value, Cond):
+            return Cond(value.op, *(restore(v) for v in value.args))
+        return value
+
+    tensors = []
+    reasons = list(result.unresolved)
+    for t in result.tensors:
+        shape = t.shape
+        if shape is not None and any(_has_hole(d) for d in shape):
+            used = sorted({a[len(_HOLE):].split(")")[0] for d in shape if isinstance(d, Sym)
+                           for a in d.atoms() if a.startswith(_HOLE)})
+            reasons.append(f"{t.name}: shape depends on unknown {', '.join(used) or 'values'}")
+            shape = None
+        tensors.append(TensorSpec(t.name, shape, t.kind, t.persistent, restore(t.when)))
+    children = [
+        ChildSpec(c.name, c.layer, {k: restore(v) for k, v in c.args.items()},
+                  restore(c.from_value), restore(c.when), restore(c.repeat), c.children,
+                  c.if_module)
+        for c in result.children
+    ]
+    return LayerBuild(tensors, children, reasons)
 
 
 def _check_dims(name: str, result: LayerBuild) -> LayerBuild:
     """Shapes holding something other than int/Sym become None (+ a reason)."""
-    bad = [t for t in result.tensors
+    bad = [t.name for t in result.tensors
            if t.shape is not None and not all(_is_dim(d) for d in t.shape)]
     if not bad:
         return result
     tensors = [
-        TensorSpec(t.name, None, t.kind, t.persistent, t.when) if t in bad else t
+        TensorSpec(t.name, None, t.kind, t.persistent, t.when) if t.name in bad else t
         for t in result.tensors
     ]
-    reasons = [f"{name}.{t.name}: shape depends on a non-integer value" for t in bad]
+    reasons = [f"{t}: shape depends on a value that is not an integer" for t in bad]
     return LayerBuild(tensors, result.children, result.unresolved + reasons)
 
 
@@ -425,14 +483,13 @@ _add(Layer(
 _add(Layer("Identity", (), no_tensors, var_positional="args", var_keyword="kwargs"))
 
 
-def _lazy_reason(name: str) -> str:
-    return f"{name} infers its shapes from the first forward call"
+LAZY_REASON = "lazy layer: shapes are inferred at the first forward call"
 
 
 def _lazy(name: str, build: BuildFn) -> BuildFn:
     def wrapped(a: Args) -> LayerBuild:
         result = build(a)
-        return LayerBuild(result.tensors, result.children, [_lazy_reason(name)])
+        return LayerBuild(result.tensors, result.children, [LAZY_REASON])
 
     return wrapped
 
@@ -509,7 +566,7 @@ def _lazy_norm(name: str) -> BuildFn:
     def build(a: Args) -> LayerBuild:
         result = _lazy_norm_build(a)
         lazy = any(t.shape is None and t.when is not False for t in result.tensors)
-        return LayerBuild(result.tensors, [], [_lazy_reason(name)] if lazy else [])
+        return LayerBuild(result.tensors, [], [LAZY_REASON] if lazy else [])
 
     return build
 
@@ -615,7 +672,7 @@ def _rnn_build(mode: str) -> BuildFn:
     def build(a: Args) -> LayerBuild:
         proj = a.get("proj_size", 0)
         problems = [
-            f"{mode}: {name} is not a known {kind} ({value!s})"
+            f"{name} is not a known {kind} ({value!s})"
             for name, value, kind, ok in (
                 ("num_layers", a.num_layers, "int", concrete_int(a.num_layers)),
                 ("bidirectional", a.bidirectional, "bool",
@@ -931,7 +988,7 @@ _loss("CrossEntropyLoss", _W + (("size_average", None), ("ignore_index", -100), 
 def _linear_ce(a: Args) -> LayerBuild:
     out_features = a.out_features
     if not isinstance(out_features, (tuple, list)):
-        return LayerBuild([], unresolved=[(f"LinearCrossEntropyLoss: out_features {out_features!s}"
+        return LayerBuild([], unresolved=[(f"out_features {out_features!s}"
                                           " is not a known tuple")])
     tensors = [] if a.weight is None else [TensorSpec("weight", shape_of(a.weight), "buffer")]
     rows = prod(out_features) * a.num_classes
@@ -951,14 +1008,14 @@ _add(Layer(
 def _adaptive_log_softmax(a: Args) -> LayerBuild:
     cutoffs = a.cutoffs
     if not isinstance(cutoffs, (tuple, list)):
-        return LayerBuild([], unresolved=[(f"AdaptiveLogSoftmaxWithLoss: cutoffs {cutoffs!s} is "
+        return LayerBuild([], unresolved=[(f"cutoffs {cutoffs!s} is "
                                           "not a known list")])
     cutoffs = list(cutoffs) + [a.n_classes]
     div = a.div_value
     if isinstance(div, float) and div.is_integer():
         div = int(div)
     if not concrete_int(a.in_features) and not concrete_int(div):
-        return LayerBuild([], unresolved=[(f"AdaptiveLogSoftmaxWithLoss: in_features // "
+        return LayerBuild([], unresolved=[(f"in_features // "
                                           f"{a.div_value}**i is not an integer formula")])
     n_clusters = len(cutoffs) - 1
     tail = []

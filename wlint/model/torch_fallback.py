@@ -19,7 +19,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from wlint.model.layers import LayerBuild, TensorSpec
+from wlint.model.layers import LAZY_REASON, LayerBuild, TensorSpec
 
 _SCALARS = (bool, int, float, str, type(None))
 _REJECTED = (TypeError, ValueError, RuntimeError, AssertionError, NotImplementedError,
@@ -62,7 +62,7 @@ def build_with_torch(name: str, args: tuple, kwargs: dict) -> LayerBuild | None:
                 module = cls(*call_args, **call_kwargs)
     except _REJECTED:  # torch rejected the arguments: not our call to guess
         return None
-    return _describe(torch, module, name)
+    return _describe(torch, module)
 
 
 def _force_meta(cls: type, args: tuple, kwargs: dict) -> tuple:
@@ -82,7 +82,7 @@ def _force_meta(cls: type, args: tuple, kwargs: dict) -> tuple:
     return args, kwargs
 
 
-def _describe(torch: Any, module: Any, name: str) -> LayerBuild:
+def _describe(torch: Any, module: Any) -> LayerBuild:
     params = {k for k, _ in module.named_parameters(remove_duplicate=False)}
     lazy_mixin = torch.nn.parameter.UninitializedTensorMixin
     tensors = []
@@ -99,5 +99,4 @@ def _describe(torch: Any, module: Any, name: str) -> LayerBuild:
         if key not in state:
             shape = None if isinstance(value, lazy_mixin) else tuple(int(d) for d in value.shape)
             tensors.append(TensorSpec(key, shape, "buffer", persistent=False))
-    unresolved = [f"{name} infers its shapes from the first forward call"] if lazy else []
-    return LayerBuild(tensors, [], unresolved)
+    return LayerBuild(tensors, [], [LAZY_REASON] if lazy else [])
