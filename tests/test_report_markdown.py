@@ -35,7 +35,7 @@ def test_review_layout() -> None:
     assert "#### `Net` in `models/net.py`: breaks checkpoint loading" in md
     assert "| `conv1.weight` | (16, 3, 3, 3) | `conv_one.weight` | (16, 3, 3, 3) | WL203 |" in md
     assert "| `fc1.weight` | (5, 10) | `fc1.weight` | (8, 10) | WL204 |" in md
-    assert "| `ln.bias` | (n_embd,) | — | — | WL201 |" in md
+    assert "| `ln.bias` | (n_embd,) | — | — | WL201 | L40 (base) |" in md
     # remap snippet collapsed
     assert "<details><summary>Remap snippet for <code>Net</code>" in md
     assert 'k.replace("conv1.", "conv_one.", 1)' in md

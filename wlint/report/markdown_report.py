@@ -152,9 +152,9 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
 def location(f: Finding, context: dict[str, Any], with_path: bool = True) -> str:
     label = f"{f.path}:{f.line}" if with_path else f"L{f.line}"
     url_template = context.get("blob_url")
-    # Removed keys point into the base revision.
-    if f.key is None and f.old_key is not None and context.get("base_blob_url"):
-        url_template = context["base_blob_url"]
+    if f.key is None and f.old_key is not None:  # removed keys point into the base revision
+        label += " (base)"
+        url_template = context.get("base_blob_url")
     if url_template:
         url = url_template.format(path=quote(f.path.replace("\\", "/"), safe="/"), line=f.line)
         return f"[{cell(label)}]({url})"
@@ -230,7 +230,7 @@ def meta_line(context: dict[str, Any]) -> str | None:
         bits.append(f"base {code_span(str(base))} → head {code_span(str(head or 'working tree'))}")
     changed = context.get("changed_files")
     if changed is not None:
-        bits.append(plural(len(changed), "changed file"))
+        bits.append(plural(len(changed), "changed Python file"))
     mode = context.get("filter_mode")
     if mode:
         bits.append(f"filter-mode {code_span(mode)}")
