@@ -340,21 +340,26 @@ class _Comparison:
         index_map = {o.rsplit(".", 1)[-1]: n.rsplit(".", 1)[-1] for o, n in all_moves.items()}
         at = inserted[0] if inserted else (new[0] if not dropped else next(iter(moves.values())))
         path, line = self.h.module_line(at)
-        kind = self._container_type(container) or "container"
-        what = []
-        if inserted:
-            what.append("inserted " + ", ".join(
-                f"{c.rsplit('.', 1)[-1]} ({self.h.signature(c)[0]})" for c in inserted))
-        if dropped:
-            what.append("removed " + ", ".join(
-                f"{c.rsplit('.', 1)[-1]} ({self.b.signature(c)[0]})" for c in dropped))
+        kind = self._container_type(container) or "Sequential/ModuleList"
+        what = [f"{self.h.signature(c)[0]} inserted at index {c.rsplit('.', 1)[-1]}"
+                for c in inserted]
+        what += [f"{self.b.signature(c)[0]} at index {c.rsplit('.', 1)[-1]} removed"
+                 for c in dropped]
         mapping = ", ".join(f"{o}->{n}" for o, n in index_map.items())
+        new_names = sorted(nk for nk in keys_moved.values() if nk not in self.b.entries)
+        old_names = sorted(k for k in keys_moved if k not in self.h.entries)
+        fails = []
+        if new_names:
+            fails.append(f'"Missing key(s) in state_dict: {_keys_text(new_names, 2)}"')
+        if old_names:
+            fails.append(f'"Unexpected key(s) in state_dict: {_keys_text(old_names, 2)}"')
         msg = (
-            f"index shift in {kind} \"{container or '(root)'}\""
-            + (f" ({'; '.join(what)})" if what else "")
-            + f": old->new index {mapping}; old checkpoints fail with \"Missing key(s)\"/"
-            "\"Unexpected key(s) in state_dict\""
-            + (f" or, worse, load into the wrong layer ({_keys_text(silent, 2)})" if silent else "")
+            f"index shift in nn.{kind} \"{container or '(root)'}\""
+            + (f": {'; '.join(what)}" if what else "")
+            + f"; old->new index {mapping}: old checkpoints fail with "
+            + (" and ".join(fails) if fails else "size mismatches")
+            + (f", or silently load into the wrong layer ({_keys_text(silent, 2)})"
+               if silent else "")
             + "; remap the indices with the attached snippet, or append new layers at the end"
         )
         fix = remap.snippet(remap.rules_from_mapping(moves), {},

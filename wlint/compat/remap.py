@@ -47,14 +47,20 @@ def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "")
     lines.append("    model.load_state_dict(remap_state_dict(torch.load(path, map_location=\"cpu\","
                  " weights_only=True)))")
     lines.append('    """')
-    lines.append("    exact = {")
-    for old, new in sorted(exact.items()):
-        lines.append(f"        {old!r}: {new!r},")
-    lines.append("    }")
-    lines.append("    prefixes = [  # (old module, new module), most specific first")
-    for old, new in prefix_list:
-        lines.append(f"        ({old!r}, {new!r}),")
-    lines.append("    ]")
+    if exact:
+        lines.append("    exact = {  # old key -> new key")
+        for old, new in sorted(exact.items()):
+            lines.append(f"        {old!r}: {new!r},")
+        lines.append("    }")
+    else:
+        lines.append("    exact = {}  # old key -> new key")
+    if prefix_list:
+        lines.append("    prefixes = [  # (old module, new module), most specific first")
+        for old, new in prefix_list:
+            lines.append(f"        ({old!r}, {new!r}),")
+        lines.append("    ]")
+    else:
+        lines.append("    prefixes = []  # (old module, new module), most specific first")
     lines.append("    out = type(state_dict)()  # keeps OrderedDict and its _metadata")
     lines.append("    for key, value in state_dict.items():")
     lines.append("        new_key = exact.get(key)")
@@ -71,10 +77,3 @@ def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "")
     return "\n".join(lines) + "\n"
 
 
-def merge(snippets_rules: Iterable[Tuple[List[Rule], Mapping[str, str]]]) -> Tuple[List[Rule], Dict[str, str]]:
-    prefixes: List[Rule] = []
-    exact: Dict[str, str] = {}
-    for pre, ex in snippets_rules:
-        prefixes.extend(pre)
-        exact.update(ex)
-    return prefixes, exact
