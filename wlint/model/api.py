@@ -20,7 +20,7 @@ from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.symbolic import shape_item
-from wlint.model.values import Alts, ModuleInst, SymObj, Tensor, TorchRef, UserClass
+from wlint.model.values import Alts, BoundMethod, Function, ModuleInst, SymObj, Tensor, TorchRef, UserClass
 
 
 class PredictError(ValueError):
@@ -69,7 +69,9 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     scope = Scope(ns.vars, None, ns)
     interp.path = relpath
     cls = interp.eval(head, scope)
-    if not isinstance(cls, UserClass) and not (isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
+    is_factory = isinstance(expr_node, ast.Call) and isinstance(cls, (Function, BoundMethod))
+    if not isinstance(cls, UserClass) and not is_factory and not (
+            isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
         raise PredictError(f"unknown class {name!r} in {relpath}")
     if isinstance(cls, UserClass) and not cls.ready:
         interp.init_class(cls)
@@ -91,6 +93,8 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     except Exception as exc:  # noqa: BLE001 - the prediction reports, never crashes
         interp.note(line, f"cannot interpret {expr}: {exc}", relpath)
     if isinstance(value, ModuleInst):
+        if is_factory:
+            pred.cls = value.type_name
         _emit(value, pred, relpath)
     elif not any(True for _ in interp.notes):
         interp.note(line, f"{expr} did not produce a module", relpath)

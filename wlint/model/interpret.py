@@ -1578,7 +1578,7 @@ class Interpreter:
             tensor = Tensor(shape, line, self.path, spec.kind == "parameter")
             cond_pushed = when is None
             if cond_pushed:
-                self.conds.append(value_text(spec.when))
+                self.conds.append(_cond_text(spec.when))
             try:
                 if spec.kind == "parameter":
                     self.set_slot(inst.params, spec.name, tensor)
@@ -1590,35 +1590,82 @@ class Interpreter:
                 if cond_pushed:
                     self.conds.pop()
         for child in build.children:
-            when = self.truth(child.when) if not isinstance(child.when, bool) else child.when
-            if when is False:
-                continue
-            if child.layer is not None:
-                sub_layer = lookup(child.layer)
-                if sub_layer is None:
-                    self.note(line, f"{layer.name}: child layer {child.layer} not in the catalog")
-                    continue
-                value: Any = ModuleInst(sub_layer.name, None, line, self.path, "layer")
-                value.torch_bases = (sub_layer.name, "Module")
-                self.build_layer(sub_layer, value, [], dict(child.args), node)
-            elif isinstance(child.from_value, ModuleInst):
-                value = deepcopy_value(child.from_value)
+            self.build_child(layer, inst, child, node)
+
+    def build_child(self, layer: Layer, inst: ModuleInst, child: Any, node: Any) -> None:
+        """Register one catalog ChildSpec on `inst` (layer, caller's value, or container)."""
+        line = getattr(node, "lineno", 0)
+        when = self.truth(child.when) if not isinstance(child.when, bool) else child.when
+        if when is False:
+            return
+        value: Any
+        if child.layer in ("ModuleList", "Sequential"):
+            value = ModuleInst(child.layer, None, line, self.path, child.layer)
+            value.torch_bases = (child.layer, "Module")
+            if child.repeat is not None:
+                count = _norm_dim(child.repeat)
+                proto = self.child_value(layer, child.from_value, line, node)
+                if proto is None:
+                    return
+                if isinstance(count, int):
+                    for i in range(count):
+                        value.modules[str(i)] = deepcopy_value(proto)
+                elif isinstance(count, Sym):
+                    atom = LOOP_ATOMS[min(len(self.loop_atoms), len(LOOP_ATOMS) - 1)]
+                    value.modules["{" + atom + "}"] = deepcopy_value(proto)
+                else:
+                    self.note(line, f"{layer.name}: number of `{child.name}` is unknown")
+                    return
             else:
-                self.note(line, f"{layer.name}: submodule `{child.name}` is unknown")
-                continue
+                for sub in child.children:
+                    self.build_child(layer, value, sub, node)
+        elif child.layer is not None:
+            sub_layer = lookup(child.layer)
+            if sub_layer is None:
+                self.note(line, f"{layer.name}: child layer {child.layer} not in the catalog")
+                return
+            value = ModuleInst(sub_layer.name, None, line, self.path, "layer")
+            value.torch_bases = (sub_layer.name, "Module")
+            self.build_layer(sub_layer, value, [], dict(child.args), node)
+        else:
+            if getattr(child, "if_module", False) and not isinstance(
+                    child.from_value, (ModuleInst, Alts, Unknown, SymObj)) and not _is_layer_call(
+                    child.from_value):
+                return
+            value = self.child_value(layer, child.from_value, line, node)
+            if value is None:
+                return
+        if when is None:
+            self.conds.append(_cond_text(child.when))
+        try:
+            self.set_slot(inst.modules, child.name, value)
+        finally:
             if when is None:
-                self.conds.append(value_text(child.when))
-            try:
-                self.set_slot(inst.modules, child.name, value)
-            finally:
-                if when is None:
-                    self.conds.pop()
+                self.conds.pop()
+
+    def child_value(self, layer: Layer, src: Any, line: int, node: Any) -> Any:
+        if isinstance(src, ModuleInst):
+            return deepcopy_value(src)
+        if _is_layer_call(src):
+            sub_layer = lookup(src.layer)
+            if sub_layer is None:
+                self.note(line, f"{layer.name}: {src.layer} not in the catalog")
+                return None
+            value = ModuleInst(sub_layer.name, None, line, self.path, "layer")
+            value.torch_bases = (sub_layer.name, "Module")
+            self.build_layer(sub_layer, value, [], dict(src.args), node)
+            return value
+        if isinstance(src, Alts):
+            return Alts([(c, deepcopy_value(v)) for c, v in src.items])
+        reason = src.reason if isinstance(src, Unknown) else value_text(src)
+        self.note(line, f"{layer.name}: submodule argument is unknown ({reason})")
+        return None
 
     # -- containers ----------------------------------------------------------------------
     def add_children(self, inst: ModuleInst, items: List[Any], node: Any) -> None:
         """Append modules to a Sequential/ModuleList, naming them by position."""
         line = getattr(node, "lineno", 0)
-        names = list(inst.modules)
+        names = list(inst.params if inst.kind in ("ParameterList", "ParameterDict") else inst.modules)
         pending_rep = any("{" in n for n in names)
         index = len(names)
         for item in items:
@@ -1714,6 +1761,16 @@ def _plainish(v: Any) -> bool:
 def _check_key(key: Any) -> None:
     if isinstance(key, (Sym, SymObj, Unknown, Rep)) or (isinstance(key, Unknown)):
         raise Interp("unknown dict key")
+
+
+def _is_layer_call(v: Any) -> bool:
+    return type(v).__name__ == "LayerCall" and hasattr(v, "layer") and hasattr(v, "args")
+
+
+def _cond_text(v: Any) -> str:
+    if isinstance(v, (Sym, SymObj, Unknown)) or v is None or isinstance(v, (int, float, str)):
+        return value_text(v)
+    return str(v)
 
 
 def _layer_arg(v: Any) -> Any:
@@ -1819,12 +1876,29 @@ def _tensor_binop(a: Any, b: Any) -> Any:
     ta = a if isinstance(a, Tensor) else None
     tb = b if isinstance(b, Tensor) else None
     if ta is not None and tb is not None:
-        if ta.shape is not None and ta.shape == tb.shape:
-            return ta.derived()
-        return Tensor(None, ta.line, ta.path)
+        return Tensor(_broadcast(ta.shape, tb.shape), ta.line, ta.path)
     t = ta or tb
     assert t is not None
     return t.derived()
+
+
+def _broadcast(a: Optional[Tuple[Any, ...]], b: Optional[Tuple[Any, ...]]
+               ) -> Optional[Tuple[Any, ...]]:
+    """torch broadcasting of two shapes (None when it cannot be decided)."""
+    if a is None or b is None:
+        return None
+    n = max(len(a), len(b))
+    a2 = (1,) * (n - len(a)) + tuple(a)
+    b2 = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a2, b2):
+        if _same(x, y) or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(out)
 
 
 def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:

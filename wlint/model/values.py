@@ -158,6 +158,12 @@ class TorchRef:
     def __repr__(self) -> str:
         return f"TorchRef({self.qual})"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TorchRef) and other.qual == self.qual
+
+    def __hash__(self) -> int:
+        return hash(("TorchRef", self.qual))
+
 
 class ExternalRef:
     """A name from a package outside the project (not analysed)."""
@@ -169,6 +175,12 @@ class ExternalRef:
 
     def __repr__(self) -> str:
         return f"ExternalRef({self.qual})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExternalRef) and other.qual == self.qual
+
+    def __hash__(self) -> int:
+        return hash(("ExternalRef", self.qual))
 
 
 class ModuleNS:
