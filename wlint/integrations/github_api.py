@@ -317,13 +317,15 @@ def pull_request_from_env(environ: Mapping[str, str]) -> PullRequest:
         raise GitHubError(f"cannot read the event payload GITHUB_EVENT_PATH: "
                           f"{_one_line(str(exc), 120)}") from None
     pr = event.get("pull_request") if isinstance(event, dict) else None
-    number = pr.get("number") if isinstance(pr, dict) else None
-    if not isinstance(number, int):
+    if not isinstance(pr, dict) or not isinstance(pr.get("number"), int):
         raise GitHubError("the event payload has no pull_request.number: run on "
                           "`pull_request` (or `pull_request_target`) events")
-    head = (pr.get("head") or {}).get("sha") if isinstance(pr.get("head"), dict) else None
-    base = (pr.get("base") or {}).get("sha") if isinstance(pr.get("base"), dict) else None
-    return PullRequest(repo, number, head, base)
+    return PullRequest(repo, pr["number"], _sha(pr.get("head")), _sha(pr.get("base")))
+
+
+def _sha(ref: Any) -> str | None:
+    sha = ref.get("sha") if isinstance(ref, dict) else None
+    return sha if isinstance(sha, str) and sha else None
 
 
 # ----------------------------------------------------------------- operations

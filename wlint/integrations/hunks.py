@@ -215,7 +215,7 @@ def comment_anchor(diffs: dict[str, FileDiff], f: Finding) -> tuple[str, int, st
             if fd.old_path == f.path and f.line in fd.old_context:
                 return fd.path, f.line, "LEFT"
         return None
-    fd = diffs.get(f.path)
-    if fd is not None and fd.new_path is not None and f.line in fd.context:
+    head = diffs.get(f.path)
+    if head is not None and head.new_path is not None and f.line in head.context:
         return f.path, f.line, "RIGHT"
     return None

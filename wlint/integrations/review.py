@@ -99,7 +99,7 @@ def build_review(
     """Run check + diff over the files changed between (the merge base of) base and head.
     Raises GitError / ConfigError (one line) for the CLI to report."""
     from wlint.check import check_source
-    from wlint.compat import diff_revisions
+    from wlint.compat.driver import diff_revisions
     from wlint.config import load_config
     from wlint.git import GitRepo, normalize_head
 

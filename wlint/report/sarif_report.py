@@ -149,9 +149,9 @@ def build_sarif(findings: Sequence[Finding], **context: Any) -> dict[str, Any]:
         rules.append(_rule(doc))
     for f in ordered:
         if f.code not in index:
-            doc = code_doc(f.code)
+            known = code_doc(f.code)
             index[f.code] = len(rules)
-            rules.append(_rule(doc) if doc is not None else _fallback_rule(f.code))
+            rules.append(_rule(known) if known is not None else _fallback_rule(f.code))
     results = [
         _result(f, index[f.code], fp, n)
         for f, (fp, n) in zip(ordered, numbered_fingerprints(ordered))
