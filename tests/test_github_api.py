@@ -41,6 +41,7 @@ class FakeGitHub:
         self.failures: list[tuple[int, dict[str, str], Any]] = []  # next responses, in order
         self.delay = 0.0
         self.link_override: str | None = None
+        self.lose_posts = 0  # POSTs applied but answered 502 (a lost answer)
         self._next_id = 1000
         self.lock = threading.Lock()
         fake = self
@@ -106,6 +107,9 @@ class FakeGitHub:
         if route is None:
             return self.reply(h, 404, {"message": "Not Found"})
         status, data, headers = route(payload, urllib.parse.parse_qs(parts.query))
+        if h.command == "POST" and self.lose_posts and status < 300:
+            self.lose_posts -= 1
+            return self.reply(h, 502, {"message": "Bad Gateway"})
         self.reply(h, status, data, headers)
 
     def route(self, method: str, path: str):
@@ -388,3 +392,27 @@ def test_pull_request_from_env(tmp_path) -> None:
 def test_api_url_must_be_http() -> None:
     with pytest.raises(GitHubError):
         GitHubClient(TOKEN, "file:///etc/passwd")
+
+
+def test_post_is_not_blindly_repeated_after_a_lost_answer(github: FakeGitHub) -> None:
+    github.lose_posts = 1  # the comment is created, but the answer is a 502
+    sleeps = Sleeps()
+    action, cid = upsert_comment(client(github, sleeps), PULL, "report")
+    assert action == "created" and cid in github.comments
+    assert len(github.comments) == 1
+    assert [r["method"] for r in github.requests] == ["GET", "POST", "GET"]
+    assert len(sleeps) == 1
+
+
+def test_post_failing_before_it_applies_is_retried(github: FakeGitHub) -> None:
+    github.failures = [(200, {}, []), (503, {}, {"message": "unavailable"})]
+    action, _ = upsert_comment(client(github), PULL, "report")
+    assert action == "created" and len(github.comments) == 1
+    assert [r["method"] for r in github.requests] == ["GET", "POST", "GET", "POST"]
+
+
+def test_inline_post_with_lost_answer_is_not_duplicated(github: FakeGitHub) -> None:
+    github.lose_posts = 1
+    items = [InlineComment("a.py", 3, "RIGHT", "**WL101** x", "ab12:1")]
+    counts = post_review_comments(client(github), PULL, "a" * 40, items)
+    assert counts["created"] == 1 and len(github.review_comments) == 1

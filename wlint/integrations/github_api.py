@@ -49,9 +49,11 @@ MAX_WAIT = 60.0
 class GitHubError(Exception):
     """A one-line, user-facing failure talking to GitHub (the CLI exits 2)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, ambiguous: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        # a POST that failed with 5xx / no answer may still have been applied
+        self.ambiguous = ambiguous
 
 
 @dataclass
@@ -137,7 +139,13 @@ class GitHubClient:
             return Response(err.code, _lower(err.headers or {}), _decode(raw))
 
     def request(self, method: str, path: str, payload: Any = None) -> Response:
-        """One API call with the retry policy; GitHubError on failure."""
+        """One API call with the retry policy; GitHubError on failure.
+
+        POST is not idempotent: after a 5xx or a lost answer it may have been
+        applied, so it is not blindly repeated; the GitHubError is marked
+        `ambiguous` and the caller checks before trying again. Rate-limit
+        answers are safe to retry for every method (nothing was done)."""
+        replay = method != "POST"
         url = self._url(path)
         if not self._same_origin(url):
             raise GitHubError(f"refusing to send the token to another host: {_where(url)}")
@@ -150,21 +158,28 @@ class GitHubClient:
             except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
                     http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
-                if attempt >= self.max_retries:
+                if attempt >= self.max_retries or not replay:
                     raise GitHubError(self._scrub(
                         f"GitHub API unreachable ({_one_line(str(reason), 120)}) on {label} "
-                        f"after {attempt + 1} attempts")) from None
+                        f"after {attempt + 1} attempts"), ambiguous=not replay) from None
                 self.sleep(self._backoff(attempt))
                 attempt += 1
                 continue
             if 200 <= resp.status < 300:
                 return resp
             wait = self._retry_wait(resp, attempt)
+            if resp.status >= 500 and not replay:
+                raise GitHubError(self._scrub(_explain(resp, label, attempt + 1)), resp.status,
+                                  ambiguous=True)
             if wait is not None and attempt < self.max_retries:
                 self.sleep(wait)
                 attempt += 1
                 continue
             raise GitHubError(self._scrub(_explain(resp, label, attempt + 1)), resp.status)
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry number `attempt` (exponential, capped)."""
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_base * (2 ** attempt), self.max_wait)
@@ -338,14 +353,25 @@ def upsert_comment(
     if marker not in body:
         body = f"{marker}\n{body}"
     base = f"/repos/{pr.repository}/issues"
-    for comment in client.paginate(f"{base}/{pr.number}/comments"):
-        if isinstance(comment, dict) and marker in str(comment.get("body") or ""):
-            cid = int(comment["id"])
-            client.request("PATCH", f"{base}/comments/{cid}", {"body": body})
-            return "updated", cid
-    resp = client.request("POST", f"{base}/{pr.number}/comments", {"body": body})
-    cid = int(resp.data["id"]) if isinstance(resp.data, dict) and "id" in resp.data else 0
-    return "created", cid
+    created = False
+    for attempt in range(client.max_retries + 1):
+        for comment in client.paginate(f"{base}/{pr.number}/comments"):
+            if isinstance(comment, dict) and marker in str(comment.get("body") or ""):
+                cid = int(comment["id"])
+                if not created:  # (a lost POST answer: it is there already)
+                    client.request("PATCH", f"{base}/comments/{cid}", {"body": body})
+                return ("created" if created else "updated"), cid
+        try:
+            resp = client.request("POST", f"{base}/{pr.number}/comments", {"body": body})
+        except GitHubError as exc:
+            if not exc.ambiguous or attempt == client.max_retries:
+                raise
+            created = True  # if it shows up on the next listing, our POST made it
+            client.sleep(client.backoff(attempt))
+            continue
+        cid = int(resp.data["id"]) if isinstance(resp.data, dict) and "id" in resp.data else 0
+        return "created", cid
+    raise GitHubError("GitHub API: could not create the review comment")  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -369,13 +395,7 @@ def post_review_comments(
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     if not comments:
         return counts
-    existing: dict[str, dict[str, Any]] = {}
-    for c in client.paginate(f"/repos/{pr.repository}/pulls/{pr.number}/comments"):
-        if not isinstance(c, dict):
-            continue
-        m = re.search(r"<!-- wlint-inline:([0-9a-f]+(?::\d+)?) -->", str(c.get("body") or ""))
-        if m and m.group(1) not in existing:
-            existing[m.group(1)] = c
+    existing = _inline_comments(client, pr)
     for item in comments:
         body = f"{INLINE_MARKER.format(fp=item.key)}\n{item.body}"
         old = existing.get(item.key)
@@ -390,12 +410,34 @@ def post_review_comments(
         if counts["created"] >= limit:
             counts["skipped"] += 1
             continue
-        client.request("POST", f"/repos/{pr.repository}/pulls/{pr.number}/comments", {
-            "body": body, "commit_id": commit_id, "path": item.path,
-            "line": item.line, "side": item.side,
-        })
+        payload = {"body": body, "commit_id": commit_id, "path": item.path,
+                   "line": item.line, "side": item.side}
+        for attempt in range(client.max_retries + 1):
+            try:
+                client.request("POST", f"/repos/{pr.repository}/pulls/{pr.number}/comments",
+                               payload)
+                break
+            except GitHubError as exc:
+                if not exc.ambiguous or attempt == client.max_retries:
+                    raise
+                client.sleep(client.backoff(attempt))
+                existing = _inline_comments(client, pr)
+                if item.key in existing:  # the lost POST did land
+                    break
         counts["created"] += 1
     return counts
+
+
+def _inline_comments(client: GitHubClient, pr: PullRequest) -> dict[str, dict[str, Any]]:
+    """The bot's existing review comments by their fingerprint marker."""
+    existing: dict[str, dict[str, Any]] = {}
+    for c in client.paginate(f"/repos/{pr.repository}/pulls/{pr.number}/comments"):
+        if not isinstance(c, dict):
+            continue
+        m = re.search(r"<!-- wlint-inline:([0-9a-f]+(?::\d+)?) -->", str(c.get("body") or ""))
+        if m and m.group(1) not in existing:
+            existing[m.group(1)] = c
+    return existing
 
 
 def client_from_env(environ: Mapping[str, str], **kwargs: Any) -> GitHubClient | None:
