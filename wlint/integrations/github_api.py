@@ -10,7 +10,8 @@ What it guarantees, because CI logs are public:
 - 5xx, network errors/timeouts and rate limits (429, or 403 with
   `x-ratelimit-remaining: 0` / `retry-after`) are retried a bounded number of
   times with exponential backoff; `sleep` and `backoff_base` are injectable so
-  tests run in milliseconds.
+  tests run in milliseconds; a POST whose answer was lost is never replayed
+  blindly (callers look for what it would have created first).
 
 On top of it: `upsert_comment` (one PR comment found again by a hidden marker,
 updated on later runs) and `post_review_comments` (inline comments on changed
