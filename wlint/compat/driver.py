@@ -589,7 +589,10 @@ def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
             continue
         line = _class_line(engine, rel, diff.cls)
         for f in diff.findings:
-            if f.path != rel:
+            if f.code == "WL201":  # a base line: meaningless in the working file
+                f = f.with_(path=rel, line=line,
+                            message=f.message + f" (was {f.path}:{f.line} at {base})")
+            elif f.path != rel:
                 f = f.with_(path=rel, line=line, message=f.message + f" (at {f.path}:{f.line})")
             out.append(f.with_(path=filename))
     return sort_findings(out)
