@@ -63,7 +63,7 @@ def test_single_class_verdict_and_info_only() -> None:
     info = compat_findings()[0].with_(severity="info")
     md = render([info], "markdown")
     assert "1 model class changes keys but migrates old checkpoints itself" in md
-    assert "❌" not in md
+    assert "❌" not in md and "⚠️" not in md and "ℹ️" in md
 
 
 def test_code_block_fence_grows() -> None:

@@ -141,8 +141,8 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
         parts.append(f"{plural(len(broken_files), 'file')} cannot be parsed")
     if not parts:
         return "✅ **No checkpoint-loading problems found.**"
-    icon = "❌" if counts["breaks"] or broken_files or any(
-        f.severity == "error" for f in findings) else "⚠️"
+    severities = {f.severity for f in findings}
+    icon = "❌" if "error" in severities else ("⚠️" if "warning" in severities else "ℹ️")
     head, rest = parts[0], parts[1:]
     return f"{icon} **{head[:1].upper()}{head[1:]}**" + "".join(f" · {p}" for p in rest)
 
