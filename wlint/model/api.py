@@ -138,8 +138,16 @@ _NUMERIC_ANNOTATIONS = ("int", "float", "bool", "str", "Optional[int]", "Optiona
                         "Tuple[int", "tuple[int", "List[int]", "list[int]", "Sequence[int]")
 
 
+_CONFIG_WORDS = ("config", "cfg", "conf", "args", "opt", "hparams", "params", "settings", "dim",
+                 "size", "num", "n_", "channels", "features", "ratio", "width", "depth",
+                 "heads", "bias", "eps", "drop", "rate", "stride", "kernel", "padding")
+
+
 def _may_be_module(arg: ast.arg) -> bool:
     """An unknown argument without a plain-value annotation could be a module."""
+    lowered = arg.arg.lower()
+    if any(word in lowered for word in _CONFIG_WORDS):
+        return False
     if arg.annotation is None:
         return True
     text = ast.unparse(arg.annotation)

@@ -92,11 +92,16 @@ class SymRange:
 
 
 class SymF:
-    """A float-valued symbolic expression (`dim * 4.0`); `exact` when it is integral."""
+    """A float-valued symbolic expression (`dim * 4.0`, `dim / 5`).
 
-    def __init__(self, sym: Any, exact: bool) -> None:
+    `exact`: it equals the integer symbol `sym`; otherwise `text` is the Python
+    expression of the float, kept for `int(...)`/`ceil(...)` of it.
+    """
+
+    def __init__(self, sym: Any, exact: bool, text: str = "") -> None:
         self.sym = sym
         self.exact = exact
+        self.text = text or (_txt(sym) if sym is not None else "?")
 
 
 _MISSING = object()
@@ -416,7 +421,7 @@ class Interpreter:
         elif truth is False:
             self.exec_block(node.orelse, scope)
         else:
-            self.fork(_src(node.test), node.body, node.orelse, scope, node)
+            self.fork(_cond_source(node.test, test), node.body, node.orelse, scope, node)
 
     def fork(self, cond: str, body: Sequence[ast.stmt], orelse: Sequence[ast.stmt], scope: Scope,
              node: ast.stmt) -> None:
@@ -955,12 +960,13 @@ class Interpreter:
             return None
 
     def e_ifexp(self, node: ast.IfExp, scope: Scope) -> Any:
-        t = self.truth(self.eval(node.test, scope))
+        test = self.eval(node.test, scope)
+        t = self.truth(test)
         if t is True:
             return self.eval(node.body, scope)
         if t is False:
             return self.eval(node.orelse, scope)
-        cond = _src(node.test)
+        cond = _cond_source(node.test, test)
         self.conds.append(cond)
         try:
             a = self.eval(node.body, scope)
@@ -973,7 +979,8 @@ class Interpreter:
             self.conds.pop()
         if _same(a, b):
             return a
-        if isinstance(a, (ModuleInst, type(None))) and isinstance(b, (ModuleInst, type(None))):
+        if isinstance(a, (ModuleInst, type(None), Tensor)) and isinstance(
+                b, (ModuleInst, type(None), Tensor)):
             return Alts([(cond, a), (f"not ({cond})", b)])
         return Unknown(f"depends on `{cond}`", node.lineno, not (_plainish(a) and _plainish(b)))
 
@@ -1158,6 +1165,7 @@ class Interpreter:
                 return BoundMethod(found.func, obj)
             return found
         if isinstance(obj, SymObj):
+            obj.may_module = False  # read for its fields: a config, not a module
             if name == "get":
                 return Builtin("get", _symobj_get, obj)
             return SymObj(f"{obj.name}.{name}")
@@ -1810,20 +1818,22 @@ def _norm_shape(shape: Any) -> Optional[Tuple[Any, ...]]:
     return tuple(out)
 
 
+def _operand(v: Any) -> str:
+    text = _txt(v)
+    return text if text.replace("_", "a").replace(".", "a").isalnum() else f"({text})"
+
+
 def _sym_binop(op: ast.operator, a: Any, b: Any) -> Any:
     if isinstance(a, float) or isinstance(b, float):
         other = a if isinstance(a, float) else b
         sym = b if isinstance(a, float) else a
         if isinstance(op, ast.Mult):
             if other.is_integer():
-                return SymF(sym * int(other), True)
-            return SymF(opaque("*", sym, other) if False else Sym.name(
-                f"{_txt(sym)}*{other!r}"), False)
-        if isinstance(op, ast.Div) and isinstance(a, Sym) and other.is_integer() and other:
-            k = int(other)
-            q = a // k
-            return SymF(q, not (isinstance(q, Sym) and any("//" in m for mono in q.terms
-                                                             for m in mono)))
+                product = sym * int(other)
+                return SymF(product, True, _txt(product))
+            return SymF(None, False, f"{_operand(sym)}*{other!r}")
+        if isinstance(op, ast.Div) and isinstance(a, Sym) and other:
+            return SymF(None, False, f"{_operand(a)}/{other!r}")
         return Unknown("float arithmetic on a symbol")
     if not isinstance(a, (int, Sym)) or not isinstance(b, (int, Sym)) or isinstance(
             a, bool) or isinstance(b, bool):
@@ -1845,10 +1855,11 @@ def _sym_binop(op: ast.operator, a: Any, b: Any) -> Any:
             return a ** b
         return opaque("**", a, b)
     if isinstance(op, ast.Div):
-        q = a // b if isinstance(a, Sym) else opaque("//", a, b)
-        exact = isinstance(b, int) and isinstance(a, Sym) and all(
-            c % b == 0 for c in a.terms.values())
-        return SymF(q, exact)
+        if isinstance(b, int) and b and isinstance(a, Sym) and all(
+                c % b == 0 for c in a.terms.values()):
+            q = a // b
+            return SymF(q, True, _txt(q))
+        return SymF(None, False, f"{_operand(a)}/{_operand(b)}")
     if isinstance(op, ast.LShift) and isinstance(b, int):
         return a * (2 ** b)
     return Unknown("unsupported symbolic operator")
@@ -1993,6 +2004,16 @@ def _dotted(node: ast.AST) -> Optional[str]:
     return None
 
 
+def _cond_source(node: ast.AST, value: Any) -> str:
+    """Text of an unknown condition: the symbol it stands for when it is a bare
+    unknown argument (`config.bias`, not the callee's local `bias`), else the source."""
+    if isinstance(value, SymObj):
+        return value.name
+    if isinstance(value, Sym):
+        return render(value)
+    return _src(node)
+
+
 def _src(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
@@ -2072,7 +2093,7 @@ def _b_int(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: A
         return 0
     v = args[0]
     if isinstance(v, SymF):
-        return v.sym if v.exact else Sym.name(f"int({_txt(v.sym)})")
+        return v.sym if v.exact else Sym.name(f"int({v.text})")
     v = to_sym(v)
     if isinstance(v, Sym):
         return v
@@ -2350,7 +2371,7 @@ def _math(fn: Callable[..., Any], name: str, sym_ok: bool = False) -> Impl:
         if sym_ok and len(args) == 1:
             v = args[0]
             if isinstance(v, SymF):
-                return v.sym if v.exact else Sym.name(f"{name}({_txt(v.sym)})")
+                return v.sym if v.exact else Sym.name(f"{name}({v.text})")
             v = to_sym(v)
             if isinstance(v, Sym):
                 return v
@@ -2534,6 +2555,9 @@ def _factory(kind: str) -> Impl:
                 shape = (max(0, math.ceil((end - start) / step)),)
             elif step == 1 and isinstance(start, (int, Sym)) and isinstance(end, (int, Sym)):
                 shape = _norm_shape((end - start,))
+            elif isinstance(step, int) and step > 1 and isinstance(start, (int, Sym)) and \
+                    isinstance(end, (int, Sym)):
+                shape = _norm_shape(((end - start + step - 1) // step,))
             else:
                 shape = None
         elif kind == "linspace":

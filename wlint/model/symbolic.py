@@ -150,7 +150,20 @@ def _render_mono(mono: Monomial) -> str:
 
 
 def _is_simple(atom: str) -> bool:
-    return atom.replace("_", "a").replace(".", "a").isalnum()
+    """A name (`n_embd`, `config.n_embd`) or a call (`max(a, b)`): needs no parentheses."""
+    if atom.replace("_", "a").replace(".", "a").isalnum():
+        return True
+    head, paren, rest = atom.partition("(")
+    if not paren or not head or not head.replace("_", "a").replace(".", "a").isalnum():
+        return False
+    if not rest.endswith(")"):
+        return False
+    depth = 1
+    for ch in rest[:-1]:
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        if depth == 0:
+            return False
+    return True
 
 
 def render(sym: Sym) -> str:
