@@ -64,3 +64,12 @@ def test_escaping_round_trips() -> None:
 
 def test_empty() -> None:
     assert render([], "github") == ""
+
+
+def test_absolute_paths_below_cwd_become_relative(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    f = Finding("WL101", str(tmp_path / "pkg" / "train.py"), 3, 0, "m")
+    (line,) = render([f], "github").splitlines()
+    assert parse(line)[1]["file"] == "pkg/train.py"
+    outside = Finding("WL101", "/elsewhere/x.py", 3, 0, "m")
+    assert parse(render([outside], "github").strip())[1]["file"] == "/elsewhere/x.py"

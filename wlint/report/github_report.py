@@ -8,6 +8,7 @@ values additionally `:` and `,` (they delimit properties). Lines and columns are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,10 +27,23 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def relative_path(path: str) -> str:
+    """Forward-slash path relative to the current directory when it lies below it:
+    annotations and Code Quality entries attach to repository-relative paths."""
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            rel = ".."
+        if not rel.startswith(".."):
+            path = rel
+    return path.replace("\\", "/")
+
+
 def format_finding(f: Finding) -> str:
     command = COMMANDS.get(f.severity, "warning")
     props = [
-        ("file", f.path.replace("\\", "/")),
+        ("file", relative_path(f.path)),
         ("line", str(max(f.line, 1))),
         ("col", str(max(f.col, 0) + 1)),
         ("title", f.code),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wlint.findings import Finding, code_doc, sort_findings
+from wlint.report.github_report import relative_path
 from wlint.report.sarif_report import numbered_fingerprints
 
 # error: strict loading fails -> critical; warning: loads but wrong/risky -> major;
@@ -49,7 +50,7 @@ def _issue(f: Finding, fingerprint: str) -> dict[str, Any]:
         "severity": gitlab_severity(f.severity),
         "categories": [category],
         "content": {"body": body},
-        "location": {"path": f.path.replace("\\", "/"), "lines": {"begin": max(f.line, 1)}},
+        "location": {"path": relative_path(f.path), "lines": {"begin": max(f.line, 1)}},
     }
 
 
