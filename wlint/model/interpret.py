@@ -142,6 +142,7 @@ class Interpreter:
         self.depth = 0
         self.builtins = _make_builtins()
         self._comp_atoms: List[str] = []
+        self.loading = 0  # > 0 while running a module's top level
 
     # -- bookkeeping -------------------------------------------------------------
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
@@ -181,10 +182,12 @@ class Interpreter:
         scope = Scope(ns.vars, None, ns)
         saved = (self.path, self.conds, self.loop_atoms)
         self.path, self.conds, self.loop_atoms = relpath, [], []
+        self.loading += 1
         try:
             for stmt in module.body:
                 self.exec_toplevel(stmt, scope)
         finally:
+            self.loading -= 1
             self.path, self.conds, self.loop_atoms = saved
             ns.done = True
         return ns
@@ -492,6 +495,8 @@ class Interpreter:
             self.note(node.lineno, f"cannot iterate over `{_src(node.iter)}`")
             return
         broke = False
+        if isinstance(iterable, SymRange) and not isinstance(to_sym(iterable.stop), (int, Sym)):
+            self.note(node.lineno, f"number of iterations of `{_src(node.iter)}` is unknown")
         for item in items:
             if isinstance(item, Rep):
                 if self.sym_iteration(node.target, item, node.body, scope, node):
@@ -668,23 +673,23 @@ class Interpreter:
             for d in (inst.attrs, inst.buffers, inst.modules):
                 d.pop(name, None)
             inst.nonpersistent.discard(name)
-            self.set_slot(inst.params, name, value)
+            self.set_slot(inst.params, name, value, owner=inst)
         elif name in inst.params:
             if value is not None and not isinstance(value, Tensor):
                 self.note(line, f"cannot tell what is assigned to parameter `{name}`")
-            self.set_slot(inst.params, name, None if not isinstance(value, Tensor) else value)
+            self.set_slot(inst.params, name, None if not isinstance(value, Tensor) else value, owner=inst)
         elif isinstance(value, ModuleInst):
             for d in (inst.attrs, inst.params, inst.buffers):
                 d.pop(name, None)
             inst.nonpersistent.discard(name)
-            self.set_slot(inst.modules, name, value)
+            self.set_slot(inst.modules, name, value, owner=inst)
         elif name in inst.modules:
             if value is not None:
                 self.note(line, f"cannot tell what is assigned to submodule `{name}`"
                           + (f": {value.reason}" if isinstance(value, Unknown) else ""))
-            self.set_slot(inst.modules, name, None)
+            self.set_slot(inst.modules, name, None, owner=inst)
         elif name in inst.buffers:
-            self.set_slot(inst.buffers, name, value if isinstance(value, Tensor) else None)
+            self.set_slot(inst.buffers, name, value if isinstance(value, Tensor) else None, owner=inst)
         else:
             if isinstance(value, Unknown) and value.may_module:
                 self.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
@@ -695,8 +700,13 @@ class Interpreter:
                 pass
             inst.attrs[name] = value
 
-    def set_slot(self, slots: Dict[str, Any], name: str, value: Any) -> None:
-        cond = self.cond
+    def set_slot(self, slots: Dict[str, Any], name: str, value: Any,
+                 owner: Optional[ModuleInst] = None) -> None:
+        """Store into a slot; inside unknown branches entered after `owner` was
+        created, the slot becomes conditional (`Alts`)."""
+        base = owner.cond_depth if owner is not None else 0
+        conds = self.conds[base:]
+        cond = " and ".join(conds) if conds else None
         if cond is None:
             slots[name] = value
             return
@@ -748,6 +758,8 @@ class Interpreter:
             return scope.module.vars[name]
         if name in self.builtins:
             return self.builtins[name]
+        if not self.loading:
+            self.note(node.lineno, f"name `{name}` is not defined")
         return Unknown(f"name `{name}` is not defined", node.lineno, True)
 
     def e_attribute(self, node: ast.Attribute, scope: Scope) -> Any:
@@ -1290,11 +1302,13 @@ class Interpreter:
             if isinstance(key, slice):
                 if obj.kind == "Sequential":
                     new = ModuleInst("Sequential", None, line, self.path, "Sequential")
+                    new.cond_depth = len(self.conds)
                     new.torch_bases = ("Sequential", "Module")
                     for n in names[key]:
                         new.modules[n] = obj.modules[n]
                     return new
                 new = ModuleInst(obj.kind, None, line, self.path, obj.kind)
+                new.cond_depth = len(self.conds)
                 new.torch_bases = (obj.kind, "Module")
                 for i, n in enumerate(names[key]):
                     new.modules[str(i)] = obj.modules[n]
@@ -1446,6 +1460,7 @@ class Interpreter:
                 self.migrates = True
         if cls.is_module:
             inst: Any = ModuleInst(cls.name, cls, line, self.path, "user")
+            inst.cond_depth = len(self.conds)
             inst.torch_bases = tuple(c.last for c in cls.mro if isinstance(c, TorchRef))
             inst.depth = len(self.loop_atoms)
         else:
@@ -1515,6 +1530,7 @@ class Interpreter:
             return _torch_base_init(self, (base, args[0]), args[1:], kwargs, node)
         if _is_torch_module_ref(ref):
             inst = ModuleInst(last, None, line, self.path, "layer")
+            inst.cond_depth = len(self.conds)
             inst.depth = len(self.loop_atoms)
             result = self.torch_init(ref, inst, args, kwargs, node)
             if isinstance(result, Unknown):
@@ -1589,9 +1605,9 @@ class Interpreter:
                 self.conds.append(_cond_text(spec.when))
             try:
                 if spec.kind == "parameter":
-                    self.set_slot(inst.params, spec.name, tensor)
+                    self.set_slot(inst.params, spec.name, tensor, owner=inst)
                 else:
-                    self.set_slot(inst.buffers, spec.name, tensor)
+                    self.set_slot(inst.buffers, spec.name, tensor, owner=inst)
                     if not spec.persistent:
                         inst.nonpersistent.add(spec.name)
             finally:
@@ -1609,6 +1625,7 @@ class Interpreter:
         value: Any
         if child.layer in ("ModuleList", "Sequential"):
             value = ModuleInst(child.layer, None, line, self.path, child.layer)
+            value.cond_depth = len(self.conds)
             value.torch_bases = (child.layer, "Module")
             if child.repeat is not None:
                 count = _norm_dim(child.repeat)
@@ -1633,6 +1650,7 @@ class Interpreter:
                 self.note(line, f"{layer.name}: child layer {child.layer} not in the catalog")
                 return
             value = ModuleInst(sub_layer.name, None, line, self.path, "layer")
+            value.cond_depth = len(self.conds)
             value.torch_bases = (sub_layer.name, "Module")
             self.build_layer(sub_layer, value, [], dict(child.args), node)
         else:
@@ -1646,7 +1664,7 @@ class Interpreter:
         if when is None:
             self.conds.append(_cond_text(child.when))
         try:
-            self.set_slot(inst.modules, child.name, value)
+            self.set_slot(inst.modules, child.name, value, owner=inst)
         finally:
             if when is None:
                 self.conds.pop()
@@ -1660,6 +1678,7 @@ class Interpreter:
                 self.note(line, f"{layer.name}: {src.layer} not in the catalog")
                 return None
             value = ModuleInst(sub_layer.name, None, line, self.path, "layer")
+            value.cond_depth = len(self.conds)
             value.torch_bases = (sub_layer.name, "Module")
             self.build_layer(sub_layer, value, [], dict(src.args), node)
             return value
@@ -1705,11 +1724,11 @@ class Interpreter:
                     self.conds.pop()
             return
         if isinstance(value, ModuleInst) or value is None:
-            self.set_slot(inst.modules, name, value)
+            self.set_slot(inst.modules, name, value, owner=inst)
             return
         if isinstance(value, Tensor) and inst.kind in ("ParameterList", "ParameterDict"):
             self.set_slot(inst.params, name, value if value.param else value.as_param(
-                value.line, value.path))
+                value.line, value.path), owner=inst)
             return
         reason = value.reason if isinstance(value, Unknown) else f"not a module: {value_text(value)}"
         self.note(line, f"cannot tell what `{name}` of {inst.type_name} is: {reason}")
@@ -1919,6 +1938,7 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
         return memo[id(v)]
     if isinstance(v, ModuleInst):
         new = ModuleInst(v.type_name, v.cls, v.line, v.path, v.kind)
+        new.cond_depth = v.cond_depth
         memo[id(v)] = new
         new.args, new.torch_bases, new.depth = v.args, v.torch_bases, v.depth
         new.nonpersistent = set(v.nonpersistent)
@@ -2435,7 +2455,7 @@ def _make_builtins() -> Dict[str, Any]:
         "pow": _pure(pow, "pow"), "map": _b_map, "iter": _pure(list, "iter"),
         "callable": _pure(callable, "callable"), "id": _pure(id, "id"),
         "frozenset": _pure(frozenset, "frozenset"), "repr": _pure(repr, "repr"),
-        "object": _b_object, "NotImplementedError": _b_exc, "ValueError": _b_exc,
+        "object": _b_object, "__file__": Builtin("__file__", _b_object), "NotImplementedError": _b_exc, "ValueError": _b_exc,
         "TypeError": _b_exc, "AssertionError": _b_exc, "RuntimeError": _b_exc,
         "KeyError": _b_exc, "Exception": _b_exc, "AttributeError": _b_exc,
         "staticmethod": _b_identity, "classmethod": _b_identity, "property": _b_identity,
@@ -2842,7 +2862,7 @@ def _m_add_module(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[s
         if isinstance(module, Alts):
             it.module_setattr(inst, name, module, node)
         else:
-            it.set_slot(inst.modules, name, module)
+            it.set_slot(inst.modules, name, module, owner=inst)
         return None
     it.note(getattr(node, "lineno", 0), f"add_module `{name}`: cannot tell the module"
             + (f" ({module.reason})" if isinstance(module, Unknown) else ""))
@@ -2871,7 +2891,7 @@ def _m_register_buffer(it: Interpreter, inst: ModuleInst, args: List[Any], kw: D
         tensor = Tensor(tensor.shape, tensor.line, tensor.path, False)
     for d in (inst.attrs, inst.params, inst.modules):
         d.pop(name, None)
-    it.set_slot(inst.buffers, name, tensor)
+    it.set_slot(inst.buffers, name, tensor, owner=inst)
     if p:
         inst.nonpersistent.discard(name)
     else:
@@ -2892,7 +2912,7 @@ def _m_register_parameter(it: Interpreter, inst: ModuleInst, args: List[Any], kw
         param = Tensor(None, line, it.path, True)
     for d in (inst.attrs, inst.buffers, inst.modules):
         d.pop(name, None)
-    it.set_slot(inst.params, name, param)
+    it.set_slot(inst.params, name, param, owner=inst)
     return None
 
 

@@ -257,6 +257,7 @@ class ModuleInst:
         self.args: Tuple[Tuple[str, str], ...] = ()
         self.torch_bases: Tuple[str, ...] = ()  # torch class names it is an instance of
         self.depth = 0
+        self.cond_depth = 0  # len(interp.conds) when created
 
     def __repr__(self) -> str:
         return f"<module {self.type_name}>"
