@@ -164,6 +164,19 @@ class GitRepo:
     def is_shallow(self) -> bool:
         return self.git("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 
+    def rev_parse_many(self, revs: Sequence[str]) -> List[str]:
+        """Several revisions in one `git rev-parse` (errors: as rev_parse, per revision)."""
+        todo = [r for r in revs if r not in self._rev_cache and not r.startswith("-")]
+        if len(todo) > 1:
+            proc = subprocess.run(
+                ["git", "rev-parse", "--end-of-options", *[r + "^{commit}" for r in todo]],
+                cwd=self.root, capture_output=True, text=True,
+            )
+            shas = proc.stdout.split()
+            if proc.returncode == 0 and len(shas) == len(todo):
+                self._rev_cache.update(zip(todo, shas))
+        return [self.rev_parse(r) for r in revs]
+
     def rev_parse(self, rev: str) -> str:
         """Full commit id of `rev`; GitError (one line, actionable) when unknown."""
         if rev in self._rev_cache:
@@ -241,8 +254,10 @@ class GitRepo:
 
     # -- changes --------------------------------------------------------------
     def _diff_range(self, base: str, head: Optional[str]) -> List[str]:
-        base_sha = self.rev_parse(base)
         head = normalize_head(head)
+        if head is not None and head != INDEX:
+            self.rev_parse_many([base, head])
+        base_sha = self.rev_parse(base)
         if head is None:
             return [base_sha]
         if head == INDEX:
@@ -272,6 +287,36 @@ class GitRepo:
             changes = [c for c in changes if c.path.endswith(suffix)
                        or (c.old_path or "").endswith(suffix)]
         return sorted(changes, key=lambda c: c.path)
+
+    def grep_files(self, rev: Optional[str], words: Sequence[str], suffix: str = ".py") -> List[str]:
+        """Files at rev (None = working tree incl. untracked, INDEX = staged) containing any
+        of `words` as a whole word: one `git grep`, no file is read into Python."""
+        words = [w for w in words if w]
+        if not words:
+            return []
+        head = normalize_head(rev)
+        args = ["grep", "-l", "-w", "-F", "--no-color", "-I"]
+        for w in sorted(set(words)):
+            args += ["-e", w]
+        if head is None:
+            args.append("--untracked")
+        elif head == INDEX:
+            args.append("--cached")
+        else:
+            args.append(self.rev_parse(head))
+        args += ["--", f"*{suffix}"]
+        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True)
+        if proc.returncode not in (0, 1):
+            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git grep failed: {msg[-1] if msg else proc.returncode}")
+        out = []
+        prefix = "" if head is None or head == INDEX else self.rev_parse(head) + ":"
+        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+            if prefix and line.startswith(prefix):
+                line = line[len(prefix):]
+            if line:
+                out.append(line)
+        return sorted(set(out))
 
     def unified_diff(
         self, base: str, head: Optional[str] = None, context: int = 3,

@@ -41,8 +41,9 @@ def run_diff_command(ns: Any) -> int:
     paths: List[str] = list(getattr(ns, "paths", []) or [])
     try:
         config = load_config(paths[0] if paths and os.path.exists(paths[0]) else os.getcwd())
-        config = config.with_overrides(select=getattr(ns, "select", None),
-                                       ignore=getattr(ns, "ignore", None))
+        if getattr(ns, "select", None) is not None or getattr(ns, "ignore", None) is not None:
+            config = config.with_overrides(select=getattr(ns, "select", None),
+                                           ignore=getattr(ns, "ignore", None))
     except ConfigError as exc:
         raise _usage(str(exc)) from None
     head = getattr(ns, "head", None)

@@ -115,6 +115,7 @@ class _Side:
         for e in pred.entries:
             self.entries.setdefault(e.key, e)
         self.nonpersistent: Dict[str, Entry] = {e.key: e for e in pred.nonpersistent}
+        self._sigs: Dict[str, Tuple[str, Tuple[Tuple[str, Optional[Shape]], ...]]] = {}
         self.modules: Dict[str, ModuleRecord] = {}
         for m in pred.modules:
             self.modules.setdefault(m.prefix, m)
@@ -134,10 +135,15 @@ class _Side:
         return [_join(prefix, str(i)) for i in sorted(found)]
 
     def signature(self, prefix: str) -> Tuple[str, Tuple[Tuple[str, Optional[Shape]], ...]]:
-        rec = self.modules.get(prefix)
-        keys = tuple(sorted((_rel(k, prefix), e.shape) for k, e in self.entries.items()
-                            if k.startswith(prefix + ".")))
-        return (rec.type if rec else "?", keys)
+        """(type, sorted relative keys with shapes) of the module at prefix (memoised)."""
+        hit = self._sigs.get(prefix)
+        if hit is None:
+            rec = self.modules.get(prefix)
+            start = prefix + "." if prefix else ""
+            keys = tuple(sorted((k[len(start):], e.shape) for k, e in self.entries.items()
+                                if k.startswith(start)))
+            hit = self._sigs[prefix] = (rec.type if rec else "?", keys)
+        return hit
 
     def has_keys(self, prefix: str) -> bool:
         return any(k.startswith(prefix + ".") for k in self.entries)

@@ -194,6 +194,8 @@ class _Engine:
         self.repo = repo
         self.base_rev = base
         self.head_rev = normalize_head(head)
+        if self.head_rev is not None and self.head_rev != ":index":
+            repo.rev_parse_many([base, self.head_rev])  # one process for both
         self.base_tree = repo.tree(base)
         self.head_tree = repo.tree(self.head_rev)
         self.cache = cache
@@ -235,11 +237,6 @@ class _Engine:
         self.cache.put_prediction(tree, relpath, cls,
                                   {"prediction": pred.to_cache() if pred else None}, rec.reads)
         return pred
-
-
-def _word_regex(words: Set[str]) -> "re.Pattern[str]":
-    alts = "|".join(sorted(re.escape(w) for w in words if w))
-    return re.compile(rf"\b(?:{alts})\b") if alts else re.compile(r"(?!x)x")
 
 
 def diff_revisions(
@@ -389,25 +386,22 @@ def _path_of(key: str) -> str:
 
 
 def _candidate_files(engine: _Engine, changes: Sequence[Any]) -> List[str]:
-    """Files that import, directly or through re-exporting modules, a changed module."""
+    """Files that import, directly or through re-exporting modules, a changed module:
+    those mentioning a changed module's name as a word, to a fixed point (one
+    `git grep` per round; `pkg/__init__.py` re-exporting from a changed file adds
+    `pkg`). Over-approximates (a mention is not an import); never reads files."""
     stems = {module_stem(p) for c in changes for p in (c.old_path, c.new_path) if p}
-    try:
-        files = [f for f in engine.head_tree.files() if f.endswith(".py")]
-    except GitError:
-        return []
-    texts = {}
-    for f in files:
-        text = engine.head_tree.read(f)
-        if text is not None:
-            texts[f] = text
     found: Set[str] = set()
-    while True:
-        pattern = _word_regex(stems)
-        new = {f for f, t in texts.items() if f not in found and pattern.search(t)}
-        if not new:
+    pending = set(stems)
+    while pending:
+        try:
+            hits = set(engine.repo.grep_files(engine.head_rev, sorted(pending)))
+        except GitError:
             break
+        new = hits - found
         found |= new
-        stems |= {module_stem(f) for f in new}
+        pending = {module_stem(f) for f in new} - stems
+        stems |= pending
     return sorted(found)
 
 
