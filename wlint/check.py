@@ -122,12 +122,13 @@ def iter_python_files(paths: Sequence[str], config: Config) -> Iterator[str]:
 
 def _walk(top: str, config: Config) -> Iterator[str]:
     for folder, dirs, files in os.walk(top, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not config.is_excluded(os.path.join(folder, d)))
+        dirs[:] = sorted(d for d in dirs
+                         if not config.is_excluded(os.path.join(folder, d), parents=False))
         for name in sorted(files):
             if not name.endswith(".py"):
                 continue
             path = os.path.join(folder, name)
-            if os.path.isfile(path) and not config.is_excluded(path):
+            if os.path.isfile(path) and not config.is_excluded(path, parents=False):
                 yield _display(path)
 
 

@@ -12,6 +12,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
@@ -54,15 +55,28 @@ def _prefix_len(code: str, prefixes: Sequence[str]) -> int:
     return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
 
 
-def _matches(relpath: str, pattern: str) -> bool:
-    """flake8-style: a glob against the relative path, its basename, or a parent folder."""
-    pattern = pattern.rstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    if fnmatch.fnmatch(relpath, pattern) or fnmatch.fnmatch(os.path.basename(relpath), pattern):
+@lru_cache(maxsize=64)
+def _glob_regex(patterns: Tuple[str, ...]) -> Optional["re.Pattern[str]"]:
+    """One compiled expression for a set of globs (None when there are none)."""
+    cleaned = [p.rstrip("/")[2:] if p.startswith("./") else p.rstrip("/") for p in patterns]
+    cleaned = [p for p in cleaned if p]
+    if not cleaned:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in cleaned))
+
+
+def _matches(relpath: str, patterns: Tuple[str, ...], parents: bool = True) -> bool:
+    """flake8-style: a glob against the relative path, its basename or (with
+    `parents`) one of its parent folders."""
+    regex = _glob_regex(patterns)
+    if regex is None:
+        return False
+    if regex.match(relpath) or regex.match(relpath.rsplit("/", 1)[-1]):
         return True
+    if not parents:
+        return False
     parts = relpath.split("/")
-    return any(fnmatch.fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts)))
+    return any(regex.match("/".join(parts[:i])) for i in range(1, len(parts)))
 
 
 @dataclass(frozen=True)
@@ -90,9 +104,11 @@ class Config:
         return rel.replace(os.sep, "/")
 
     def ignores_for(self, path: str) -> List[str]:
+        if not self.per_file_ignores:
+            return self.ignore
         rel = self.relpath(path)
-        extra = [c for pattern, codes in self.per_file_ignores.items() if _matches(rel, pattern)
-                 for c in codes]
+        extra = [c for pattern, codes in self.per_file_ignores.items()
+                 if _matches(rel, (pattern,)) for c in codes]
         return self.ignore + extra
 
     def is_enabled(self, code: str, path: str) -> bool:
@@ -105,11 +121,11 @@ class Config:
         ignores = self.ignores_for(path)
         return [c for c in codes if 0 <= _prefix_len(c, self.select) > _prefix_len(c, ignores)]
 
-    def is_excluded(self, path: str, defaults: bool = True) -> bool:
-        """Excluded by `exclude` (and, for walked folders, the built-in tool folders)?"""
-        rel = self.relpath(path)
-        patterns = list(self.exclude) + (list(DEFAULT_EXCLUDE) if defaults else [])
-        return any(_matches(rel, p) for p in patterns)
+    def is_excluded(self, path: str, defaults: bool = True, parents: bool = True) -> bool:
+        """Excluded by `exclude` (and, for walked folders, the built-in tool folders)?
+        `parents=False` when the folders above were already checked during a walk."""
+        patterns = tuple(self.exclude) + (DEFAULT_EXCLUDE if defaults else ())
+        return _matches(self.relpath(path), patterns, parents)
 
     def with_overrides(self, select: Optional[str] = None, ignore: Optional[str] = None,
                        extend_select: Optional[str] = None, exclude: Optional[str] = None,

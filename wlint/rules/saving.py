@@ -60,8 +60,7 @@ class Values:
     """Classifies expressions as MODULE, WRAPPER, WRAPPED_STATE or None (unknown)."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.info = ctx.info
+        self.info = ctx.info  # not ctx itself: ctx caches this object (no reference cycle)
         self.module_classes = self._module_classes()
 
     def _module_classes(self) -> Set[int]:
