@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Set, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "rules"
 
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]{2}\d{3}(?:@\d+)?(?:\s*,\s*[A-Z]{2}\d{3}(?:@\d+)?)*)")
+_ITEM = r"[A-Z]{2}\d{3}(?:@\d+)?"
+_EXPECT = re.compile(rf"#\s*expect:\s*(?P<codes>{_ITEM}(?:\s*,\s*{_ITEM})*)")
 _OPTION = re.compile(r"#\s*fixture:\s*(?P<opts>.*)$")
 
 
@@ -53,7 +54,8 @@ class Expectation:
             if (line, code) not in self.lines:
                 problems.append(f"unexpected {code} at {line}:{col}")
             elif self.lines[(line, code)] not in (None, col):
-                problems.append(f"{code} at {line}:{col}, expected column {self.lines[(line, code)]}")
+                wanted = self.lines[(line, code)]
+                problems.append(f"{code} at {line}:{col}, expected column {wanted}")
         for (line, code) in sorted(self.lines):
             if (line, code) not in seen:
                 problems.append(f"missing {code} at line {line}")

@@ -94,6 +94,6 @@ def test_symlink_loop_in_directory(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_path_that_does_not_exist(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "wlint", "check", str(tmp_path / "nowhere")],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "nowhere" in proc.stderr

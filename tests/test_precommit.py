@@ -39,7 +39,7 @@ def _git(repo: Path, *args: str) -> None:
 
 def _try_repo(repo: Path, env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
     cmd: List[str] = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "wlint", *args]
-    return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_hook_end_to_end(tmp_path: Path) -> None:

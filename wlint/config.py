@@ -56,7 +56,7 @@ def _prefix_len(code: str, prefixes: Sequence[str]) -> int:
 
 
 @lru_cache(maxsize=64)
-def _glob_regex(patterns: Tuple[str, ...]) -> Optional["re.Pattern[str]"]:
+def _glob_regex(patterns: Tuple[str, ...]) -> Optional[re.Pattern[str]]:
     """One compiled expression for a set of globs (None when there are none)."""
     cleaned = [p.rstrip("/")[2:] if p.startswith("./") else p.rstrip("/") for p in patterns]
     cleaned = [p for p in cleaned if p]
@@ -129,7 +129,7 @@ class Config:
 
     def with_overrides(self, select: Optional[str] = None, ignore: Optional[str] = None,
                        extend_select: Optional[str] = None, exclude: Optional[str] = None,
-                       target_torch: Optional[str] = None, base: Optional[str] = None) -> "Config":
+                       target_torch: Optional[str] = None, base: Optional[str] = None) -> Config:
         """Command-line values replace the file's (extend-select adds)."""
         changes: Dict[str, Any] = {}
         if select is not None:

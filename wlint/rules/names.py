@@ -37,7 +37,7 @@ IMPORT, ASSIGN, PARAM, DEF, CLASS, OTHER = "import", "assign", "param", "def", "
 class Binding:
     """One place where a name gets a value."""
 
-    __slots__ = ("pos", "kind", "qualname", "value", "annotation", "guarded", "self_of")
+    __slots__ = ("annotation", "guarded", "kind", "pos", "qualname", "self_of", "value")
 
     def __init__(self, pos: Pos, kind: str, qualname: Optional[str] = None,
                  value: Optional[ast.AST] = None, annotation: Optional[ast.expr] = None,
@@ -52,9 +52,9 @@ class Binding:
 
 
 class Scope:
-    __slots__ = ("kind", "parent", "bindings", "owner")
+    __slots__ = ("bindings", "kind", "owner", "parent")
 
-    def __init__(self, kind: str, parent: Optional["Scope"],
+    def __init__(self, kind: str, parent: Optional[Scope],
                  owner: Optional[ast.ClassDef] = None) -> None:
         self.kind = kind
         self.parent = parent
@@ -68,7 +68,7 @@ class Scope:
 class CallSite:
     """A call, its scope, and whether its value is thrown away (a bare statement)."""
 
-    __slots__ = ("node", "scope", "discarded")
+    __slots__ = ("discarded", "node", "scope")
 
     def __init__(self, node: ast.Call, scope: Scope, discarded: bool) -> None:
         self.node = node

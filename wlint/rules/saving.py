@@ -227,7 +227,8 @@ class WrapperStateSaved(Rule):
             return
         vals = values(ctx)
         for item in _contained(obj):
-            if vals.kind(item, site.scope) == WRAPPED_STATE or self._unchanged_keys(item, site, vals):
+            if (vals.kind(item, site.scope) == WRAPPED_STATE
+                    or self._unchanged_keys(item, site, vals)):
                 yield self.hit(site, "state_dict() of a DataParallel/DDP/torch.compile wrapper: "
                                      "keys carry a 'module.'/'_orig_mod.' prefix and fail to "
                                      "load into the bare model (save model.module.state_dict())")
