@@ -62,8 +62,11 @@ def is_none(node: Any) -> bool:
 class Rule:
     """A WL1xx rule: its code, message and documentation in one place."""
 
-    code: str = ""
     doc: CodeDoc
+
+    @property
+    def code(self) -> str:
+        return self.doc.code
 
     def check(self, site: CallSite, ctx: Context) -> Iterator[Hit]:
         raise NotImplementedError

@@ -60,7 +60,6 @@ def pickle_module_arg(site: CallSite, sig: LoadSignature) -> object:
 
 @documented
 class MapLocationMissing(Rule):
-    code = "WL101"
     doc = CodeDoc(
         code="WL101", name="load-without-map-location", severity="warning",
         summary="torch.load / torch.jit.load / load_state_dict_from_url without map_location.",
@@ -90,7 +89,6 @@ class MapLocationMissing(Rule):
 
 @documented
 class UnsafeWeightsOnly(Rule):
-    code = "WL102"
     doc = CodeDoc(
         code="WL102", name="load-without-weights-only", severity="warning",
         summary=("torch.load with weights_only=False, or without weights_only while the target "
@@ -150,7 +148,6 @@ def _accelerator_literal(node: object, site: CallSite, ctx: Context) -> Optional
 
 @documented
 class HardCodedAccelerator(Rule):
-    code = "WL106"
     doc = CodeDoc(
         code="WL106", name="hard-coded-map-location", severity="warning",
         summary='map_location hard-codes an accelerator ("cuda", "cuda:0", torch.device("cuda")).',

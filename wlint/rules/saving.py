@@ -10,7 +10,7 @@ annotations (`model: nn.Module`). Anything else is unknown and never reported.
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Optional, Set
+from typing import Callable, Iterator, Optional, Set
 
 from wlint.findings import CodeDoc
 from wlint.rules.base import MISSING, UNKNOWN, Context, Hit, Rule, argument, documented
@@ -162,6 +162,16 @@ def saved_object(site: CallSite, ctx: Context) -> Optional[ast.expr]:
     return None if obj is MISSING or obj is UNKNOWN else obj
 
 
+def saves_any(site: CallSite, ctx: Context, test: Callable[[ast.expr, Values], bool]) -> bool:
+    """Is this torch.save, and does `test` hold for the saved object or a value of
+    the dict/list/tuple literal saved?"""
+    obj = saved_object(site, ctx)
+    if obj is None:
+        return False
+    vals = values(ctx)
+    return any(test(item, vals) for item in _contained(obj))
+
+
 def _contained(obj: ast.expr) -> Iterator[ast.expr]:
     """The object itself and the values of a dict/list/tuple literal around it."""
     yield obj
@@ -175,7 +185,6 @@ def _contained(obj: ast.expr) -> Iterator[ast.expr]:
 
 @documented
 class WholeModuleSaved(Rule):
-    code = "WL104"
     doc = CodeDoc(
         code="WL104", name="save-whole-module", severity="warning",
         summary="torch.save of a whole nn.Module instead of its state_dict().",
@@ -191,21 +200,17 @@ class WholeModuleSaved(Rule):
     )
 
     def check(self, site: CallSite, ctx: Context) -> Iterator[Hit]:
-        obj = saved_object(site, ctx)
-        if obj is None:
-            return
-        vals = values(ctx)
-        for item in _contained(obj):
-            if vals.kind(item, site.scope) in (MODULE, WRAPPER):
-                yield self.hit(site, "torch.save of a whole nn.Module pickles its class by "
-                                     "import path: loading needs the same code and "
-                                     "weights_only=False (save model.state_dict())")
-                return
+        def is_module(item: ast.expr, vals: Values) -> bool:
+            return vals.kind(item, site.scope) in (MODULE, WRAPPER)
+
+        if saves_any(site, ctx, is_module):
+            yield self.hit(site, "torch.save of a whole nn.Module pickles its class by "
+                                 "import path: loading needs the same code and "
+                                 "weights_only=False (save model.state_dict())")
 
 
 @documented
 class WrapperStateSaved(Rule):
-    code = "WL105"
     doc = CodeDoc(
         code="WL105", name="save-wrapper-state-dict", severity="warning",
         summary="state_dict() of a DataParallel / DistributedDataParallel / torch.compile "
@@ -222,17 +227,12 @@ class WrapperStateSaved(Rule):
     )
 
     def check(self, site: CallSite, ctx: Context) -> Iterator[Hit]:
-        obj = saved_object(site, ctx)
-        if obj is None:
-            return
-        vals = values(ctx)
-        for item in _contained(obj):
-            if (vals.kind(item, site.scope) == WRAPPED_STATE
-                    or self._unchanged_keys(item, site, vals)):
-                yield self.hit(site, "state_dict() of a DataParallel/DDP/torch.compile wrapper: "
-                                     "keys carry a 'module.'/'_orig_mod.' prefix and fail to "
-                                     "load into the bare model (save model.module.state_dict())")
-                return
+        if saves_any(site, ctx, lambda item, vals: (
+                vals.kind(item, site.scope) == WRAPPED_STATE
+                or self._unchanged_keys(item, site, vals))):
+            yield self.hit(site, "state_dict() of a DataParallel/DDP/torch.compile wrapper: "
+                                 "keys carry a 'module.'/'_orig_mod.' prefix and fail to "
+                                 "load into the bare model (save model.module.state_dict())")
 
     @staticmethod
     def _unchanged_keys(item: ast.expr, site: CallSite, vals: Values) -> bool:

@@ -16,7 +16,6 @@ def _falsy_literal(node: object) -> bool:
 
 @documented
 class DiscardedNonStrictLoad(Rule):
-    code = "WL103"
     doc = CodeDoc(
         code="WL103", name="strict-false-result-discarded", severity="warning",
         summary=("model.load_state_dict(..., strict=False) (or strict passed positionally) as a "
