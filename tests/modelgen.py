@@ -167,7 +167,7 @@ class Gen:
     def statement(self, cls: _Cls, env: Dict[str, object]) -> None:
         r = self.r
         add = cls.lines.append
-        kind = r.randint(0, 19)
+        kind = r.randint(0, 19) if r.random() < 0.75 else 19
         attr = self.fresh("m")
         if kind <= 4:
             expr = self.layer(env)
@@ -259,10 +259,77 @@ class Gen:
             a, _ = self.dim(env)
             add(f'self.register_parameter("{attr}", nn.Parameter(torch.ones({a})) if {cond} else None)')
             cls.param_attrs.append(attr)
+        elif kind == 19 and r.random() < 0.7:
+            self.extra_statement(cls, env, attr)
+            return
         else:
             widths = [self.dim(env)[0] for _ in range(r.randint(2, 4))]
             add(f"widths = [{', '.join(widths)}]")
             add(f"self.{attr} = nn.Sequential(*[nn.Linear(x, y) for x, y in zip(widths, widths[1:])])")
+        cls.attrs.append(attr)
+
+    def extra_statement(self, cls: _Cls, env: Dict[str, object], attr: str) -> None:
+        """Less common constructs: OrderedDict, ModuleList edits, closures, enumerate,
+        elif chains, partial, deepcopy clones, tensor-method buffers, getattr."""
+        r = self.r
+        add = cls.lines.append
+        kind = r.randint(0, 11)
+        (a, av), (b, _) = self.dim(env), self.dim(env)
+        if kind == 0:
+            add(f"self.{attr} = nn.Sequential(OrderedDict([")
+            add(f'    ("first", {self.layer(env, 1)}),')
+            add(f'    ("second", {self.layer(env, 1)}),')
+            add("]))")
+        elif kind == 1:
+            add(f"self.{attr} = nn.ModuleList([nn.Linear({a}, 1)])")
+            add(f"self.{attr}.extend([nn.Linear(1, {b}), {self.layer(env, 1)}])")
+            add(f"self.{attr}.insert({r.randint(0, 3)}, nn.Linear(2, 2))")
+            add(f"self.{attr} += [nn.Linear(3, 3)]")
+        elif kind == 2:
+            fn = self.fresh("make")
+            add(f"def {fn}(k, extra={a}):")
+            add("    return nn.Linear(k + extra, k)")
+            add(f"self.{attr} = nn.Sequential(*[{fn}(i + 1) for i in range({r.randint(1, 3)})])")
+        elif kind == 3:
+            add(f"self.{attr} = nn.ModuleList()")
+            add(f"for i, width in enumerate([{a}, {b}]):")
+            add("    if i % 2 == 0:")
+            add(f"        self.{attr}.append(nn.Linear(width, i + 1))")
+            add("    else:")
+            add("        self.{0}.append(nn.Conv1d(width, 2, 1, bias=False))".format(attr))
+        elif kind == 4:
+            add(f"if {a} > {r.randint(1, 9)}:")
+            add(f"    self.{attr} = {self.layer(env, 1)}")
+            add(f"elif {b} == {r.randint(1, 9)}:")
+            add(f"    self.{attr} = {self.layer(env, 1)}")
+            add("else:")
+            add(f"    self.{attr} = nn.Sequential()")
+        elif kind == 5:
+            add(f"norm = partial(nn.LayerNorm, eps=1e-6, elementwise_affine={r.random() < 0.5})")
+            add(f"self.{attr} = nn.Sequential(norm({a}), nn.Linear({a}, {b}), norm({b}))")
+        elif kind == 6:
+            add(f"proto = nn.Linear({a}, {b})")
+            add(f"self.{attr} = nn.ModuleList([copy.deepcopy(proto) for _ in range({r.randint(1, 3)})])")
+        elif kind == 7:
+            add(f'self.register_buffer("{attr}", torch.arange({a}).float().unsqueeze(0).expand({b}, -1).clone())')
+            return
+        elif kind == 8:
+            fn = r.choice(["torch.eye({0})", "torch.full(({0}, 2), 0.5)", "torch.empty({0}, {1}).normal_(std=0.02)",
+                           "torch.zeros({1}).uniform_(-1, 1)"])
+            add(f"self.{attr} = nn.Parameter({fn.format(a, b)})")
+            cls.param_attrs.append(attr)
+        elif kind == 9:
+            add(f'setattr(self, "{attr}", nn.Linear({a}, {b}))')
+            add(f'self.{attr}_out = nn.Linear(getattr(self, "{attr}").out_features, 1)')
+            cls.linear_attrs.append(attr)
+        elif kind == 10:
+            add(f"self.{attr} = nn.ModuleDict()")
+            add(f"for name in {r.sample(['x', 'y', 'z'], r.randint(1, 3))!r}:")
+            add(f"    self.{attr}[name] = nn.Linear({a}, len(name) + 1)")
+        else:
+            add(f"self.{attr} = nn.Sequential({self.layer(env, 1)})")
+            add(f"self.{attr}.append({self.layer(env, 1)})")
+            add(f"self.{attr}_first = self.{attr}[0]")
         cls.attrs.append(attr)
 
     def make_class(self, base: Optional[_Cls], top: bool = False) -> _Cls:
@@ -330,7 +397,8 @@ class Gen:
         # substitute config fields in the top class
         if self.use_config:
             top.lines = [_use_cfg(line, r) for line in top.lines]
-        parts = ["import torch", "import torch.nn as nn", "from dataclasses import dataclass", "",
+        parts = ["import copy\nimport torch\nimport torch.nn as nn\nfrom collections import OrderedDict\n"
+                 "from dataclasses import dataclass\nfrom functools import partial", "",
                  f"WIDTH = {WIDTH}", ""]
         if self.use_config:
             parts.append("@dataclass\nclass Config:\n" + "".join(
