@@ -20,7 +20,7 @@ import os
 import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Iterable, Iterator, List, Sequence, Set, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from wlint.config import Config, ConfigError, load_config, load_config_file
 from wlint.findings import Finding, sort_findings
@@ -55,8 +55,10 @@ def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
                    f"cannot parse: {reason}; nothing in this file was checked")
 
 
-def check_source(path: str, text: str, config: Config) -> List[Finding]:
-    """WL1xx findings (and WL901 if it cannot be parsed) for one file's text."""
+def check_source(path: str, text: str, config: Optional[Config] = None) -> List[Finding]:
+    """WL1xx findings (and WL901 if it cannot be parsed) for one file's text;
+    `config` None means the defaults (every rule, no target torch)."""
+    config = config or Config()
     codes = config.enabled_codes(RULE_CODES, path)
     if not codes or not could_match(text, codes):
         return []
