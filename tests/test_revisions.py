@@ -161,7 +161,7 @@ def check_class_against_torch(case: Path, spec: Dict[str, Any], found: List[Find
     path, cls, expr = spec["path"], spec["cls"], spec["torch"]
     base_path = spec.get("base_path", path)
     mine = findings_of(found, cls, {path, base_path})
-    old = torch_state(case / "before", base_path, expr)
+    old = torch_state(case / "before", base_path, spec.get("base_torch", expr))
     if spec.get("deleted"):
         assert [f.code for f in mine] == ["WL201"], detail
         return

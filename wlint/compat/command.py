@@ -67,7 +67,10 @@ def run_diff_command(ns: Any) -> int:
             result = diff_revisions(repo, base, head, paths=paths or None, use_cache=use_cache)
     except GitError as exc:
         raise _usage(str(exc)) from None
-    findings = [f for f in result.findings if config.is_enabled(f.code, f.path)]
+    root = result.root or os.getcwd()
+    findings = [f for f in result.findings
+                if config.is_enabled(f.code, os.path.join(root, f.path))
+                and not config.is_excluded(os.path.join(root, f.path), defaults=False)]
     emit_remap = getattr(ns, "emit_remap", None)
     if emit_remap:
         from wlint.compat import remap
