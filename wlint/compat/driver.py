@@ -352,8 +352,18 @@ def _plan(engine: _Engine) -> _Plan:
             if c.maybe_module:
                 pairs.append((c.name, hpath, c, hpath, c))
 
-    changed_names = {(p, c.name) for p, c in list(base_classes.values())
-                     + list(head_classes.values())}
+    # module classes whose own source changed (or that moved / appeared): containing one
+    # of them makes a class "affected"
+    base_digest = {(renamed.get(p, p), c.name): c.digest for p, c in base_classes.values()}
+    moved_from = {(hp, hc.name): (bp, bc) for _, bp, bc, hp, hc in pairs
+                  if hc is not None and bc is not None and hp is not None}
+    changed_names: Set[Tuple[str, str]] = set()
+    for hp, hc in head_classes.values():
+        old = moved_from.get((hp, hc.name))
+        digest = old[1].digest if old else base_digest.get((hp, hc.name))
+        if digest != hc.digest or (old is not None and old[0] != hp
+                                   and renamed.get(old[0]) != hp):
+            changed_names.add((hp, hc.name))
     return _Plan(changes, pairs, changed_paths, changed_names, renamed, syntax)
 
 
