@@ -19,8 +19,8 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from wlint.model import layers
-from wlint.model.layers import (
+from wlint.model import layers  # noqa: E402
+from wlint.model.layers import (  # noqa: E402
     CATALOG,
     REQUIRED,
     ChildSpec,
@@ -29,7 +29,7 @@ from wlint.model.layers import (
     LayerCall,
     lookup,
 )
-from wlint.model.symbolic import Sym
+from wlint.model.symbolic import Sym  # noqa: E402
 
 # -- argument markers: the same call, spelled for torch and for the catalog --------------
 

@@ -10,10 +10,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.test_layers import ARGSETS, catalog_rows, for_catalog
-from wlint.model.layers import CATALOG
-from wlint.model.symbolic import Sym
-from wlint.model.torch_fallback import build_with_torch, is_concrete
+from tests.test_layers import ARGSETS, catalog_rows, for_catalog  # noqa: E402
+from wlint.model.layers import CATALOG  # noqa: E402
+from wlint.model.symbolic import Sym  # noqa: E402
+from wlint.model.torch_fallback import build_with_torch, is_concrete  # noqa: E402
 
 
 def rows(built: Any) -> list:
@@ -60,6 +60,11 @@ def test_fallback_forces_meta_device() -> None:
     assert built is not None and rows(built)[0] == ("weight", (4, 3), "parameter")
     built = build_with_torch("Linear", (3, 4, True, "cuda:7"), {})
     assert built is not None and rows(built)[1] == ("bias", (4,), "parameter")
+    built = build_with_torch("LSTM", (3, 4), {"device": "cuda:7"})
+    assert built is not None and rows(built)[0] == ("weight_ih_l0", (16, 3), "parameter")
+    # a *args constructor: the position of a device argument is unknown -> refuse
+    assert build_with_torch("LSTM", (3, 4, 1, True, False, 0.0, False, 0, "cuda:7"), {}) is None
+    assert build_with_torch("RNN", (3, 4, 1, "relu"), {}) is not None
 
 
 def test_fallback_flattens_children_in_state_dict_order() -> None:

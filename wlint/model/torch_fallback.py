@@ -54,7 +54,10 @@ def build_with_torch(name: str, args: tuple, kwargs: dict) -> LayerBuild | None:
     cls = getattr(torch.nn, name, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         return None
-    call_args, call_kwargs = _force_meta(cls, tuple(args), dict(kwargs))
+    placed = _force_meta(torch, cls, tuple(args), dict(kwargs))
+    if placed is None:
+        return None
+    call_args, call_kwargs = placed
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -65,21 +68,37 @@ def build_with_torch(name: str, args: tuple, kwargs: dict) -> LayerBuild | None:
     return _describe(torch, module)
 
 
-def _force_meta(cls: type, args: tuple, kwargs: dict) -> tuple:
-    """Override any `device` argument (positional or keyword) with "meta"."""
+def _force_meta(torch: Any, cls: type, args: tuple, kwargs: dict) -> tuple | None:
+    """Override any `device` argument (positional or keyword) with "meta".
+
+    None when a positional argument may be a device we cannot place (a
+    `*args` constructor given a device string).
+    """
     import inspect
 
     kwargs = dict(kwargs)
     if "device" in kwargs:
         kwargs["device"] = "meta"
     try:
-        params = list(inspect.signature(cls.__init__).parameters)[1:]
+        sig = inspect.signature(cls)
     except (TypeError, ValueError):
-        return args, kwargs
+        return None
+    params = list(sig.parameters)
     if "device" in params and params.index("device") < len(args):
         index = params.index("device")
         args = args[:index] + ("meta",) + args[index + 1:]
+    variadic = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+    if variadic and any(isinstance(a, str) and _is_device(torch, a) for a in args):
+        return None
     return args, kwargs
+
+
+def _is_device(torch: Any, text: str) -> bool:
+    try:
+        torch.device(text)
+    except (RuntimeError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _describe(torch: Any, module: Any) -> LayerBuild:
