@@ -793,3 +793,20 @@ def test_random_calls_match_torch(call: tuple[str, tuple[Any, ...], dict[str, An
         args = (3, 4) if name == "Linear" else (2, 3, 4)
     got, unresolved = catalog_rows(name, args, kwargs)
     assert got == torch_rows(name, args, kwargs) and not unresolved
+
+
+def test_symbolic_containers_and_loss_layers() -> None:
+    built = build("AdaptiveLogSoftmaxWithLoss", d, 20, [5, 10], 2)
+    head, tail = built.children
+    assert head.args["in_features"] == d and head.args["out_features"] == 7
+    assert tail.layer == "ModuleList" and [c.name for c in tail.children] == ["0", "1"]
+    first = tail.children[0].children
+    assert first[0].args["out_features"] == d // 2 and first[1].args["in_features"] == d // 2
+    assert tail.children[1].children[0].args["out_features"] == d // 4
+    # a non-integral divisor cannot be a symbolic formula
+    assert build("AdaptiveLogSoftmaxWithLoss", d, 20, [5, 10], 1.5).unresolved
+    built = build("LinearCrossEntropyLoss", d, n, out_features=(2, 3), bias=True)
+    (linear,) = built.children
+    assert linear.args["out_features"] == 6 * n and linear.args["in_features"] == d
+    built = build("CrossEntropyLoss", Unknown())
+    assert built.tensors[0].shape is None and built.unresolved

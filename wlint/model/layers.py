@@ -937,13 +937,16 @@ _free("PairwiseDistance", (("p", 2.0), ("eps", 1e-6), ("keepdim", False)))
 # `weight` / `pos_weight` tensors are registered as buffers (None registers nothing).
 
 
-def _loss_buffers(*names: str) -> BuildFn:
-    def build(a: Args) -> LayerBuild:
-        return LayerBuild([
-            TensorSpec(n, shape_of(a[n]), "buffer") for n in names if a[n] is not None
-        ])
+def _tensor_buffers(a: Args, names: Iterable[str]) -> LayerBuild:
+    """Buffers registered from tensor arguments; None registers nothing."""
+    tensors = [TensorSpec(n, shape_of(a[n]), "buffer") for n in names if a[n] is not None]
+    reasons = [f"{t.name}: shape of the tensor argument is unknown"
+               for t in tensors if t.shape is None]
+    return LayerBuild(tensors, [], reasons)
 
-    return build
+
+def _loss_buffers(*names: str) -> BuildFn:
+    return lambda a: _tensor_buffers(a, names)
 
 
 def _loss(name: str, signature: tuple[tuple[str, Any], ...], *tensors: str,
@@ -990,10 +993,10 @@ def _linear_ce(a: Args) -> LayerBuild:
     if not isinstance(out_features, (tuple, list)):
         return LayerBuild([], unresolved=[(f"out_features {out_features!s}"
                                           " is not a known tuple")])
-    tensors = [] if a.weight is None else [TensorSpec("weight", shape_of(a.weight), "buffer")]
+    own = _tensor_buffers(a, ("weight",))
     rows = prod(out_features) * a.num_classes
-    return LayerBuild(tensors, [C("linear", "Linear", in_features=a.in_features,
-                                  out_features=rows, bias=a.bias)])
+    return LayerBuild(own.tensors, [C("linear", "Linear", in_features=a.in_features,
+                                      out_features=rows, bias=a.bias)], own.unresolved)
 
 
 _add(Layer(
