@@ -42,12 +42,23 @@ Children (`ChildSpec`):
 Tensor arguments (a loss `weight`) are shaped from their `.shape` attribute
 when they have one (`shape_of`), else their shape is None.
 
+Order: `LayerBuild.tensors` lists parameters before buffers, each in torch's
+registration order, and `children` in registration order, so "own
+parameters, own persistent buffers, then children" reproduces `state_dict()`.
+
 Additions to the original interface (all with defaults): `Layer.var_keyword`,
 `Layer.torch_path` (dotted class path, for classes outside `torch.nn`),
 `ChildSpec.repeat/children/if_module`, `Cond`, `LayerCall`, `FunctionRef`
-(a torch function used as a default, e.g. Transformer's `activation=F.relu`).
-`Layer.build` never raises: an exception in a formula becomes `unresolved`;
-when the formula failed on an opaque value, the keys are kept with `shape=None`.
+(a torch function used as a default, e.g. Transformer's `activation=F.relu`),
+`LAZY_REASON`, `parameter_free(name)`, `module_arg`, `truth`/`all_of`/
+`not_`/`same` for conditions.
+
+Semantic changes from the first sketch: `device`/`dtype` are now part of the
+signatures where torch has them (positionally too) and `bind` rejects them
+where torch does (`ReLU(device=...)` is a TypeError in torch as well);
+`bind` honours `*args`/`**kwargs` (`Identity`); `Layer.build` never raises:
+an exception in a formula becomes `unresolved`, and when a formula failed on
+an opaque value the keys are kept with `shape=None`.
 
 The tests enumerate `CATALOG` and check every entry against the real torch
 layer built on the `meta` device.
