@@ -70,7 +70,7 @@ def check_source(path: str, text: str, config: Optional[Config] = None) -> List[
     except ValueError as exc:  # null bytes (Python < 3.12)
         found = [_parse_error(path, 1, 0, str(exc))]
         return found if config.is_enabled(PARSE_ERROR, path) else []
-    raw = analyze(tree, config.target_version, codes)
+    raw = analyze(tree, config.target_version, codes, text)
     if not raw:
         return []
     noqa = NoqaFilter(text)

@@ -71,8 +71,9 @@ class WlintPlugin:
         return cls.target_torch
 
     def run(self) -> Iterator[Result]:
-        if could_match("".join(self.lines)):
-            for line, col, code, message in analyze(self.tree, self._target()):
+        text = "".join(self.lines)
+        if could_match(text):
+            for line, col, code, message in analyze(self.tree, self._target(), text=text):
                 yield line, col, f"{code} {message}", type(self)
         diff_findings = type(self)._diff_findings  # via the class: a plain function
         if self.base and diff_findings is not None:

@@ -33,12 +33,14 @@ def could_match(text: str, codes: Optional[Collection[str]] = None) -> bool:
 
 
 def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
-            codes: Optional[Collection[str]] = None) -> List[RawFinding]:
-    """Findings of the rules in `codes` (default: all) for one parsed module."""
+            codes: Optional[Collection[str]] = None,
+            text: Optional[str] = None) -> List[RawFinding]:
+    """Findings of the rules in `codes` (default: all) for one parsed module;
+    passing its source `text` lets the walk skip bodies that cannot matter."""
     rules = [r for r in ALL_RULES if codes is None or r.code in codes]
     if not rules:
         return []
-    ctx = Context(ModuleInfo(tree), target_torch)
+    ctx = Context(ModuleInfo(tree, text), target_torch)
     found: List[RawFinding] = []
     for site in ctx.info.calls:
         for rule in rules:

@@ -16,6 +16,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 Pos = Tuple[int, int]
 _END: Pos = (1 << 62, 0)
+# Every rule's call mentions one of these (torch.load, load_state_dict, torch.save ...).
+HOT_WORDS = ("load", "save")
 
 # Spellings that are the same object as the canonical name on the right.
 CANONICAL: Dict[str, str] = {
@@ -104,13 +106,17 @@ def _start(node: ast.AST) -> Pos:
 class ModuleInfo:
     """Everything the rules need about one module: its calls and its names."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, text: Optional[str] = None) -> None:
+        """`text`, the module's source, lets the walk skip the bodies of functions and
+        classes whose lines mention none of HOT_WORDS (nor a from-import alias):
+        no rule can fire inside them, and their local names are invisible outside."""
         self.module_scope = Scope("module", None)
         self.calls: List[CallSite] = []
         self.classes: List[Tuple[ast.ClassDef, Scope]] = []
         self._discarded: Set[int] = set()
+        self._lines = _split_lines(text)
+        self._hot = set(HOT_WORDS)
         self._walk_body(tree.body, self.module_scope, False)
-        self._module_classes: Optional[Set[int]] = None
 
     # ----------------------------------------------------------------- lookup
     def lookup(self, name: str, scope: Scope, pos: Pos) -> Optional[Binding]:
@@ -217,6 +223,8 @@ class ModuleInfo:
                 continue
             qual = f"{base}.{alias.name}" if base else None
             scope.bind(alias.asname or alias.name, Binding(pos, IMPORT, qual, guarded=guarded))
+            if alias.asname:
+                self._hot.add(alias.asname)  # `from torch import load as tl`: tl(...) is hot
 
     def _assign(self, node: ast.Assign, scope: Scope, guarded: bool) -> None:
         self._expr(node.value, scope)
@@ -288,7 +296,8 @@ class ModuleInfo:
         inner = Scope("function", scope)
         self_of = _method_class(node, scope)
         self._bind_params(node.args, inner, _start(node), self_of)
-        self._walk_body(node.body, inner, False)
+        if not self._cold(node):
+            self._walk_body(node.body, inner, False)
 
     def _class(self, node: ast.ClassDef, scope: Scope, guarded: bool) -> None:
         for deco in node.decorator_list:
@@ -300,7 +309,15 @@ class ModuleInfo:
         scope.bind(node.name, Binding(_start(node), CLASS, value=node, guarded=guarded))
         inner = Scope("class", scope, node)
         self.classes.append((node, scope))
-        self._walk_body(node.body, inner, False)
+        if not self._cold(node):
+            self._walk_body(node.body, inner, False)
+
+    def _cold(self, node: ast.stmt) -> bool:
+        """No hot word anywhere in the lines of this def/class: nothing to find inside."""
+        if self._lines is None:
+            return False
+        segment = "".join(self._lines[node.lineno - 1:node.end_lineno])
+        return not any(word in segment for word in self._hot)
 
     # expressions with scopes ------------------------------------------------
     def _arguments(self, args: ast.arguments, scope: Scope) -> None:
@@ -333,6 +350,14 @@ class ModuleInfo:
             child = getattr(node, field, None)
             if child is not None:
                 self._expr(child, inner)
+
+
+def _split_lines(text: Optional[str]) -> Optional[List[str]]:
+    """Lines numbered as `ast` numbers them; None (no skipping) when a lone CR
+    could make the numbering differ."""
+    if text is None or ("\r" in text and "\r" in text.replace("\r\n", "")):
+        return None
+    return text.split("\n")
 
 
 def _all_params(args: ast.arguments) -> List[ast.arg]:
