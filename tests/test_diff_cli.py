@@ -89,7 +89,7 @@ def test_working_tree_change_text_and_json(repo: Path, tmp_path: Path) -> None:
     edit(repo / "model.py", "nn.Linear(cfg.width, 2)", "nn.Linear(cfg.width, 3)")
     rc, out, err = wlint(repo, cache=tmp_path / "c")
     assert rc == 1 and err == ""
-    assert "model.py:15:1: WL204 size mismatch for head.weight" in out
+    assert "model.py:15:1: WL204 Net: size mismatch for head.weight" in out
     rc, out, _ = wlint(repo, "--format", "json", cache=tmp_path / "c")
     findings = as_json(out)
     assert {f["key"] for f in findings} == {"head.weight", "head.bias"}

@@ -88,7 +88,7 @@ def test_wlint_base_reports_each_file_its_own_classes(repo: Path, tmp_path: Path
         ["block.py:7:1:", "WL204"], ["block.py:7:1:", "WL204"]]
     assert any("size mismatch for fc.weight" in line for line in by_file["block.py"])
     # Model contains Block: full keys, at the line that builds the block, marked affected
-    assert all(line.startswith("model.py:10:1: WL204") for line in by_file["model.py"])
+    assert all(line.startswith("model.py:10:1: WL204 Model:") for line in by_file["model.py"])
     assert any("size mismatch for block.fc.weight" in line and "affected" in line
                for line in by_file["model.py"])
 
@@ -100,7 +100,7 @@ def test_wlint_base_in_config_file(repo: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "WL", "model.py"],
                           cwd=repo, capture_output=True, text=True, env=env)
     assert proc.returncode == 1, proc.stderr
-    assert "model.py:9:1: WL204 size mismatch for embed.weight" in proc.stdout
+    assert "model.py:9:1: WL204 Model: size mismatch for embed.weight" in proc.stdout
 
 
 def test_removed_key_is_placed_in_the_checked_file(repo: Path, tmp_path: Path) -> None:

@@ -77,5 +77,5 @@ def test_wlint_compat_hook_compares_staged_with_head(tmp_path: Path) -> None:
     (repo / "net.py").write_text(NET)
     proc = _try_repo(repo, env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "net.py:8:1: WL204 size mismatch for fc2.weight" in proc.stdout
-    assert "WL204 size mismatch for fc2.bias" in proc.stdout
+    assert "net.py:8:1: WL204 Net: size mismatch for fc2.weight" in proc.stdout
+    assert "WL204 Net: size mismatch for fc2.bias" in proc.stdout

@@ -184,6 +184,7 @@ class _Comparison:
             path, line = self._anchor_line(key, side, path, line)
         if affected:
             message += f" [affected: this class contains the changed {self.opts.affected_by}]"
+        message = f"{self.cls}: {message}"  # several classes report on one line
         self.findings.append(Finding(
             code=code, path=path, line=max(1, line), col=0, message=message, cls=self.cls,
             affected=affected, **kw,  # type: ignore[arg-type]
