@@ -162,3 +162,22 @@ def test_output_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["check", "-o", "report.txt", "bad.py"], capsys)
     assert code == 1 and out == ""
     assert "WL101" in (project / "report.txt").read_text()
+
+
+def test_each_file_parsed_at_most_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast as ast_module
+
+    from wlint import check as check_module
+
+    _tree(tmp_path, {"a.py": LOADS, "b.py": LOADS + "torch.save(x, 'p')\n",
+                     "c.py": "import os\n", "d.py": "def f():\n    return 1\n"})
+    parsed: List[str] = []
+    real = ast_module.parse
+
+    def counting(source: str, filename: str = "<unknown>", *args: object, **kw: object) -> object:
+        parsed.append(os.path.basename(filename))
+        return real(source, filename, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check_module.ast, "parse", counting)
+    check_paths([str(tmp_path)], Config())
+    assert sorted(parsed) == ["a.py", "b.py"]  # c.py and d.py fail the prefilter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from rule_fixtures import FIXTURES, Expectation, fixture_files
 
 from wlint.check import check_source
 from wlint.config import Config
-from wlint.rules import RULE_CODES
+from wlint.rules import RULE_CODES, analyze
 
 FILES = fixture_files()
 
@@ -35,3 +36,12 @@ def test_each_rule_has_enough_fixtures() -> None:
     assert set(RULE_CODES) <= expected_codes
     quiet = [p for p in FILES if not Expectation(p).lines]
     assert len(quiet) >= 20
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
+def test_skipping_cold_bodies_changes_nothing(path: Path) -> None:
+    """Passing the source lets the walk skip bodies without trigger words; the
+    findings must be those of the full walk."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    assert analyze(tree, text=text) == analyze(tree)
