@@ -12,7 +12,7 @@ metadata (DESIGN §5: the alias table matched it on every torch call in timm).
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 Pos = Tuple[int, int]
 _END: Pos = (1 << 62, 0)
@@ -399,7 +399,7 @@ def _binding_pos(binding: Binding) -> Pos:
 _MATCH_CASE = getattr(ast, "match_case", None)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
-_STMT_HANDLERS = {
+_STMT_HANDLERS: Dict[type, Callable[[ModuleInfo, Any, Scope, bool], None]] = {
     ast.Import: ModuleInfo._import,
     ast.ImportFrom: ModuleInfo._import_from,
     ast.Assign: ModuleInfo._assign,
