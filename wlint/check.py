@@ -40,14 +40,12 @@ def decode_source(data: bytes) -> str:
     else UTF-8. Raises UnicodeDecodeError / SyntaxError when that fails."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        lines = iter(data.splitlines(keepends=True)[:2])
+    head = data.split(b"\n", 2)[:2]
+    if any(b"coding" in line for line in head):
+        lines = iter(line + b"\n" for line in head)
         encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
-        if encoding in ("utf-8", "utf-8-sig"):
-            raise
         return data.decode(encoding)
+    return data.decode("utf-8")
 
 
 def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
