@@ -198,9 +198,9 @@ def test_paths_restrict_reported_classes(repo: Path, tmp_path: Path) -> None:
     git(repo, "add", "other.py")
     git(repo, "commit", "-qm", "other")
     edit(repo / "config.py", "width: int = 16", "width: int = 24")
-    rc, out, _ = wlint(repo, "--format", "json", cache=tmp_path / "c")
+    _, out, _ = wlint(repo, "--format", "json", cache=tmp_path / "c")
     assert {f["class"] for f in as_json(out)} == {"Net", "Other"}
-    rc, out, _ = wlint(repo, "other.py", "--format", "json", cache=tmp_path / "c")
+    _, out, _ = wlint(repo, "other.py", "--format", "json", cache=tmp_path / "c")
     assert {f["class"] for f in as_json(out)} == {"Other"}
 
 
@@ -212,7 +212,7 @@ def test_cache_is_used_and_never_stale(repo: Path, tmp_path: Path) -> None:
     assert wlint(repo, "--format", "json", cache=cache) == first
     # a change in an imported file only: the cached prediction read config.py
     edit(repo / "config.py", "width: int = 16", "width: int = 20")
-    rc, out, _ = wlint(repo, "--format", "json", cache=cache)
+    _, out, _ = wlint(repo, "--format", "json", cache=cache)
     shapes = {f["key"]: f["new_shape"] for f in as_json(out) if f["code"] == "WL204"}
     assert shapes["head.weight"] == [3, 20]
     assert shapes["features.0.weight"] == [20, 8]

@@ -21,6 +21,7 @@ a lost variant, i.e. a later cache miss. Unreadable entries count as misses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -102,10 +103,8 @@ class Cache:
             os.replace(tmp, path)
         except (OSError, TypeError, ValueError):
             if tmp is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass
 
     # -- predictions with dependencies -------------------------------------------
     def get_prediction(self, tree: Any, relpath: str, expr: str) -> Optional[Dict[str, Any]]:

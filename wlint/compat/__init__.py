@@ -1,26 +1,52 @@
 """Cross-revision compatibility (WL2xx): base vs head state_dicts of every model class.
 
 Public API (kept stable for the CLI, the flake8 plugin and the review bot):
-`compare`, `diff_revisions`, `DiffResult`, `diff_findings_for_file`,
-`run_diff_command`.
+`compare` (pure), `diff_revisions` -> `DiffResult`, `diff_findings_for_file`,
+`run_diff_command`. The git/predictor side is imported only when called, so
+importing this package stays cheap (the flake8 plugin pays for every import).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+
 from wlint.compat.compare import CompareOptions, compare
 
-__all__ = ["CompareOptions", "compare", "diff_revisions", "DiffResult",
-           "diff_findings_for_file", "run_diff_command"]
+if TYPE_CHECKING:  # pragma: no cover
+    from wlint.compat.driver import DiffResult
+    from wlint.findings import Finding
+
+__all__ = ["ClassDiff", "CompareOptions", "DiffResult", "compare", "diff_findings_for_file",
+           "diff_revisions", "run_diff_command"]
 
 
-def __getattr__(name: str) -> object:
-    # the driver pulls in git and the predictor; load it only when asked
-    if name in ("diff_revisions", "DiffResult", "ClassDiff", "diff_findings_for_file"):
+def diff_revisions(repo: str, base: str, head: Optional[str] = None,
+                   paths: Optional[Sequence[str]] = None, use_cache: bool = True,
+                   cache_dir: Optional[str] = None) -> DiffResult:
+    """WL2xx findings of every model class between `base` and `head` (None: working tree,
+    ":index" / "--staged": the index). Raises wlint.git.GitError (one line)."""
+    from wlint.compat import driver
+
+    return driver.diff_revisions(repo, base, head, paths, use_cache, cache_dir)
+
+
+def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
+    """flake8 --wlint-base: findings for the classes of one file, working tree vs base."""
+    from wlint.compat import driver
+
+    return driver.diff_findings_for_file(filename, base)
+
+
+def run_diff_command(ns: Any) -> int:
+    """`wlint diff` (argparse namespace in, exit code out)."""
+    from wlint.compat.command import run_diff_command as run
+
+    return run(ns)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("DiffResult", "ClassDiff"):
         from wlint.compat import driver
 
         return getattr(driver, name)
-    if name == "run_diff_command":
-        from wlint.compat.command import run_diff_command
-
-        return run_diff_command
     raise AttributeError(name)

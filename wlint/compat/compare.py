@@ -42,7 +42,7 @@ class CompareOptions:
     affected_by: str = ""  # "Block (models/blocks.py)": this class only contains the change
     ignore_missing: Sequence[str] = ()  # HF `_keys_to_ignore_on_load_missing` patterns (head)
     ignore_unexpected: Sequence[str] = ()  # `_keys_to_ignore_on_load_unexpected` patterns
-    anchor: Optional["Anchor"] = None  # where to point findings of an affected class
+    anchor: Optional[Anchor] = None  # where to point findings of an affected class
 
 
 @dataclass
@@ -72,10 +72,7 @@ def shapes_differ(old: Optional[Shape], new: Optional[Shape]) -> bool:
         return False
     if len(old) != len(new):
         return True
-    for a, b in zip(old, new):
-        if a != b and isinstance(a, str) == isinstance(b, str):
-            return True
-    return False
+    return any(a != b and isinstance(a, str) == isinstance(b, str) for a, b in zip(old, new))
 
 
 def _keys_text(keys: Sequence[str], limit: int = 4) -> str:
@@ -195,9 +192,9 @@ class _Comparison:
         assert anchor is not None
         best: Optional[ModuleRecord] = None
         for prefix, rec in side.modules.items():
-            if prefix and _under(key, prefix) and side.path_of(rec.path) == anchor.path:
-                if best is None or len(prefix) > len(best.prefix):
-                    best = rec
+            if (prefix and _under(key, prefix) and side.path_of(rec.path) == anchor.path
+                    and (best is None or len(prefix) > len(best.prefix))):
+                best = rec
         if best is not None:
             return anchor.path, best.line
         return anchor.path, anchor.line

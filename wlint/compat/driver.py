@@ -66,7 +66,7 @@ class FileSummary:
         return {"classes": [vars(c) for c in self.classes], "error": self.error}
 
     @classmethod
-    def from_json(cls, data: Dict[str, Any]) -> "FileSummary":
+    def from_json(cls, data: Dict[str, Any]) -> FileSummary:
         err = data.get("error")
         return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None)
 
@@ -362,7 +362,7 @@ def _plan(engine: _Engine) -> _Plan:
         old = moved_from.get((hp, hc.name))
         digest = old[1].digest if old else base_digest.get((hp, hc.name))
         if digest != hc.digest or (old is not None and old[0] != hp
-                                   and renamed.get(old[0]) != hp):
+                                   and renamed.get(old[0] or "") != hp):
             changed_names.add((hp, hc.name))
     return _Plan(changes, pairs, changed_paths, changed_names, renamed, syntax)
 
@@ -398,7 +398,7 @@ def _pair_renamed_classes(engine: _Engine, pairs: List[Pair],
     """A class that lost its name and one that gained one in the same file are the same
     class renamed when exactly one of each is left there and at least half of their
     key names agree; the class name is not part of any state_dict key."""
-    for i, (name, bpath, bc, hpath, hc) in enumerate(pairs):
+    for i, (_, bpath, bc, _, hc) in enumerate(pairs):
         if hc is not None or bc is None or bpath is None:
             continue
         target = renamed.get(bpath, bpath)
@@ -526,7 +526,7 @@ def _drop_noqa(engine: _Engine, findings: List[Finding]) -> List[Finding]:
     """`# noqa` / `# noqa: WL204` on the reported line (base file for removals)."""
     out = []
     for f in findings:
-        removal = f.key is None and f.old_key is not None or f.code == "WL201"
+        removal = (f.key is None and f.old_key is not None) or f.code == "WL201"
         tree = engine.base_tree if removal else engine.head_tree
         text = tree.read(f.path) or ""
         lines = text.splitlines()
