@@ -260,7 +260,9 @@ for _d in (1, 2, 3):
 for _d in (2, 3):
     argsets(f"FractionalMaxPool{_d}d", sets=[A(2, output_size=4), A(3, None, 0.5),
                                              A(kernel_size=2, output_ratio=0.5,
-                                               return_indices=True)])
+                                               return_indices=True),
+                                             A(2, 4, _random_samples=T(1, 3, _d)),
+                                             A(2, 4, None, False, T(2, 3, _d))])
 argsets("AvgPool2d", "AvgPool3d", sets=[A(2, divisor_override=3)])
 argsets("Flatten", sets=[A(), A(0, 2), A(start_dim=2)])
 argsets("Unflatten", sets=[A(1, (2, 3)), A(dim=0, unflattened_size=[4, 4])])
@@ -810,3 +812,30 @@ def test_symbolic_containers_and_loss_layers() -> None:
     assert linear.args["out_features"] == 6 * n and linear.args["in_features"] == d
     built = build("CrossEntropyLoss", Unknown())
     assert built.tensors[0].shape is None and built.unresolved
+
+
+PROBE_SHAPES = [(3,), (2, 3), (1, 3, 2), (1, 3, 3), (10, 4)]
+MODULE_OR_FACTORY_ARGS = {"device", "dtype", "custom_encoder", "custom_decoder", "norm"}
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_tensor_valued_arguments_are_predicted(name: str) -> None:
+    """Probe every `None`-default argument with a tensor: whatever torch then
+    registers (a loss `weight`, `_random_samples`) the catalog predicts too."""
+    layer = lookup(name)
+    assert layer is not None
+    base_args, base_kwargs = ARGSETS[name][0]
+    for arg, default in layer.signature + layer.keyword_only:
+        if default is not None or arg in base_kwargs or arg in MODULE_OR_FACTORY_ARGS:
+            continue
+        if arg in [n for n, _ in layer.signature][: len(base_args)]:
+            continue
+        for shape in PROBE_SHAPES:
+            kwargs = {**base_kwargs, arg: T(*shape)}
+            try:
+                expected = torch_rows(name, base_args, kwargs)
+            except Exception:
+                continue
+            got, _ = catalog_rows(name, for_catalog(base_args),
+                                  {k: for_catalog(v) for k, v in kwargs.items()})
+            assert got == expected, (arg, shape)

@@ -453,6 +453,14 @@ def no_tensors(_: Args) -> LayerBuild:
     return LayerBuild([])
 
 
+def _tensor_buffers(a: Args, names: Iterable[str]) -> LayerBuild:
+    """Buffers registered from tensor arguments; None registers nothing."""
+    tensors = [TensorSpec(n, shape_of(a[n]), "buffer") for n in names if a[n] is not None]
+    reasons = [f"{t.name}: shape of the tensor argument is unknown"
+               for t in tensors if t.shape is None]
+    return LayerBuild(tensors, [], reasons)
+
+
 _FACTORY = (("device", None), ("dtype", None))
 
 
@@ -919,9 +927,12 @@ for _dims in (1, 2, 3):
     _free(f"AdaptiveAvgPool{_dims}d", (("output_size", REQUIRED),))
     _free(f"AdaptiveMaxPool{_dims}d", (("output_size", REQUIRED), ("return_indices", False)))
 for _dims in (2, 3):
-    _free(f"FractionalMaxPool{_dims}d", (("kernel_size", REQUIRED), ("output_size", None),
-                                         ("output_ratio", None), ("return_indices", False),
-                                         ("_random_samples", None)))
+    # a `_random_samples` tensor is registered as a buffer
+    _add(Layer(f"FractionalMaxPool{_dims}d",
+               (("kernel_size", REQUIRED), ("output_size", None), ("output_ratio", None),
+                ("return_indices", False), ("_random_samples", None)),
+               lambda a: _tensor_buffers(a, ("_random_samples",)),
+               behaviour=("kernel_size", "output_size", "output_ratio", "return_indices")))
 
 # -- padding, reshaping, resampling, distances -------------------------------------------
 
@@ -946,14 +957,6 @@ _free("PairwiseDistance", (("p", 2.0), ("eps", 1e-6), ("keepdim", False)))
 
 # -- losses ----------------------------------------------------------------------------
 # `weight` / `pos_weight` tensors are registered as buffers (None registers nothing).
-
-
-def _tensor_buffers(a: Args, names: Iterable[str]) -> LayerBuild:
-    """Buffers registered from tensor arguments; None registers nothing."""
-    tensors = [TensorSpec(n, shape_of(a[n]), "buffer") for n in names if a[n] is not None]
-    reasons = [f"{t.name}: shape of the tensor argument is unknown"
-               for t in tensors if t.shape is None]
-    return LayerBuild(tensors, [], reasons)
 
 
 def _loss_buffers(*names: str) -> BuildFn:
