@@ -839,3 +839,28 @@ def test_tensor_valued_arguments_are_predicted(name: str) -> None:
             got, _ = catalog_rows(name, for_catalog(base_args),
                                   {k: for_catalog(v) for k, v in kwargs.items()})
             assert got == expected, (arg, shape)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_boolean_flag_flipped_matches_torch(name: str) -> None:
+    """Flip each bool argument of every entry (one at a time, from each argument
+    set): flags that add or drop tensors (bias, affine, ...) cannot be missed."""
+    layer = lookup(name)
+    assert layer is not None
+    flags = [n for n, default in layer.signature + layer.keyword_only
+             if isinstance(default, bool)]
+    for base_args, base_kwargs in ARGSETS[name]:
+        positional = [n for n, _ in layer.signature][: len(base_args)]
+        bound = layer.bind(for_catalog(base_args), {k: for_catalog(v)
+                                                    for k, v in base_kwargs.items()})
+        for flag in flags:
+            if flag in positional:
+                continue
+            kwargs = {**base_kwargs, flag: not bound[flag]}
+            try:
+                expected = torch_rows(name, base_args, kwargs)
+            except Exception:  # noqa: BLE001 - torch rejects this combination
+                continue
+            got, _ = catalog_rows(name, for_catalog(base_args),
+                                  {k: for_catalog(v) for k, v in kwargs.items()})
+            assert got == expected, flag
