@@ -251,3 +251,20 @@ def test_apply_rules_matches_whole_components() -> None:
     rules = [("conv1", "c1")]
     assert apply_rules("conv10.weight", rules, {}) == "conv10.weight"
     assert apply_rules("conv1.weight", rules, {}) == "c1.weight"
+
+
+def test_placeholder_rules_carry_the_index() -> None:
+    rules = [("layers.{i}.norm", "blocks.{i}.ln")]
+    assert apply_rules("layers.3.norm.weight", rules, {}) == "blocks.3.ln.weight"
+    assert apply_rules("layers.3.normal.weight", rules, {}) == "layers.3.normal.weight"
+    from wlint.compat.remap import snippet
+
+    fix = snippet(rules, {})
+    assert remap_with(fix, ["layers.0.norm.weight", "layers.12.norm.bias", "head.weight"]) == [
+        "blocks.0.ln.weight", "blocks.12.ln.bias", "head.weight"]
+
+
+def test_no_rename_into_a_different_number_of_repeats() -> None:
+    base = build([("norm_slots", "LayerNorm", 5, {"weight": (8,)}, ())])
+    head = build([("mlps.{i}.0", "LayerNorm", 5, {"weight": (8,)}, ())])
+    assert codes(compare(base, head)) == ["WL201", "WL202"]

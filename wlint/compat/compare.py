@@ -441,7 +441,8 @@ class _Comparison:
         # prefer candidates sharing the most trailing path components, then order
         for o in old_groups:
             sig = self._owner_sig(self.b, o, old_groups[o])
-            cands = [n for n in by_sig.get(sig, []) if n not in taken]
+            cands = [n for n in by_sig.get(sig, []) if n not in taken
+                     and n.count("{i}") == o.count("{i}")]  # never guess a count
             if not cands:
                 continue
             n = max(cands, key=lambda c: (_common_suffix(o, c), -list(new_groups).index(c)))
