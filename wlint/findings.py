@@ -186,9 +186,11 @@ register(CodeDoc(
     bad="""\
 self.conv1 = nn.Conv2d(3, 16, 3)  ->  self.convolution_one = nn.Conv2d(3, 16, 3)""",
     good="""\
-state = {k.replace("conv1.", "convolution_one.", 1) if k.startswith("conv1.") else k: v
-         for k, v in state.items()}
-model.load_state_dict(state)""",
+# the finding's `fix` (or `wlint diff --emit-remap remap.py`) is a ready function:
+from remap import remap_state_dict
+model.load_state_dict(remap_state_dict(torch.load(path, map_location="cpu", weights_only=True)))
+# it rewrites "conv1.weight" -> "convolution_one.weight" on whole name components
+# ("conv10.weight" is left alone, unlike a plain str.replace)""",
 ))
 register(CodeDoc(
     code="WL204", name="shape-changed", severity="error",
@@ -209,17 +211,22 @@ register(CodeDoc(
 nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8))
 ->  nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.1), nn.ReLU(), nn.Linear(8, 8))""",
     good="""\
-# append new layers at the end, or remap old indices with the attached snippet""",
+# append new layers at the end (a plain addition, WL202), or load old checkpoints
+# through the attached snippet, which maps old indices to new ones (2->3, 3->4)
+# without cascading: model.load_state_dict(remap_state_dict(state))""",
 ))
 register(CodeDoc(
     code="WL206", name="behaviour-changed", severity="warning",
-    summary="A layer keeps its keys and shapes but computes something else (stride, eps, activation...).",
+    summary=("A layer keeps its keys and shapes but computes something else (stride, padding, "
+             "eps, dropout p, activation class, batch_first...), or two same-shape layers swapped "
+             "definitions."),
     why=("The checkpoint loads without error, yet the network now computes a different function: "
          "accuracy silently drops."),
     bad="""\
 nn.Conv2d(16, 32, 3, stride=1)  ->  nn.Conv2d(16, 32, 3, stride=2)""",
     good="""\
-# retrain or fine-tune after behaviour changes; keep old settings for old checkpoints""",
+# keep the old setting while old checkpoints are in use (make it a constructor
+# argument), or retrain / fine-tune after the change. `inplace=` is not reported.""",
 ))
 register(CodeDoc(
     code="WL207", name="buffer-persistence-changed", severity="error",
