@@ -1160,6 +1160,8 @@ class Interpreter:
         line = getattr(node, "lineno", 0)
         if isinstance(obj, ModuleInst):
             return self.module_getattr(obj, name, line)
+        if isinstance(obj, (Obj, ModuleInst)) and name == "__dict__":
+            return obj.attrs
         if isinstance(obj, Obj):
             if name in obj.attrs:
                 return obj.attrs[name]
@@ -1341,7 +1343,7 @@ class Interpreter:
                 return SymObj(f"{obj.name}[{key!r}]")
             return Unknown("unknown index", line, True)
         if isinstance(obj, Tensor):
-            return Unknown("tensor indexing", line)
+            return Tensor(_index_shape(obj.shape, key), obj.line, obj.path)
         if isinstance(obj, (TorchRef, ExternalRef)):
             return obj  # typing generics: Optional[X], List[int]
         return Unknown(f"cannot index {type(obj).__name__}", line, True)
@@ -2261,6 +2263,11 @@ def _b_isinstance(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], 
     return Unknown("isinstance of an unknown value")
 
 
+from collections.abc import Callable as _AbcCallable  # noqa: E402
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence as _AbcSequence  # noqa: E402
+
+_ABC = {"Iterable": Iterable, "Sequence": _AbcSequence, "Mapping": Mapping,
+        "MutableMapping": MutableMapping, "Callable": _AbcCallable, "Hashable": Hashable}
 _PY_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "tuple": tuple, "list": list,
              "dict": dict, "set": set, "type(None)": type(None)}
 
@@ -2287,6 +2294,15 @@ def _isinstance(obj: Any, t: Any) -> Optional[bool]:
         if isinstance(obj, (SymObj, Unknown)):
             return None
         return False
+    if isinstance(t, ExternalRef) and t.qual.rsplit(".", 1)[-1] in _ABC:
+        if isinstance(obj, (SymObj, Unknown)):
+            return None
+        if isinstance(obj, (Sym, SymF)):
+            return t.qual.endswith(("Hashable",))
+        py = _ABC[t.qual.rsplit(".", 1)[-1]]
+        if isinstance(obj, (Tensor, ModuleInst)):
+            return py in (Iterable, _AbcCallable) if isinstance(obj, ModuleInst) else py is Iterable
+        return isinstance(obj, py)
     if isinstance(t, UserClass):
         if isinstance(obj, (ModuleInst, Obj)) and isinstance(obj.cls, UserClass):
             return t in obj.cls.mro
@@ -2636,7 +2652,46 @@ for _n in ("zeros_like", "ones_like", "empty_like", "randn_like", "rand_like", "
            "tril", "triu", "clone", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "sin", "cos",
            "cumsum", "flip", "nan_to_num", "erfinv", "neg"):
     _TORCH_FUNCS[_n] = _factory("like" if _n.endswith("_like") else "shape_keep")
+def _two_tensor(kind: str) -> Impl:
+    def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        line = getattr(node, "lineno", 0)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        shape: Optional[Tuple[Any, ...]] = None
+        if kind == "outer" and len(tensors) == 2 and all(
+                t.shape is not None and len(t.shape) == 1 for t in tensors):
+            shape = (tensors[0].shape[0], tensors[1].shape[0])  # type: ignore[index]
+        elif kind == "broadcast" and tensors:
+            shape = tensors[0].shape
+            for t in tensors[1:]:
+                shape = _broadcast(shape, t.shape)
+        elif kind in ("cat", "stack") and args and isinstance(args[0], (list, tuple)):
+            items = list(args[0])
+            dim = args[1] if len(args) > 1 else kw.get("dim", 0)
+            if items and all(isinstance(t, Tensor) and t.shape is not None for t in items) and \
+                    isinstance(dim, int):
+                first = items[0].shape
+                if kind == "stack":
+                    if all(t.shape == first for t in items):
+                        d = dim if dim >= 0 else len(first) + 1 + dim
+                        shape = tuple(first[:d]) + (len(items),) + tuple(first[d:])
+                else:
+                    d = dim if dim >= 0 else len(first) + dim
+                    rest = [tuple(t.shape[:d]) + tuple(t.shape[d + 1:]) for t in items]
+                    if all(r == rest[0] for r in rest):
+                        total: Any = 0
+                        for t in items:
+                            total = total + t.shape[d]
+                        shape = tuple(first[:d]) + (total,) + tuple(first[d + 1:])
+        return Tensor(_norm_shape(shape) if shape is not None else None, line, it.path)
+    return impl
+
+
 _TORCH_FUNCS.update({
+    "outer": _two_tensor("outer"), "ger": _two_tensor("outer"), "polar": _two_tensor("broadcast"),
+    "complex": _two_tensor("broadcast"), "where": _two_tensor("broadcast"),
+    "maximum": _two_tensor("broadcast"), "minimum": _two_tensor("broadcast"),
+    "cat": _two_tensor("cat"), "concat": _two_tensor("cat"), "stack": _two_tensor("stack"),
+    "randperm": _factory("size"),
     "full": _factory("full"), "eye": _factory("eye"), "arange": _factory("arange"),
     "linspace": _factory("linspace"), "logspace": _factory("linspace"),
     "tensor": _factory("tensor"), "as_tensor": _factory("tensor"), "randint": _factory("randint"),
@@ -2702,6 +2757,39 @@ def _tensor_method(t: Tensor, name: str) -> Impl:
                 new = None
         return Tensor(new, t.line, t.path)
     return impl
+
+
+def _index_shape(shape: Optional[Tuple[Any, ...]], key: Any) -> Optional[Tuple[Any, ...]]:
+    """Shape after basic indexing (ints, slices, None, Ellipsis); None if unknown."""
+    if shape is None:
+        return None
+    keys = list(key) if isinstance(key, tuple) else [key]
+    if any(k is Ellipsis for k in keys):
+        at = keys.index(Ellipsis)
+        used = sum(1 for k in keys if k is not None and k is not Ellipsis)
+        keys = keys[:at] + [slice(None)] * (len(shape) - used) + keys[at + 1:]
+    out: List[Any] = []
+    dim = 0
+    for k in keys:
+        if k is None:
+            out.append(1)
+            continue
+        if dim >= len(shape):
+            return None
+        n = shape[dim]
+        dim += 1
+        if isinstance(k, bool) or not isinstance(k, (int, slice)):
+            return None
+        if isinstance(k, int):
+            continue
+        if k.start is None and k.stop is None and k.step is None:
+            out.append(n)
+        elif isinstance(n, int) and all(isinstance(x, (int, type(None))) for x in
+                                        (k.start, k.stop, k.step)):
+            out.append(len(range(*k.indices(n))))
+        else:
+            return None
+    return tuple(out) + tuple(shape[dim:])
 
 
 def _reshape(name: str, shape: Tuple[Any, ...], args: List[Any]) -> Optional[Tuple[Any, ...]]:
