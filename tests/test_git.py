@@ -114,6 +114,10 @@ def test_shallow_clone_without_base_says_fetch_depth(repo: Path, tmp_path: Path)
     base = git(repo, "rev-parse", "HEAD~1").strip()
     with GitRepo.open(str(clone)) as r, pytest.raises(GitError, match="fetch-depth: 0"):
         r.rev_parse(base)
+    proc = subprocess.run(["python", "-m", "wlint", "diff", "--base", base], cwd=clone,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "fetch-depth: 0" in proc.stderr
 
 
 def test_cli_exit_2_on_bad_revision(repo: Path) -> None:

@@ -201,6 +201,7 @@ class _Engine:
         self.head_tree = repo.tree(self.head_rev)
         self.cache = cache
         self._summaries: Dict[Tuple[int, str], Optional[FileSummary]] = {}
+        self.failures: Dict[Tuple[str, str], str] = {}  # (path, class) -> predictor error
 
     def summary(self, tree: Any, relpath: Optional[str]) -> Optional[FileSummary]:
         if relpath is None:
@@ -235,6 +236,11 @@ class _Engine:
             pred: Optional[Prediction] = predict_in_tree(rec, relpath, cls)
         except PredictError:
             pred = None
+        except GitError:
+            raise
+        except Exception as exc:  # a predictor bug must not end the run
+            self.failures[(relpath, cls)] = f"{type(exc).__name__}: {exc}"
+            return None  # not cached: a later wlint may do better
         if self.cache.enabled:
             self.cache.put_prediction(tree, relpath, cls,
                                       {"prediction": _to_cache(pred) if pred else None},
@@ -464,6 +470,14 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     head = engine.predict(engine.head_tree, hpath, name)
     direct = bc is None or bc.digest != hc.digest
     diff = ClassDiff(name, bpath, hpath, base, head)
+    failed = engine.failures.get((hpath, name)) or engine.failures.get((bpath, bc.name if bc
+                                                                         else name))
+    if failed and direct:
+        diff.findings = [Finding(
+            code="WL290", path=hpath, line=hc.line, col=0, cls=name,
+            message=f"{name}: state_dict not compared: the predictor failed ({failed})",
+        )]
+        return diff
     if base is None or head is None or _same(base, head):
         return diff
     opts = CompareOptions(ignore_missing=hc.ignore_missing,

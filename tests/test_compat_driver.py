@@ -1,0 +1,87 @@
+"""diff_revisions plumbing: robustness to predictor failures, paths, DiffResult shape."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wlint.compat import diff_revisions
+
+ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+TWO = """\
+import torch.nn as nn
+
+
+class Good(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+
+class Bad(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+"""
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=ENV)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "m.py").write_text(TWO)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    (root / "m.py").write_text(TWO.replace("nn.Linear(4, 4)", "nn.Linear(4, 8)"))
+    return root
+
+
+def test_a_predictor_crash_is_wl290_for_that_class_only(repo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wlint.model import api
+
+    real = api.predict_in_tree
+
+    def flaky(tree: Any, relpath: str, expr: str, *a: Any, **kw: Any) -> Any:
+        if expr == "Bad":
+            raise RuntimeError("boom")
+        return real(tree, relpath, expr, *a, **kw)
+
+    monkeypatch.setattr(api, "predict_in_tree", flaky)
+    result = diff_revisions(str(repo), "HEAD", None, use_cache=False)
+    by_class = {(f.cls, f.code) for f in result.findings}
+    assert ("Good", "WL204") in by_class
+    assert ("Bad", "WL290") in by_class and ("Bad", "WL204") not in by_class
+    bad = next(f for f in result.findings if f.cls == "Bad")
+    assert "RuntimeError: boom" in bad.message and bad.severity == "info"
+
+
+def test_diff_result_shape(repo: Path) -> None:
+    result = diff_revisions(str(repo), "HEAD", None, use_cache=False)
+    assert result.changed_files == ["m.py"]
+    assert set(result.predictions) == {"m.py::Good", "m.py::Bad"}
+    good = result.predictions["m.py::Good"]
+    assert good.base is not None and good.head is not None
+    assert good.base.shapes()["fc.weight"] == (4, 4) and good.head.shapes()["fc.weight"] == (8, 4)
+    assert not good.affected
+    assert result.remap_snippet() is None
+    assert result.root == str(repo)
+
+
+def test_paths_may_be_absolute_or_repo_relative(repo: Path) -> None:
+    for paths in ([str(repo / "m.py")], ["m.py"], [str(repo)]):
+        result = diff_revisions(str(repo), "HEAD", None, paths=paths, use_cache=False)
+        assert {f.cls for f in result.findings} == {"Good", "Bad"}, paths
+    result = diff_revisions(str(repo), "HEAD", None, paths=["elsewhere.py"], use_cache=False)
+    assert result.findings == []
