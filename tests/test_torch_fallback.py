@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.test_layers import ARGSETS, catalog_rows, for_catalog  # noqa: E402
+from test_layers import ARGSETS, catalog_rows, for_catalog  # noqa: E402
 from wlint.model.layers import CATALOG  # noqa: E402
 from wlint.model.symbolic import Sym  # noqa: E402
 from wlint.model.torch_fallback import build_with_torch, is_concrete  # noqa: E402
