@@ -20,7 +20,7 @@ INDENT = "        "
 
 
 class _Cls:
-    def __init__(self, name: str, params: Dict[str, object], base: Optional["_Cls"]) -> None:
+    def __init__(self, name: str, params: Dict[str, object], base: Optional[_Cls]) -> None:
         self.name = name
         self.params = params  # name -> default value (ints / bools)
         self.base = base
@@ -274,7 +274,7 @@ class Gen:
         r = self.r
         add = cls.lines.append
         kind = r.randint(0, 11)
-        (a, av), (b, _) = self.dim(env), self.dim(env)
+        (a, _), (b, _) = self.dim(env), self.dim(env)
         if kind == 0:
             add(f"self.{attr} = nn.Sequential(OrderedDict([")
             add(f'    ("first", {self.layer(env, 1)}),')
@@ -296,7 +296,7 @@ class Gen:
             add("    if i % 2 == 0:")
             add(f"        self.{attr}.append(nn.Linear(width, i + 1))")
             add("    else:")
-            add("        self.{0}.append(nn.Conv1d(width, 2, 1, bias=False))".format(attr))
+            add(f"        self.{attr}.append(nn.Conv1d(width, 2, 1, bias=False))")
         elif kind == 4:
             add(f"if {a} > {r.randint(1, 9)}:")
             add(f"    self.{attr} = {self.layer(env, 1)}")

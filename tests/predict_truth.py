@@ -31,7 +31,7 @@ def real_state(module_ns: Dict[str, Any], expr: str) -> Tuple[List[Row], List[Ro
     import torch
 
     with torch.device("meta"):
-        model = eval(expr, module_ns)  # noqa: S307 - fixtures written for this project
+        model = eval(expr, module_ns)
     rows: List[Row] = []
     for key, tensor in model.state_dict(keep_vars=True).items():
         prefix, _, name = key.rpartition(".")

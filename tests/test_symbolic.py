@@ -40,7 +40,7 @@ def test_normalised_products_compare_equal() -> None:
 def test_opaque_atoms_render_as_python() -> None:
     n = Sym.name("dim")
     text = shape_item((n // 3) * 2 + 1)
-    assert eval(text, {"dim": 10}) == (10 // 3) * 2 + 1  # noqa: S307
+    assert eval(text, {"dim": 10}) == (10 // 3) * 2 + 1
     assert shape_item(n % 7 + 1) == "(dim%7) + 1"
 
 
@@ -64,7 +64,7 @@ def test_symbolic_cases_exist() -> None:
     assert len(SYM_CASES) >= 8
 
 
-def _pattern(key: str) -> "re.Pattern[str]":
+def _pattern(key: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[a-z]\})", key)
     regex = "".join(f"(?P<{p[1]}>\\d+)" if re.fullmatch(r"\{[a-z]\}", p) else re.escape(p)
                     for p in parts)
@@ -79,12 +79,12 @@ def test_symbolic_prediction_matches_torch(name: str, expr: str, binds: str) -> 
     assert not pred.unresolved, [u.reason for u in pred.unresolved]
     module = import_file(path, name[:-3], ROOT)
     ns: Dict[str, Any] = dict(vars(module))
-    env: Dict[str, Any] = eval(f"dict({binds})", ns)  # noqa: S307
+    env: Dict[str, Any] = eval(f"dict({binds})", ns)
     real, _ = real_state(ns, f"{expr}(**{env!r})" if "(" not in binds else f"{expr}({binds})")
     scope: Dict[str, Any] = {**ns, **env, "ceil": math.ceil, "floor": math.floor}
     patterns = []
     for e in pred.entries:
-        if e.condition is not None and not eval(e.condition, scope):  # noqa: S307
+        if e.condition is not None and not eval(e.condition, scope):
             continue
         patterns.append((_pattern(e.key), e))
     matched = set()
@@ -96,12 +96,12 @@ def test_symbolic_prediction_matches_torch(name: str, expr: str, binds: str) -> 
         assert m is not None
         local = {**scope, **{k: int(v) for k, v in m.groupdict().items()}}
         assert entry.shape is not None, key
-        got = tuple(d if isinstance(d, int) else eval(d, local) for d in entry.shape)  # noqa: S307
+        got = tuple(d if isinstance(d, int) else eval(d, local) for d in entry.shape)
         assert got == shape, (key, entry.shape)
         assert entry.kind == kind, key
         matched.add(entry.key)
     # every unconditional pattern without an index is a real key
-    for pat, entry in patterns:
+    for _pat, entry in patterns:
         if "{" not in entry.key:
             assert entry.key in matched, entry.key
     assert "torch" in sys.modules  # the test itself used torch; the predictor did not need it

@@ -90,7 +90,7 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         interp.note(line, "step budget exhausted: the prediction is incomplete", relpath)
     except RecursionError:
         interp.note(line, "recursion too deep: the prediction is incomplete", relpath)
-    except Exception as exc:  # noqa: BLE001 - the prediction reports, never crashes
+    except Exception as exc:
         interp.note(line, f"cannot interpret {expr}: {exc}", relpath)
     if isinstance(value, ModuleInst):
         if is_factory:
@@ -243,7 +243,7 @@ def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:
             try:
                 if not cls.ready:
                     interp.init_class(cls)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 continue
             if cls.is_module:
                 out.append(ClassInfo(node.name, node.lineno, [ast.unparse(b) for b in node.bases]))
@@ -295,9 +295,6 @@ def run_keys_command(ns: Any) -> int:
     except PredictError as exc:
         raise UsageError(str(exc)) from None
     fmt = getattr(ns, "format", "text") or "text"
-    if fmt == "text":
-        text = format_text(pred)
-    else:
-        text = json.dumps(pred.to_json(), indent=2) + "\n"
+    text = format_text(pred) if fmt == "text" else json.dumps(pred.to_json(), indent=2) + "\n"
     emit(text, getattr(ns, "output", None))
     return 0

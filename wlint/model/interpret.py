@@ -12,6 +12,7 @@ work on any input.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import posixpath
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -55,9 +56,9 @@ class Interp(Exception):
 
 
 class Scope:
-    __slots__ = ("vars", "parent", "module")
+    __slots__ = ("module", "parent", "vars")
 
-    def __init__(self, vars: Dict[str, Any], parent: Optional["Scope"], module: ModuleNS) -> None:
+    def __init__(self, vars: Dict[str, Any], parent: Optional[Scope], module: ModuleNS) -> None:
         self.vars = vars
         self.parent = parent
         self.module = module
@@ -199,7 +200,7 @@ class Interpreter:
             raise
         except (ReturnSig, BreakSig, ContinueSig, RaiseSig):
             pass
-        except Exception as exc:  # noqa: BLE001 - a module-level failure poisons its names only
+        except Exception as exc:
             for name in _assigned_names(stmt):
                 scope.vars[name] = Unknown(f"{name}: {_short(exc)}", stmt.lineno, True)
 
@@ -278,7 +279,7 @@ class Interpreter:
             raise
         except RecursionError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.note(node.lineno, f"cannot interpret `{_src(node)}`: {_short(exc)}")
             for name in _assigned_names(node):
                 if name not in scope.vars or not isinstance(scope.vars.get(name), ModuleInst):
@@ -325,7 +326,7 @@ class Interpreter:
                 value = self.eval(node.value, scope)
             except (BudgetExceeded, RecursionError):
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 value = Unknown(_short(exc), node.lineno, True)
         raise ReturnSig(value)
 
@@ -378,7 +379,7 @@ class Interpreter:
                 value = self.eval(b, scope)
             except (BudgetExceeded, RecursionError):
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 value = Unknown(_short(exc), node.lineno, True)
             bases.append(value)
         cls.bases = bases
@@ -398,10 +399,8 @@ class Interpreter:
         self.path = cls.module.relpath
         try:
             for stmt in node.body:
-                try:
+                with contextlib.suppress(ReturnSig, BreakSig, ContinueSig, RaiseSig):
                     self.exec_stmt(stmt, body_scope)
-                except (ReturnSig, BreakSig, ContinueSig, RaiseSig):
-                    pass
         finally:
             self.path = saved
         for stmt in node.body:
@@ -416,7 +415,7 @@ class Interpreter:
             test = self.eval(node.test, scope)
         except (BudgetExceeded, RecursionError):
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             test = Unknown(_short(exc), node.lineno)
         truth = self.truth(test)
         if truth is True:
@@ -488,7 +487,7 @@ class Interpreter:
             iterable = self.eval(node.iter, scope)
         except (BudgetExceeded, RecursionError):
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             iterable = Unknown(_short(exc), node.lineno)
         items = self.iterate(iterable, node)
         if items is None:
@@ -873,7 +872,7 @@ class Interpreter:
             return _sym_binop(op, left, right)
         try:
             return fn(left, right)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Unknown(_short(exc), getattr(node, "lineno", 0))
 
     def e_unaryop(self, node: ast.UnaryOp, scope: Scope) -> Any:
@@ -891,7 +890,7 @@ class Interpreter:
                 return v
             if isinstance(node.op, ast.Invert):
                 return ~v
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Unknown(_short(exc))
         return Unknown("unary operator")
 
@@ -930,8 +929,8 @@ class Interpreter:
 
     def compare(self, op: ast.cmpop, a: Any, b: Any) -> Optional[bool]:
         if isinstance(op, (ast.Is, ast.IsNot)):
-            if is_unknownish(a) and not isinstance(a, Tensor) or is_unknownish(b) and not isinstance(
-                    b, Tensor):
+            if (is_unknownish(a) and not isinstance(a, Tensor)) or (is_unknownish(b) and not isinstance(
+                    b, Tensor)):
                 if isinstance(a, Sym) or isinstance(b, Sym):
                     r = False  # an int is never None
                 else:
@@ -968,7 +967,7 @@ class Interpreter:
             return (a.qual == b.qual) == isinstance(op, ast.Eq)
         try:
             return bool(_CMP[type(op)](a, b))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
 
     def e_ifexp(self, node: ast.IfExp, scope: Scope) -> Any:
@@ -1133,7 +1132,7 @@ class Interpreter:
             return True
         try:
             return bool(v)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
 
     def iterate(self, v: Any, node: ast.AST) -> Optional[List[Any]]:
@@ -1143,7 +1142,7 @@ class Interpreter:
         if isinstance(v, dict):
             return list(v.keys())
         if isinstance(v, SymRange):
-            return [Rep(None, "#")] if v.step == 1 else [Rep(None, "#")]
+            return [Rep(v, "#")]
         if isinstance(v, ModuleInst):
             if v.kind == "ModuleDict":
                 return list(v.modules.keys())
@@ -1198,9 +1197,8 @@ class Interpreter:
                 return dict(obj.kwargs)
             if name == "args":
                 return tuple(obj.args)
-        if isinstance(obj, Function):
-            if name == "__name__":
-                return obj.name
+        if isinstance(obj, Function) and name == "__name__":
+            return obj.name
         if isinstance(obj, list) and name in ("append", "extend", "insert"):
             return Builtin(name, _LIST_METHODS[name], obj)
         if isinstance(obj, (int, float, str, bytes, tuple, list, dict, set, type(None), bool)):
@@ -1415,9 +1413,9 @@ class Interpreter:
         defaults = spec.defaults
         first_default = len(names) - len(defaults)
         bound: Dict[str, Any] = {}
-        if any(isinstance(a, Rep) for a in args):
-            if spec.vararg is None or any(isinstance(a, Rep) for a in args[:len(names)]):
-                raise Interp("positional arguments of unknown count")
+        if any(isinstance(a, Rep) for a in args) and (
+                spec.vararg is None or any(isinstance(a, Rep) for a in args[:len(names)])):
+            raise Interp("positional arguments of unknown count")
         for name, value in zip(names, args):
             bound[name] = value
         extra = args[len(names):]
@@ -1504,7 +1502,7 @@ class Interpreter:
             if k not in seen:
                 raise Interp(f"{cls.name}() got an unexpected keyword argument `{k}`")
             values[k] = v
-        for name, owner in fields:
+        for name, _owner in fields:
             if name in values:
                 continue
             default = self.class_attr(cls, name)
@@ -1557,9 +1555,7 @@ class Interpreter:
         last = ref.last
         container = _CONTAINERS.get(last)
         if container is not None:
-            if inst.kind in ("layer", "user") and inst.cls is None:
-                inst.kind = last
-            elif inst.kind == "user":
+            if (inst.kind in ("layer", "user") and inst.cls is None) or inst.kind == "user":
                 inst.kind = last
             inst.torch_bases = tuple(dict.fromkeys(inst.torch_bases + (last, "Module")))
             return container(self, inst, args, kwargs, node)
@@ -1589,7 +1585,7 @@ class Interpreter:
         inst.args = tuple((name, value_text(bound.get(name))) for name in layer.behaviour)
         try:
             build = layer.build(bound)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.note(line, f"cannot compute the tensors of {layer.name}: {_short(exc)}")
             return
         for reason in build.unresolved:
@@ -1788,7 +1784,7 @@ def _plainish(v: Any) -> bool:
 
 
 def _check_key(key: Any) -> None:
-    if isinstance(key, (Sym, SymObj, Unknown, Rep)) or (isinstance(key, Unknown)):
+    if isinstance(key, (Sym, SymObj, Unknown, Rep)):
         raise Interp("unknown dict key")
 
 
@@ -2039,7 +2035,7 @@ def _cond_source(node: ast.AST, value: Any) -> str:
 def _src(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return type(node).__name__
 
 
@@ -2137,7 +2133,7 @@ def _pure(fn: Callable[..., Any], name: str) -> Impl:
                 return Unknown(f"{name}() of an unknown value", getattr(node, "lineno", 0))
         try:
             out = fn(*args, **kw)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Unknown(f"{name}(): {_short(exc)}", getattr(node, "lineno", 0))
         if isinstance(out, list):
             out = PList(out)
@@ -2207,7 +2203,14 @@ def _rep_value(item: Rep, atom: str) -> Any:
     if isinstance(item.value, _EnumRep):
         return (Sym.name(atom) + item.value.start, _rep_value(item.value.rep, atom))
     if item.atom == "#":
-        return Sym.name(atom)
+        rng = item.value
+        index: Any = Sym.name(atom)
+        if isinstance(rng, SymRange):
+            step, start = to_sym(rng.step), to_sym(rng.start)
+            if isinstance(step, (int, Sym)) and isinstance(start, (int, Sym)):
+                return index * step + start
+            return Unknown("loop variable of an unknown range")
+        return index
     return item.value
 
 
@@ -2426,7 +2429,7 @@ def _py_method(method: Any) -> Impl:
                 return Unknown("method of an unknown value", getattr(node, "lineno", 0), True)
         try:
             out = method(*args, **kw)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Unknown(_short(exc), getattr(node, "lineno", 0), True)
         if type(out).__name__ in ("dict_items", "dict_keys", "dict_values"):
             return PList(out)
@@ -2551,7 +2554,7 @@ _NON_MODULE_PACKAGES = {"math", "logging", "warnings", "os", "sys", "typing", "n
 
 
 def _size_args(args: List[Any], kw: Dict[str, Any]) -> Optional[Tuple[Any, ...]]:
-    size = kw.get("size", None)
+    size = kw.get("size")
     if size is None:
         if len(args) == 1 and isinstance(args[0], (tuple, list)):
             size = tuple(args[0])
@@ -2753,7 +2756,7 @@ def _tensor_method(t: Tensor, name: str) -> Impl:
         if shape is not None:
             try:
                 new = _reshape(name, shape, list(args))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 new = None
         return Tensor(new, t.line, t.path)
     return impl
@@ -3140,6 +3143,6 @@ _EXPR: Dict[type, Callable[[Interpreter, Any, Scope], Any]] = {
     ast.DictComp: Interpreter.e_comp, ast.Call: Interpreter.e_call,
 }
 if hasattr(ast, "Index"):
-    _EXPR[getattr(ast, "Index")] = Interpreter.e_index
+    _EXPR[ast.Index] = Interpreter.e_index
 if hasattr(ast, "TryStar"):
-    _STMT[getattr(ast, "TryStar")] = Interpreter.s_try
+    _STMT[ast.TryStar] = Interpreter.s_try

@@ -105,7 +105,7 @@ class Prediction:
         return asdict(self)
 
     @classmethod
-    def from_cache(cls, data: Dict[str, Any]) -> "Prediction":
+    def from_cache(cls, data: Dict[str, Any]) -> Prediction:
         def entry(d: Dict[str, Any]) -> Entry:
             d = dict(d)
             if d.get("shape") is not None:

@@ -17,13 +17,7 @@ import hashlib
 import os
 import posixpath
 import subprocess
-import sys
-from typing import Dict, List, Optional, Tuple
-
-if sys.version_info >= (3, 8):
-    from typing import Protocol
-else:  # pragma: no cover
-    Protocol = object
+from typing import Dict, List, Optional, Protocol, Tuple
 
 
 class SourceTree(Protocol):

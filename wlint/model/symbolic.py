@@ -18,7 +18,7 @@ IntLike = Union[int, "Sym"]
 class Sym:
     """An integer-valued polynomial over named atoms (immutable, hashable)."""
 
-    __slots__ = ("terms", "_hash")
+    __slots__ = ("_hash", "terms")
 
     def __init__(self, terms: Dict[Monomial, int]) -> None:
         self.terms: Dict[Monomial, int] = {m: c for m, c in terms.items() if c != 0}
@@ -26,15 +26,15 @@ class Sym:
 
     # construction ---------------------------------------------------------
     @classmethod
-    def name(cls, atom: str) -> "Sym":
+    def name(cls, atom: str) -> Sym:
         return cls({(atom,): 1})
 
     @classmethod
-    def const(cls, value: int) -> "Sym":
+    def const(cls, value: int) -> Sym:
         return cls({(): value})
 
     @staticmethod
-    def lift(value: IntLike) -> "Sym":
+    def lift(value: IntLike) -> Sym:
         if isinstance(value, Sym):
             return value
         if isinstance(value, bool) or not isinstance(value, int):
@@ -88,9 +88,9 @@ class Sym:
         return result
 
     def __floordiv__(self, other: IntLike) -> IntLike:
-        if isinstance(other, int) and not isinstance(other, bool) and other != 0:
-            if all(c % other == 0 for c in self.terms.values()):
-                return Sym({m: c // other for m, c in self.terms.items()}).simplify()
+        if isinstance(other, int) and not isinstance(other, bool) and other != 0 and all(
+                c % other == 0 for c in self.terms.values()):
+            return Sym({m: c // other for m, c in self.terms.items()}).simplify()
         if isinstance(other, Sym) and other == self:
             return 1
         return opaque("//", self, other)

@@ -24,7 +24,7 @@ from wlint.model.symbolic import Sym, render
 class Unknown:
     """A value the interpreter cannot know."""
 
-    __slots__ = ("reason", "line", "may_module")
+    __slots__ = ("line", "may_module", "reason")
 
     def __init__(self, reason: str, line: int = 0, may_module: bool = False) -> None:
         self.reason = reason
@@ -34,7 +34,7 @@ class Unknown:
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
 
-    def _op(self, *_: Any) -> "Unknown":
+    def _op(self, *_: Any) -> Unknown:
         return Unknown(self.reason, self.line, False)
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _op
@@ -49,7 +49,7 @@ class SymObj:
     """An unknown parameter value: a symbol when used as a number, an object of
     symbolic attributes when used as a config."""
 
-    __slots__ = ("name", "may_module")
+    __slots__ = ("may_module", "name")
 
     def __init__(self, name: str, may_module: bool = False) -> None:
         self.name = name
@@ -65,7 +65,7 @@ class SymObj:
 class Tensor:
     """A tensor of known (or None = unknown) shape; `param` for nn.Parameter."""
 
-    __slots__ = ("shape", "line", "path", "param")
+    __slots__ = ("line", "param", "path", "shape")
 
     def __init__(self, shape: Optional[Tuple[Any, ...]], line: int, path: str,
                  param: bool = False) -> None:
@@ -74,17 +74,17 @@ class Tensor:
         self.path = path
         self.param = param
 
-    def as_param(self, line: int, path: str) -> "Tensor":
+    def as_param(self, line: int, path: str) -> Tensor:
         return Tensor(self.shape, line, path, True)
 
-    def derived(self, shape: Optional[Tuple[Any, ...]] = None, keep: bool = True) -> "Tensor":
+    def derived(self, shape: Optional[Tuple[Any, ...]] = None, keep: bool = True) -> Tensor:
         return Tensor(self.shape if keep else shape, self.line, self.path, False)
 
 
 class Rep:
     """A list element repeated an unknown number of times (index symbol `atom`)."""
 
-    __slots__ = ("value", "atom")
+    __slots__ = ("atom", "value")
 
     def __init__(self, value: Any, atom: str) -> None:
         self.value = value
@@ -100,7 +100,7 @@ class PList(list):  # type: ignore[type-arg]
 class Function:
     """A user function or method (ast node + defining scope)."""
 
-    __slots__ = ("node", "scope", "module", "owner", "name", "kind")
+    __slots__ = ("kind", "module", "name", "node", "owner", "scope")
 
     def __init__(self, node: Any, scope: Any, module: Any, owner: Any = None,
                  kind: str = "function") -> None:
@@ -123,7 +123,7 @@ class BoundMethod:
 class Builtin:
     """A callable implemented by the interpreter: impl(interp, args, kwargs, node)."""
 
-    __slots__ = ("name", "impl", "self_obj")
+    __slots__ = ("impl", "name", "self_obj")
 
     def __init__(self, name: str, impl: Any, self_obj: Any = None) -> None:
         self.name = name
@@ -135,7 +135,7 @@ class Builtin:
 
 
 class Partial:
-    __slots__ = ("func", "args", "kwargs")
+    __slots__ = ("args", "func", "kwargs")
 
     def __init__(self, func: Any, args: List[Any], kwargs: Dict[str, Any]) -> None:
         self.func = func
@@ -224,7 +224,7 @@ class Obj:
 
 
 class SuperProxy:
-    __slots__ = ("start", "obj")
+    __slots__ = ("obj", "start")
 
     def __init__(self, start: Any, obj: Any) -> None:
         self.start = start  # the class after which to search the MRO
