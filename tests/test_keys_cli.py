@@ -334,3 +334,25 @@ def test_predictor_never_imports_torch(tmp_path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout.strip()) < 1.0
+
+
+def test_append_under_unknown_condition_is_conditional(tmp_path) -> None:
+    write(str(tmp_path), {"net.py": """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self, use_bn, d=4):
+                super().__init__()
+                layers = [nn.Conv2d(3, d, 3)]
+                if use_bn:
+                    layers.append(nn.BatchNorm2d(d))
+                layers.append(nn.Conv2d(d, d, 1))
+                self.seq = nn.Sequential(*layers)
+        """})
+    pred = predict(str(tmp_path / "net.py"), "Net")
+    conds = {e.key: e.condition for e in pred.entries}
+    assert conds["seq.0.weight"] is None
+    assert conds["seq.1.weight"] == "use_bn"
+    # the last conv is seq.1 or seq.2: never guessed, always declared
+    assert any("depends on an unknown condition" in u.reason for u in pred.unresolved)

@@ -771,6 +771,7 @@ class Interpreter:
     def e_list(self, node: ast.List, scope: Scope) -> Any:
         out = PList(self.eval_elts(node.elts, scope, node))
         out.depth = len(self.loop_atoms)
+        out.cond_depth = len(self.conds)
         return out
 
     def e_set(self, node: ast.Set, scope: Scope) -> Any:
@@ -1018,6 +1019,17 @@ class Interpreter:
         self.assign(node.target, value, scope, node)
         return value
 
+    def e_yield(self, node: Any, scope: Scope) -> Any:
+        target = scope.vars.get("__wlint_yield__")
+        if not isinstance(target, PList):
+            return Unknown("yield outside a generator", node.lineno)
+        value = self.eval(node.value, scope) if node.value is not None else None
+        if isinstance(node, ast.YieldFrom):
+            self.list_extend(target, value)
+        else:
+            target.extend(self._list_wrap(target, [value]))
+        return None
+
     def e_lambda(self, node: ast.Lambda, scope: Scope) -> Any:
         return Function(node, scope, scope.module)
 
@@ -1037,6 +1049,7 @@ class Interpreter:
             return set(out)
         result = PList(out)
         result.depth = len(self.loop_atoms)
+        result.cond_depth = len(self.conds)
         return result
 
     def comp_loop(self, node: Any, gens: List[ast.comprehension], idx: int, scope: Scope,
@@ -1393,18 +1406,24 @@ class Interpreter:
         saved = self.path
         self.path = func.module.relpath
         self.depth += 1
+        produced: Optional[PList] = None
+        if not isinstance(fnode, ast.Lambda) and _is_generator(fnode):
+            produced = PList()
+            produced.depth = len(self.loop_atoms)
+            produced.cond_depth = len(self.conds)
+            scope.vars["__wlint_yield__"] = produced
         try:
             if isinstance(fnode, ast.Lambda):
                 return self.eval(fnode.body, scope)
             self.exec_block(fnode.body, scope)
         except ReturnSig as ret:
-            return ret.value
+            return ret.value if produced is None else produced
         except RaiseSig:
             raise
         finally:
             self.depth -= 1
             self.path = saved
-        return None
+        return produced
 
     def bind_args(self, spec: ast.arguments, func: Function, args: List[Any],
                   kwargs: Dict[str, Any], scope: Scope, node: Any) -> None:
@@ -1690,10 +1709,15 @@ class Interpreter:
     def add_children(self, inst: ModuleInst, items: List[Any], node: Any) -> None:
         """Append modules to a Sequential/ModuleList, naming them by position."""
         line = getattr(node, "lineno", 0)
-        names = list(inst.params if inst.kind in ("ParameterList", "ParameterDict") else inst.modules)
+        slots = inst.params if inst.kind in ("ParameterList", "ParameterDict") else inst.modules
+        names = list(slots)
         pending_rep = any("{" in n for n in names)
         index = len(names)
+        optional = any(_optional(v) for v in slots.values())
         for item in items:
+            if optional:
+                self.note(line, f"index in {inst.type_name} depends on an unknown condition")
+            optional = optional or _optional(item)
             if isinstance(item, Rep):
                 inner, atom = item.value, item.atom
                 while isinstance(inner, Rep):
@@ -1749,13 +1773,24 @@ class Interpreter:
             return [x if isinstance(x, Rep) else Rep(x, atom) for x in items]
         return items
 
+    def _list_wrap(self, lst: Any, items: List[Any]) -> List[Any]:
+        """Items added to a list created outside the current unknown branch are
+        conditional; inside a loop of unknown length they repeat."""
+        items = self._rep_wrap(lst, items)
+        base = getattr(lst, "cond_depth", 0)
+        if len(self.conds) > base:
+            cond = " and ".join(self.conds[base:])
+            items = [Rep(Alts([(cond, x.value)]), x.atom) if isinstance(x, Rep) else
+                     Alts([(cond, x)]) for x in items]
+        return items
+
     def list_extend(self, lst: List[Any], value: Any) -> None:
         items = self.iterate(value, None) if not isinstance(value, ModuleInst) else list(
             value.modules.values())
         if items is None:
             lst.append(Rep(Unknown("unknown items", 0, True), "?"))
             return
-        lst.extend(self._rep_wrap(lst, items))
+        lst.extend(self._list_wrap(lst, items))
 
 
 # -- helpers over values ----------------------------------------------------------------
@@ -1764,6 +1799,31 @@ class Interpreter:
 class _Iter:
     def __init__(self, items: List[Any]) -> None:
         self.items = items
+
+
+def _is_generator(fnode: ast.AST) -> bool:
+    """Whether a function body yields (nested functions and lambdas excluded); cached
+    on the node."""
+    hit = getattr(fnode, "_wlint_generator", None)
+    if hit is None:
+        stack = list(getattr(fnode, "body", []))
+        hit = False
+        while stack and not hit:
+            node = stack.pop()
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                hit = True
+            elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                       ast.ClassDef)):
+                stack.extend(ast.iter_child_nodes(node))
+        fnode._wlint_generator = hit  # type: ignore[attr-defined]
+    return hit
+
+
+def _optional(v: Any) -> bool:
+    """A container element that exists only under a condition."""
+    while isinstance(v, Rep):
+        v = v.value
+    return isinstance(v, Alts) and len(v.items) == 1
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -2223,6 +2283,7 @@ def _b_list(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: 
             return Unknown("list() of an unknown value", getattr(node, "lineno", 0), True)
         out = PList(items)
     out.depth = len(it.loop_atoms)
+    out.cond_depth = len(it.conds)
     return out
 
 
@@ -2440,7 +2501,7 @@ def _py_method(method: Any) -> Impl:
 
 
 def _l_append(it: Interpreter, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
-    lst.extend(it._rep_wrap(lst, [args[0]]))
+    lst.extend(it._list_wrap(lst, [args[0]]))
     return None
 
 
@@ -2452,7 +2513,7 @@ def _l_extend(it: Interpreter, lst: List[Any], args: List[Any], kw: Dict[str, An
 def _l_insert(it: Interpreter, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if any(isinstance(x, Rep) for x in lst) or not isinstance(args[0], int):
         raise Interp("insert into a list of unknown length")
-    lst.insert(args[0], args[1])
+    lst.insert(args[0], it._list_wrap(lst, [args[1]])[0])
     return None
 
 
@@ -3141,6 +3202,7 @@ _EXPR: Dict[type, Callable[[Interpreter, Any, Scope], Any]] = {
     ast.Lambda: Interpreter.e_lambda, ast.ListComp: Interpreter.e_comp,
     ast.GeneratorExp: Interpreter.e_comp, ast.SetComp: Interpreter.e_comp,
     ast.DictComp: Interpreter.e_comp, ast.Call: Interpreter.e_call,
+    ast.Yield: Interpreter.e_yield, ast.YieldFrom: Interpreter.e_yield,
 }
 if hasattr(ast, "Index"):
     _EXPR[ast.Index] = Interpreter.e_index

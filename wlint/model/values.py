@@ -95,6 +95,7 @@ class PList(list):  # type: ignore[type-arg]
     """A list created by the analysed code; `depth` = symbolic-loop depth at creation."""
 
     depth = 0
+    cond_depth = 0  # len(interp.conds) at creation
 
 
 class Function:
