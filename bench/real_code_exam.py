@@ -29,8 +29,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -262,8 +263,16 @@ def find_gitdir(mirror_root: Path, repo: str) -> Path:
     raise FileNotFoundError(f"no git mirror for {repo} under {mirror_root}")
 
 
+_EXTRACT_LOCK = threading.Lock()
+
+
 def extract(gitdir: Path, commit: str, paths: Tuple[str, ...], dest: Path) -> None:
     """Write the given paths at `commit` under dest (git archive | tar)."""
+    with _EXTRACT_LOCK:
+        _extract(gitdir, commit, paths, dest)
+
+
+def _extract(gitdir: Path, commit: str, paths: Tuple[str, ...], dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     stamp = dest / ".extracted"
     want = "\n".join(sorted(paths))
@@ -357,9 +366,16 @@ def wlint_predict(case: Case, repo_dir: Path, via: str) -> Dict[str, Any]:
     }
 
 
-def worker(case_id: str, repo_dir: str, what: str, via: str) -> None:
+def case_from_json(text: str) -> Case:
+    data = json.loads(text)
+    for name in ("extract", "stubs", "packages"):
+        data[name] = tuple(data[name])
+    return Case(**data)
+
+
+def worker(case_json: str, repo_dir: str, what: str, via: str) -> None:
     """Entry point of the child process: prints one JSON object."""
-    case = next(c for c in CASES if c.id == case_id)
+    case = case_from_json(case_json)
     t0 = time.perf_counter()
     try:
         if what == "truth":
@@ -377,7 +393,7 @@ def worker(case_id: str, repo_dir: str, what: str, via: str) -> None:
 
 
 def run_child(case: Case, repo_dir: Path, what: str, via: str, timeout: float) -> Dict[str, Any]:
-    cmd = [sys.executable, str(HERE), "--worker", case.id, "--repo-dir", str(repo_dir),
+    cmd = [sys.executable, str(HERE), "--worker", json.dumps(asdict(case)), "--repo-dir", str(repo_dir),
            "--what", what, "--via", via]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(repo_dir))
@@ -560,8 +576,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                   f"{t.get('error', '')}")
             bad += not t.get("ok")
         return 1 if bad else 0
+    def one(case: Case) -> Dict[str, Any]:
+        res = run_case(case, work, mirror_root, ns.via, ns.timeout)
+        cmp_ = res.get("cmp") or {}
+        print(f"[{res['status']}] {case.id} {cmp_.get('n_right', '')}/{cmp_.get('n_truth', '')}",
+              file=sys.stderr, flush=True)
+        return res
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
-        results = list(pool.map(lambda c: run_case(c, work, mirror_root, ns.via, ns.timeout), cases))
+        results = list(pool.map(one, cases))
     table = render(results)
     print(table)
     details = render_details(results)
