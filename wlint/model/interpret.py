@@ -25,8 +25,9 @@ from wlint.model.values import (
     Rep, SuperProxy, SymObj, Tensor, TorchRef, Unknown, UserClass, value_text,
 )
 
-MAX_STEPS = 2_000_000
+MAX_STEPS = 1_000_000
 MAX_DEPTH = 60
+MAX_ITEMS = 200_000  # longest sequence the interpreter materialises
 LOOP_ATOMS = ("i", "j", "k", "l", "m")
 
 
@@ -865,6 +866,8 @@ class Interpreter:
                 return left % tuple(texts)
             except (TypeError, ValueError):
                 return Unknown("% formatting")
+        if _too_big(op, left, right):
+            return Unknown("value too large to compute", getattr(node, "lineno", 0))
         left, right = to_sym(left), to_sym(right)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             return Unknown((left if isinstance(left, Unknown) else right).reason,
@@ -1151,6 +1154,8 @@ class Interpreter:
     def iterate(self, v: Any, node: ast.AST) -> Optional[List[Any]]:
         """Items of an iterable; `Rep` items stand for unknown-length runs; None if unknown."""
         if isinstance(v, (list, tuple, range, str, set)):
+            if len(v) > MAX_ITEMS:
+                return None
             return list(v)
         if isinstance(v, dict):
             return list(v.keys())
@@ -1817,6 +1822,18 @@ def _is_generator(fnode: ast.AST) -> bool:
                 stack.extend(ast.iter_child_nodes(node))
         fnode._wlint_generator = hit  # type: ignore[attr-defined]
     return hit
+
+
+def _too_big(op: ast.operator, a: Any, b: Any) -> bool:
+    """Arithmetic whose result would be huge (a hang, not a model): `[0] * 10**9`, `2**10**9`."""
+    if isinstance(op, ast.Mult):
+        for seq, n in ((a, b), (b, a)):
+            if isinstance(seq, (str, list, tuple, bytes)) and isinstance(n, int) and \
+                    n * max(len(seq), 1) > MAX_ITEMS:
+                return True
+    if isinstance(op, (ast.Pow, ast.LShift)) and isinstance(b, int) and not isinstance(b, bool):
+        return b > 4096 and not (isinstance(a, int) and a in (0, 1, -1))
+    return False
 
 
 def _optional(v: Any) -> bool:
