@@ -864,3 +864,20 @@ def test_every_boolean_flag_flipped_matches_torch(name: str) -> None:
             got, _ = catalog_rows(name, for_catalog(base_args),
                                   {k: for_catalog(v) for k, v in kwargs.items()})
             assert got == expected, flag
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_bind_rejects_extra_or_unknown_arguments_like_torch(name: str) -> None:
+    layer = lookup(name)
+    assert layer is not None
+    if layer.var_positional is not None:
+        return
+    args, kwargs = ARGSETS[name][0]
+    names = [n for n, _ in layer.signature]
+    full = {**dict(zip(names, args)), **kwargs}
+    too_many = tuple(full.get(n, default) for n, default in layer.signature) + (1,)
+    for call_args, call_kwargs in ((too_many, {}), (args, {**kwargs, "no_such_argument": 1})):
+        with pytest.raises(TypeError):
+            torch_rows(name, for_torch(call_args), call_kwargs)
+        with pytest.raises(TypeError):
+            layer.bind(for_catalog(call_args), call_kwargs)
