@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
+from wlint.model.layers import REQUIRED, lookup
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.symbolic import shape_item
@@ -92,6 +93,7 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         interp.note(line, "recursion too deep: the prediction is incomplete", relpath)
     except Exception as exc:
         interp.note(line, f"cannot interpret {expr}: {exc}", relpath)
+    interp.finish()
     if isinstance(value, ModuleInst):
         if is_factory:
             pred.cls = value.type_name
@@ -120,7 +122,11 @@ def _symbolic_args(interp: Interpreter, cls: Any) -> Tuple[List[Any], Dict[str, 
                         kwargs[fname] = SymObj(fname)
         return [], kwargs
     if not isinstance(fnode, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [], {}
+        base = getattr(init, "self_obj", None)
+        layer = lookup(base.last) if isinstance(base, TorchRef) else None
+        if layer is None:
+            return [], {}
+        return [SymObj(n) for n, d in layer.signature if d is REQUIRED], {}
     spec = fnode.args
     positional = list(getattr(spec, "posonlyargs", [])) + list(spec.args)
     required = len(positional) - len(spec.defaults)

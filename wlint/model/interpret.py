@@ -117,6 +117,7 @@ def is_unknownish(v: Any) -> bool:
 def to_sym(v: Any) -> Any:
     """Numbers for arithmetic: SymObj -> Sym, exact SymF -> Sym."""
     if isinstance(v, SymObj):
+        v.may_module = False  # used as a number
         return v.sym()
     if isinstance(v, SymF):
         return v.sym if v.exact else Unknown("non-integral symbolic value")
@@ -145,8 +146,17 @@ class Interpreter:
         self.builtins = _make_builtins()
         self._comp_atoms: List[str] = []
         self.loading = 0  # > 0 while running a module's top level
+        self.maybe_module_args: List[Tuple[SymObj, str, int, str]] = []
 
     # -- bookkeeping -------------------------------------------------------------
+    def finish(self) -> None:
+        """Notes that depend on the whole run (arguments that may be modules)."""
+        for value, path, line, name in self.maybe_module_args:
+            if value.may_module:
+                self.note(line, f"`{name}` is the unknown argument `{value.name}` "
+                                "(it may be a module)", path)
+        self.maybe_module_args = []
+
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
         key = (path or self.path, line, reason)
         if key not in self._note_set:
@@ -694,8 +704,8 @@ class Interpreter:
             if isinstance(value, Unknown) and value.may_module:
                 self.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
             elif isinstance(value, SymObj) and value.may_module:
-                self.note(line, f"`{name}` is the unknown argument `{value.name}` "
-                                "(it may be a module)")
+                # decided at the end: an argument also used as a number is no module
+                self.maybe_module_args.append((value, self.path, line, name))
             elif isinstance(value, (list, tuple)) and any(isinstance(v, Rep) for v in value):
                 pass
             inst.attrs[name] = value
@@ -910,6 +920,10 @@ class Interpreter:
                 rest = [self.eval(e, scope) for e in node.values[i + 1:]]
                 if all(_same(value, r) for r in rest):
                     return value
+                nums = [to_sym(v) if isinstance(v, SymObj) else v for v in [value] + rest]
+                if all(isinstance(v, (int, Sym)) and not isinstance(v, bool) for v in nums):
+                    word = " and " if is_and else " or "
+                    return Sym.name(word.join(_bool_operand(v) for v in nums))
                 return Unknown(f"depends on `{_src(expr)}`", node.lineno,
                                may_module=any(not _plainish(r) for r in [value] + rest))
             if is_and and not t:
@@ -1877,6 +1891,7 @@ def _cond_text(v: Any) -> str:
 
 def _layer_arg(v: Any) -> Any:
     if isinstance(v, SymObj):
+        v.may_module = False
         return v.sym()
     if isinstance(v, SymF):
         return v.sym if v.exact else Unknown("non-integral symbolic value")
@@ -1915,6 +1930,11 @@ def _norm_shape(shape: Any) -> Optional[Tuple[Any, ...]]:
 def _operand(v: Any) -> str:
     text = _txt(v)
     return text if text.replace("_", "a").replace(".", "a").isalnum() else f"({text})"
+
+
+def _bool_operand(v: Any) -> str:
+    text = _txt(v)
+    return f"({text})" if " or " in text or " and " in text or " if " in text else text
 
 
 def _sym_binop(op: ast.operator, a: Any, b: Any) -> Any:
@@ -2546,7 +2566,7 @@ def _make_builtins() -> Dict[str, Any]:
         "getattr": _b_getattr, "hasattr": _b_hasattr, "setattr": _b_setattr, "super": _b_super,
         "print": _b_print, "type": _b_type,
         "float": _pure(float, "float"), "str": _b_str, "bool": _b_bool,
-        "abs": _pure(abs, "abs"), "round": _pure(round, "round"), "sorted": _pure(sorted, "sorted"),
+        "abs": _pure(abs, "abs"), "round": _math(round, "round", True), "sorted": _pure(sorted, "sorted"),
         "reversed": _pure(lambda x: list(reversed(x)), "reversed"), "any": _pure(any, "any"),
         "all": _pure(all, "all"), "set": _pure(set, "set"), "divmod": _pure(divmod, "divmod"),
         "pow": _pure(pow, "pow"), "map": _b_map, "iter": _pure(list, "iter"),

@@ -56,6 +56,7 @@ class SymObj:
         self.may_module = may_module
 
     def sym(self) -> Sym:
+        self.may_module = False  # used as a number: not a module
         return Sym.name(self.name)
 
     def __repr__(self) -> str:
