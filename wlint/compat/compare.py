@@ -525,7 +525,8 @@ class _Comparison:
         for k, e in sorted(self.removed.items(), key=lambda kv: (kv[1].line, kv[0])):
             self.emit(
                 "WL201", self.b, e.path, e.line,
-                f'key "{k}" removed{_layer(e)}: old checkpoints still carry it, so strict '
+                f'key "{k}" removed{_layer(e)}{_when(e, "was registered")}: old checkpoints '
+                'still carry it, so strict '
                 f'loading fails with "Unexpected key(s) in state_dict: "{k}""; drop it from old '
                 f'checkpoints (state_dict.pop("{k}")) or keep the layer',
                 key=None, old_key=k, old_shape=e.shape,
@@ -533,7 +534,8 @@ class _Comparison:
         for k, e in sorted(self.added.items(), key=lambda kv: (kv[1].line, kv[0])):
             self.emit(
                 "WL202", self.h, e.path, e.line,
-                f'key "{k}" added{_layer(e)}: old checkpoints lack it, so strict loading fails '
+                f'key "{k}" added{_layer(e)}{_when(e, "is registered")}: old checkpoints lack '
+                'it, so strict loading fails '
                 f'with "Missing key(s) in state_dict: "{k}""; load with strict=False and check '
                 "that only the new keys are missing, or initialise them explicitly",
                 key=k, old_key=None, new_shape=e.shape,
@@ -628,8 +630,12 @@ def _search(pattern: str, key: str) -> bool:
         return False
 
 
+def _when(e: Entry, verb: str) -> str:
+    return f" ({verb} only when `{e.condition}`)" if e.condition else ""
+
+
 def _layer(e: Entry) -> str:
-    return f" ({e.layer})" if e.layer else ""
+    return f" ({e.kind} of {e.layer})" if e.layer else f" ({e.kind})"
 
 
 def _behaviour(rec: ModuleRecord) -> Tuple[Tuple[str, str], ...]:
