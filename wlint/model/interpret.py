@@ -1580,11 +1580,21 @@ class Interpreter:
             fn = _parameter
         if qual.startswith("torch.nn.init."):
             return None
-        if qual.startswith(("torch.nn.utils.",)):
-            return Unknown(f"`{qual}` is not modelled", line, True)
+        if last == "from_pretrained" and qual.rsplit(".", 2)[-2] in ("Embedding", "EmbeddingBag"):
+            emb = args[0] if args else kwargs.get("embeddings")
+            layer = lookup(qual.rsplit(".", 2)[-2])
+            if isinstance(emb, Tensor) and emb.shape is not None and len(emb.shape) == 2 and layer:
+                inst = ModuleInst(layer.name, None, line, self.path, "layer")
+                inst.cond_depth = len(self.conds)
+                inst.torch_bases = (layer.name, "Module")
+                extra = {k: v for k, v in kwargs.items() if k not in ("embeddings", "freeze")}
+                self.build_layer(layer, inst, list(emb.shape), extra, node)
+                return inst
+        if last in _NTUPLE and ("utils" in qual or "modules" in qual):
+            return _ntuple_call(args, _NTUPLE[last])
         if fn is not None:
             return fn(self, None, args, kwargs, node)
-        return Unknown(f"`{qual}(...)` is not modelled", line, False)
+        return Unknown(f"`{qual}(...)` is not modelled", line, _may_return_module(qual))
 
     def torch_init(self, ref: TorchRef, inst: ModuleInst, args: List[Any], kwargs: Dict[str, Any],
                    node: Any) -> Any:
@@ -2753,6 +2763,30 @@ for _n in ("zeros_like", "ones_like", "empty_like", "randn_like", "rand_like", "
            "tril", "triu", "clone", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "sin", "cos",
            "cumsum", "flip", "nan_to_num", "erfinv", "neg"):
     _TORCH_FUNCS[_n] = _factory("like" if _n.endswith("_like") else "shape_keep")
+_NTUPLE = {"_single": 1, "_pair": 2, "_triple": 3, "_quadruple": 4}
+_MODULE_NAMESPACES = ("torch.nn.", "torch.jit.", "torch.ao.", "torch.quantization.", "torch.fx.",
+                      "torch.export.", "torch.compile", "torch.hub.", "torch.load")
+
+
+def _may_return_module(qual: str) -> bool:
+    """Unmodelled torch calls that can return a module (weight_norm, jit.script,
+    Embedding.from_pretrained, compile, hub.load); tensor functions cannot."""
+    if qual.startswith("torch.nn.functional.") or qual.startswith("torch.nn.init."):
+        return False
+    return qual.startswith(_MODULE_NAMESPACES)
+
+
+def _ntuple_call(args: List[Any], n: int) -> Any:
+    if not args:
+        return Unknown("ntuple without argument")
+    v = args[0]
+    if isinstance(v, (list, tuple)):
+        return tuple(v)
+    if isinstance(v, (int, float, Sym, SymObj)) and not isinstance(v, bool):
+        return tuple([v] * n)
+    return Unknown("ntuple of an unknown value")
+
+
 def _two_tensor(kind: str) -> Impl:
     def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         line = getattr(node, "lineno", 0)
