@@ -85,3 +85,39 @@ def test_paths_may_be_absolute_or_repo_relative(repo: Path) -> None:
         assert {f.cls for f in result.findings} == {"Good", "Bad"}, paths
     result = diff_revisions(str(repo), "HEAD", None, paths=["elsewhere.py"], use_cache=False)
     assert result.findings == []
+
+
+BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+"""
+
+
+def test_candidates_are_importers_not_mere_mentions(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("from .blocks import Block\n")
+    (root / "pkg" / "blocks.py").write_text(BLOCK)
+    (root / "via_package.py").write_text(
+        "import torch.nn as nn\nfrom pkg import Block\n\n\nclass A(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.b = Block()\n")
+    (root / "relative.py").write_text("")
+    (root / "pkg" / "rel.py").write_text(
+        "import torch.nn as nn\nfrom . import blocks\n\n\nclass R(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.b = blocks.Block()\n")
+    (root / "mentions.py").write_text(
+        "import torch.nn as nn\n\n# blocks are great; see pkg/blocks.py\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    (root / "pkg" / "blocks.py").write_text(BLOCK.replace("nn.Linear(4, 4)", "nn.Linear(4, 6)"))
+    result = diff_revisions(str(root), "HEAD", None, use_cache=False)
+    assert set(result.predictions) == {"pkg/blocks.py::Block", "via_package.py::A",
+                                       "pkg/rel.py::R"}
+    assert {f.cls for f in result.findings if f.affected} == {"A", "R"}

@@ -62,14 +62,24 @@ class ClassSummary:
 class FileSummary:
     classes: List[ClassSummary]
     error: Optional[Tuple[int, str]] = None  # (line, message) when the file does not parse
+    imports: Optional[List[str]] = None  # dotted names of every import (None: unknown)
 
     def to_json(self) -> Dict[str, Any]:
-        return {"classes": [vars(c) for c in self.classes], "error": self.error}
+        return {"classes": [vars(c) for c in self.classes], "error": self.error,
+                "imports": self.imports}
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> FileSummary:
         err = data.get("error")
-        return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None)
+        return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None,
+                   data.get("imports"))
+
+    def imports_any(self, stems: Set[str]) -> bool:
+        """Does an import statement name one of these modules (as a dotted component)?
+        Unknown imports (a file that does not parse) count as yes."""
+        if self.imports is None:
+            return True
+        return any(not stems.isdisjoint(name.split(".")) for name in self.imports)
 
 
 @dataclass
@@ -132,7 +142,20 @@ def summarize(text: str) -> FileSummary:
         for stmt in node.body:
             _collect_ignores(stmt, summary)
         classes.append(summary)
-    return FileSummary(classes)
+    return FileSummary(classes, None, _imports(module))
+
+
+def _imports(module: ast.Module) -> List[str]:
+    """Every module and name an import statement mentions (anywhere in the file)."""
+    names: List[str] = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module:
+                names.append(node.module)
+            names.extend(a.name for a in node.names)
+    return sorted(set(names))
 
 
 def _normalise(src: str) -> str:
@@ -444,10 +467,13 @@ def _path_of(key: str) -> str:
 
 
 def _candidate_files(engine: _Engine, changes: Sequence[Any]) -> List[str]:
-    """Files that import, directly or through re-exporting modules, a changed module:
-    those mentioning a changed module's name as a word, to a fixed point (one
-    `git grep` per round; `pkg/__init__.py` re-exporting from a changed file adds
-    `pkg`). Over-approximates (a mention is not an import); never reads files."""
+    """Files that import, directly or through re-exporting modules, a changed module.
+
+    `git grep -w` finds the files mentioning a changed module's name; of those, the
+    ones whose import statements name it (per-blob summary, cached) are kept; their own
+    module names join the search until nothing new turns up (`pkg/__init__.py`
+    re-exporting from a changed file brings in the importers of `pkg`). Dynamic imports
+    (importlib, __import__) are not followed."""
     stems = {module_stem(p) for c in changes for p in (c.old_path, c.new_path) if p}
     found: Set[str] = set()
     pending = set(stems)
@@ -456,7 +482,11 @@ def _candidate_files(engine: _Engine, changes: Sequence[Any]) -> List[str]:
             hits = set(engine.repo.grep_files(engine.head_rev, sorted(pending)))
         except GitError:
             break
-        new = hits - found
+        new = set()
+        for f in sorted(hits - found):
+            summary = engine.summary(engine.head_tree, f)
+            if summary is not None and summary.imports_any(stems):
+                new.add(f)
         found |= new
         pending = {module_stem(f) for f in new} - stems
         stems |= pending
