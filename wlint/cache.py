@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from wlint import __version__
 
@@ -76,6 +76,7 @@ class Cache:
         self.directory = os.path.join(directory or default_dir(), f"v{__version__}")
         self.hits = 0
         self.misses = 0
+        self._made: Set[str] = set()  # folders known to exist
 
     def _path(self, kind: str, key: str) -> str:
         digest = hashlib.sha256(f"{__version__}\0{kind}\0{key}".encode()).hexdigest()
@@ -96,10 +97,15 @@ class Cache:
         path = self._path(kind, key)
         tmp: Optional[str] = None
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+            # json.dumps, not json.dump: only the former uses the C encoder (5x faster)
+            data = json.dumps(value, separators=(",", ":"))
+            folder = os.path.dirname(path)
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(value, fh, separators=(",", ":"))
+                fh.write(data)
             os.replace(tmp, path)
         except (OSError, TypeError, ValueError):
             if tmp is not None:
