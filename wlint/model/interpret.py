@@ -1400,6 +1400,14 @@ class Interpreter:
             impl = _STDLIB.get(func.qual)
             if impl is not None:
                 return impl(self, None, args, kwargs, node)
+            layer = _catalog_by_qualname().get(func.qual)
+            if layer is not None:  # a non-torch.nn class the catalog knows (Layer.torch_path)
+                inst = ModuleInst(layer.name, None, line, self.path, "layer")
+                inst.cond_depth = len(self.conds)
+                inst.depth = len(self.loop_atoms)
+                inst.torch_bases = (layer.name, "Module")
+                self.build_layer(layer, inst, args, kwargs, node)
+                return inst
             if func.qual.split(".")[0] in _NON_MODULE_PACKAGES:
                 return Unknown(f"`{func.qual}(...)` is not analysed", line, False)
             return Unknown(f"`{func.qual}` is third-party (not analysed)", line, True)
@@ -2766,6 +2774,20 @@ for _n in ("zeros_like", "ones_like", "empty_like", "randn_like", "rand_like", "
 _NTUPLE = {"_single": 1, "_pair": 2, "_triple": 3, "_quadruple": 4}
 _MODULE_NAMESPACES = ("torch.nn.", "torch.jit.", "torch.ao.", "torch.quantization.", "torch.fx.",
                       "torch.export.", "torch.compile", "torch.hub.", "torch.load")
+
+
+def _catalog_by_qualname() -> Dict[str, Layer]:
+    """Catalog entries by their full class path (for classes outside torch.nn)."""
+    from wlint.model.layers import CATALOG
+
+    if len(_QUALNAMES) != len(CATALOG):
+        _QUALNAMES.clear()
+        for layer in CATALOG.values():
+            _QUALNAMES[getattr(layer, "qualname", f"torch.nn.{layer.name}")] = layer
+    return _QUALNAMES
+
+
+_QUALNAMES: Dict[str, Layer] = {}
 
 
 def _may_return_module(qual: str) -> bool:
