@@ -112,3 +112,11 @@ def test_removed_key_is_placed_in_the_checked_file(repo: Path, tmp_path: Path) -
     assert len(out) == 2 and all(" WL201 " in line for line in out)
     # the removed line is gone from the file: the class line is reported instead
     assert all(line.startswith("model.py:6:1:") for line in out)
+
+
+def test_bad_base_is_one_clear_line_per_file_not_a_traceback(repo: Path, tmp_path: Path) -> None:
+    proc = flake8(repo, "--wlint-base", "no-such-rev", "model.py", "block.py", cache=tmp_path / "c")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
+    out = lines(proc.stdout)
+    assert len(out) == 2 and all(" WL290 --wlint-base no-such-rev: WL2xx not checked: unknown "
+                                 "revision 'no-such-rev'" in line for line in out)

@@ -677,15 +677,22 @@ def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
     change inside an imported class) are moved to the class's line.
 
     flake8 calls this once per file: the plan (changed files, candidate classes) is
-    computed once per (repository, base) and process. Raises GitError."""
+    computed once per (repository, base) and process. A git problem (no repository,
+    unknown base, shallow clone) is returned as one WL290 finding on line 1."""
     full = os.path.abspath(filename)
-    root = GitRepo.open(os.path.dirname(full)).root
-    memo = _FLAKE8_PLANS.get((root, base))
-    if memo is None:
-        git = GitRepo.open(root)
-        engine = _Engine(git, base, None, Cache())
-        memo = (engine, _plan(engine))
-        _FLAKE8_PLANS[(root, base)] = memo
+    try:
+        root = GitRepo.open(os.path.dirname(full)).root
+        memo = _FLAKE8_PLANS.get((root, base))
+        if memo is None:
+            git = GitRepo.open(root)
+            engine = _Engine(git, base, None, Cache())
+            memo = (engine, _plan(engine))
+            _FLAKE8_PLANS[(root, base)] = memo
+    except GitError as exc:
+        # flake8 shows a plugin's exception as a raw traceback (or hangs a worker pool on
+        # SystemExit): say it as a finding on line 1 instead
+        return [Finding(code="WL290", path=filename, line=1, col=0,
+                        message=f"--wlint-base {base}: WL2xx not checked: {exc}")]
     engine, plan = memo
     rel = os.path.relpath(full, root).replace(os.sep, "/")
     result = _evaluate(engine, plan, [rel])
