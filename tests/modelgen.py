@@ -364,8 +364,13 @@ class Gen:
 
     _helper_src: List[str]
 
+    symbolic_top: Optional[str] = None  # name of the class whose parameters have no defaults
+
     def render_class(self, cls: _Cls) -> str:
-        sig = ", ".join(f"{k}={v!r}" for k, v in cls.params.items())
+        if cls.name == self.symbolic_top:
+            sig = ", ".join(cls.params)
+        else:
+            sig = ", ".join(f"{k}={v!r}" for k, v in cls.params.items())
         if self.use_config and cls.name.startswith("Net"):
             sig = (sig + ", " if sig else "") + "cfg=Config()"
         base = cls.base.name if cls.base is not None else "nn.Module"
@@ -384,7 +389,7 @@ class Gen:
             text += "\n" + "\n".join(cls.methods)
         return text
 
-    def generate(self) -> Tuple[str, str]:
+    def generate(self, symbolic: bool = False) -> Tuple[str, str]:
         r = self.r
         self._helper_src = []
         for _ in range(r.randint(0, 2)):
@@ -397,6 +402,10 @@ class Gen:
         # substitute config fields in the top class
         if self.use_config:
             top.lines = [_use_cfg(line, r) for line in top.lines]
+        if symbolic:
+            self.symbolic_top = top.name
+            binds = ", ".join(f"{k}={v!r}" for k, v in top.params.items())
+            self.symbolic_binds = binds
         parts = ["import copy\nimport torch\nimport torch.nn as nn\nfrom collections import OrderedDict\n"
                  "from dataclasses import dataclass\nfrom functools import partial", "",
                  f"WIDTH = {WIDTH}", ""]
@@ -412,6 +421,8 @@ class Gen:
                 args.append(f"{pname}={(not default) if isinstance(default, bool) else r.randint(1, 9)!r}")
         if self.use_config and r.random() < 0.5:
             args.append(f"cfg=Config(width={r.randint(1, 9)})")
+        if symbolic:
+            return "\n\n".join(parts), top.name
         return "\n\n".join(parts), f"{top.name}({', '.join(args)})"
 
 
@@ -432,3 +443,12 @@ def _use_cfg(line: str, r: random.Random) -> str:
 def generate(seed: int) -> Tuple[str, str]:
     """(source, EXPR) of the random model file number `seed`."""
     return Gen(seed).generate()
+
+
+def generate_symbolic(seed: int) -> Tuple[str, str, str]:
+    """(source, bare class name, bindings): the top class takes its int/bool
+    arguments without defaults; `bindings` (`d=3, flag=True`) are values to
+    substitute into the symbolic prediction and to build the real model with."""
+    gen = Gen(seed)
+    source, name = gen.generate(symbolic=True)
+    return source, name, gen.symbolic_binds

@@ -70,3 +70,44 @@ def exprs_in(path: str) -> List[str]:
             if line.startswith("# wlint-expr:"):
                 out.append(line[len("# wlint-expr:"):].strip())
     return out
+
+
+def symbolic_matches(pred: Any, real: List[Row], scope: Dict[str, Any]) -> Optional[str]:
+    """None when the symbolic prediction, evaluated in `scope` (symbol values;
+    `{i}` standing for any index; conditional entries kept when their condition
+    holds), describes exactly torch's state_dict `real`; else what differs."""
+    import math
+    import re
+
+    scope = {**scope, "ceil": math.ceil, "floor": math.floor}
+    patterns = []
+    for e in pred.entries:
+        if e.condition is not None and not eval(e.condition, scope):
+            continue
+        parts = re.split(r"(\{[a-z]\})", e.key)
+        regex = "".join(f"(?P<{p[1]}>\\d+)" if re.fullmatch(r"\{[a-z]\}", p) else re.escape(p)
+                        for p in parts)
+        patterns.append((re.compile(regex + "$"), e))
+    matched = set()
+    last = -1
+    for key, shape, kind in real:
+        hits = [(i, p, e) for i, (p, e) in enumerate(patterns) if p.match(key)]
+        if len(hits) != 1:
+            return f"{key}: matched by {[e.key for _, _, e in hits]}"
+        index, pat, entry = hits[0]
+        if index < last:
+            return f"{key}: out of order"
+        last = index
+        m = pat.match(key)
+        assert m is not None
+        local = {**scope, **{k: int(v) for k, v in m.groupdict().items()}}
+        if entry.shape is None:
+            return f"{key}: shape unknown"
+        got = tuple(d if isinstance(d, int) else eval(d, local) for d in entry.shape)
+        if got != shape or entry.kind != kind:
+            return f"{key}: {got} {entry.kind} != {shape} {kind}"
+        matched.add(entry.key)
+    for _pat, entry in patterns:
+        if "{" not in entry.key and entry.key not in matched:
+            return f"{entry.key}: predicted, not in torch"
+    return None

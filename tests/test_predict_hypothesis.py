@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Tuple
+from typing import Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelgen import generate
-from predict_truth import declared_unresolved, import_file, predicted_state, real_state
+from modelgen import generate, generate_symbolic
+from predict_truth import (
+    declared_unresolved, import_file, predicted_state, real_state, symbolic_matches,
+)
 from wlint.model.api import predict
 
 torch = pytest.importorskip("torch")
@@ -66,3 +68,31 @@ def test_unresolved_and_exact_rates(tmp_path) -> None:
     resolved = len(seeds) - unresolved
     assert unresolved / len(seeds) < 0.05, unresolved
     assert exact / max(resolved, 1) >= 0.99, (exact, resolved)
+
+
+def check_symbolic_seed(seed: int, folder: str) -> Tuple[bool, Optional[str]]:
+    """(declared unresolved, mismatch) for the bare-class prediction of model `seed`
+    whose top class takes its arguments without defaults."""
+    source, name, binds = generate_symbolic(seed)
+    modname = f"wlint_sym_{seed}"
+    path = os.path.join(folder, modname + ".py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    pred = predict(path, name)
+    module = import_file(path, modname)
+    ns = dict(vars(module))
+    env = eval(f"dict({binds})", ns)
+    real, _ = real_state(ns, f"{name}({binds})")
+    if pred.unresolved or any(e.shape is None for e in pred.entries):
+        return True, None
+    return False, symbolic_matches(pred, real, {**ns, **env})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=2**31))
+def test_symbolic_prediction_is_sound(seed: int) -> None:
+    """Bare-class predictions (symbolic shapes, `{i}` keys, conditional entries)
+    evaluated at the real argument values describe torch's state_dict."""
+    with tempfile.TemporaryDirectory() as folder:
+        _unresolved, mismatch = check_symbolic_seed(seed, folder)
+        assert mismatch is None, (mismatch, generate_symbolic(seed)[0])

@@ -21,7 +21,7 @@ from wlint.model.layers import Layer, lookup
 from wlint.model.resolve import SourceTree, import_roots, module_file, parse_source, resolve_import
 from wlint.model.symbolic import Sym, opaque, render
 from wlint.model.values import (
-    Alts, BoundMethod, Builtin, ExternalRef, Function, ModuleInst, ModuleNS, Obj, Partial, PList,
+    Alts, BoundMethod, Builtin, CondVal, ExternalRef, Function, ModuleInst, ModuleNS, Obj, Partial, PList,
     Rep, SuperProxy, SymObj, Tensor, TorchRef, Unknown, UserClass, value_text,
 )
 
@@ -107,7 +107,7 @@ class SymF:
 
 
 _MISSING = object()
-_UNKNOWN_TYPES = (Sym, SymObj, Unknown, SymF, Tensor, SymRange)
+_UNKNOWN_TYPES = (Sym, SymObj, Unknown, SymF, Tensor, SymRange, CondVal)
 
 
 def is_unknownish(v: Any) -> bool:
@@ -893,7 +893,10 @@ class Interpreter:
         v = self.eval(node.operand, scope)
         if isinstance(node.op, ast.Not):
             t = self.truth(v)
-            return Unknown("negation of an unknown condition") if t is None else not t
+            if t is not None:
+                return not t
+            text = _value_cond(v)
+            return CondVal(f"not {text}") if text else Unknown("negation of an unknown value")
         v = to_sym(v)
         if isinstance(v, (Unknown, Tensor)):
             return v if isinstance(v, Tensor) else Unknown(v.reason)
@@ -939,7 +942,11 @@ class Interpreter:
             right = self.eval(comp, scope)
             r = self.compare(op, left, right)
             if r is None:
-                result = Unknown(f"condition `{_src(node)}` is unknown", node.lineno)
+                lt, rt = _value_cond(left), _value_cond(right)
+                if lt and rt and len(node.ops) == 1:
+                    result = CondVal(f"{lt} {_CMP_TEXT[type(op)]} {rt}")
+                else:
+                    result = Unknown(f"condition `{_src(node)}` is unknown", node.lineno)
             elif r is False:
                 return False
             left = right
@@ -1147,7 +1154,7 @@ class Interpreter:
 
     # -- truth, iteration -------------------------------------------------------------
     def truth(self, v: Any) -> Optional[bool]:
-        if isinstance(v, (Sym, SymObj, Unknown, SymF, Tensor, SymRange, Alts)):
+        if isinstance(v, (Sym, SymObj, Unknown, SymF, Tensor, SymRange, Alts, CondVal)):
             if isinstance(v, Sym):
                 s = v.simplify()
                 if isinstance(s, int):
@@ -1902,7 +1909,8 @@ def _is_layer_call(v: Any) -> bool:
 
 
 def _cond_text(v: Any) -> str:
-    if isinstance(v, (Sym, SymObj, Unknown)) or v is None or isinstance(v, (int, float, str)):
+    if isinstance(v, (Sym, SymObj, Unknown, CondVal)) or v is None or isinstance(
+            v, (int, float, str)):
         return value_text(v)
     return str(v)
 
@@ -2137,11 +2145,33 @@ def _dotted(node: ast.AST) -> Optional[str]:
     return None
 
 
+_CMP_TEXT = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
+             ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+
+
+def _value_cond(v: Any) -> str:
+    """Python text of a value inside a condition ('' when it has none)."""
+    if isinstance(v, CondVal):
+        return f"({v.text})" if " " in v.text else v.text
+    if isinstance(v, SymObj):
+        return v.name
+    if isinstance(v, Sym):
+        text = render(v)
+        return text if " " not in text else f"({text})"
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return repr(v)
+    if isinstance(v, tuple) and all(_value_cond(x) for x in v):
+        return value_text(v)
+    return ""
+
+
 def _cond_source(node: ast.AST, value: Any) -> str:
     """Text of an unknown condition: the symbol it stands for when it is a bare
     unknown argument (`config.bias`, not the callee's local `bias`), else the source."""
     if isinstance(value, SymObj):
         return value.name
+    if isinstance(value, CondVal):
+        return value.text
     if isinstance(value, Sym):
         return render(value)
     return _src(node)

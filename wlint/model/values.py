@@ -63,6 +63,18 @@ class SymObj:
         return f"SymObj({self.name})"
 
 
+class CondVal:
+    """An unknown truth value with its Python text (`flag`, `not flag`, `d > 3`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"CondVal({self.text!r})"
+
+
 class Tensor:
     """A tensor of known (or None = unknown) shape; `param` for nn.Parameter."""
 
@@ -271,6 +283,8 @@ def value_text(value: Any) -> str:
         return render(value)
     if isinstance(value, SymObj):
         return value.name
+    if isinstance(value, CondVal):
+        return value.text
     if isinstance(value, (bool, int, float, str)) or value is None:
         return repr(value)
     if isinstance(value, tuple):
