@@ -20,6 +20,7 @@ steps do not report them again:
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -639,7 +640,22 @@ def _layer(e: Entry) -> str:
 
 
 def _behaviour(rec: ModuleRecord) -> Tuple[Tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in rec.args if k not in NON_BEHAVIOUR_ARGS))
+    return tuple(sorted((k, _norm_arg(v)) for k, v in rec.args if k not in NON_BEHAVIOUR_ARGS))
+
+
+def _norm_arg(text: str) -> str:
+    """Spellings torch treats alike compare equal: `(1, 1)` and `1` (torch's _pair /
+    _ntuple), `2` and `2.0`; anything that is not a literal stays as written."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    if isinstance(value, (tuple, list)) and value and all(v == value[0] for v in value) \
+            and all(type(v) is type(value[0]) for v in value):
+        value = value[0]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    return repr(value)
 
 
 def _full(rec: ModuleRecord) -> Tuple[object, ...]:
@@ -647,15 +663,17 @@ def _full(rec: ModuleRecord) -> Tuple[object, ...]:
 
 
 def _describe(rec: ModuleRecord) -> str:
-    args = ", ".join(f"{k}={v}" for k, v in _behaviour(rec))
+    args = ", ".join(f"{k}={v}" for k, v in rec.args if k not in NON_BEHAVIOUR_ARGS)
     return f"{rec.type}({args})" if args else rec.type
 
 
 def _arg_changes(old: ModuleRecord, new: ModuleRecord) -> List[str]:
-    o, n = dict(_behaviour(old)), dict(_behaviour(new))
+    """`stride 1 -> 2` for each behaviour argument that differs, as the source spells it."""
+    o = {k: v for k, v in old.args if k not in NON_BEHAVIOUR_ARGS}
+    n = {k: v for k, v in new.args if k not in NON_BEHAVIOUR_ARGS}
     out = []
     for name in sorted(set(o) | set(n)):
-        if o.get(name) != n.get(name):
+        if name not in o or name not in n or _norm_arg(o[name]) != _norm_arg(n[name]):
             out.append(f"{name} {o.get(name, '(default)')} -> {n.get(name, '(default)')}")
     return out or ["arguments changed"]
 
