@@ -23,9 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from modelgen import generate  # noqa: E402
+from modelgen import generate, generate_symbolic  # noqa: E402
 from predict_truth import (  # noqa: E402
-    declared_unresolved, exprs_in, import_file, predicted_state, real_state,
+    declared_unresolved, exprs_in, import_file, predicted_state, real_state, symbolic_matches,
 )
 
 from wlint.model.api import predict  # noqa: E402
@@ -60,6 +60,26 @@ def evaluate(path: str, modname: str, expr: str) -> Tuple[bool, bool, float]:
         return True, False, elapsed
     got, got_nonp = predicted_state(pred)
     return False, got == want and sorted(got_nonp) == sorted(want_nonp), elapsed
+
+
+def evaluate_symbolic(seed: int, folder: str) -> Tuple[bool, bool, float]:
+    """The bare-class prediction of generated model `seed` (arguments without
+    defaults, so shapes are symbolic), checked against torch by substitution."""
+    source, name, binds = generate_symbolic(seed)
+    modname = f"wlint_bench_sym_{seed}"
+    path = os.path.join(folder, modname + ".py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    start = time.perf_counter()
+    pred = predict(path, name)
+    elapsed = time.perf_counter() - start
+    module = import_file(path, modname)
+    ns = dict(vars(module))
+    env = eval(f"dict({binds})", ns)
+    real, _ = real_state(ns, f"{name}({binds})")
+    if pred.unresolved or any(e.shape is None for e in pred.entries):
+        return True, False, elapsed
+    return False, symbolic_matches(pred, real, {**ns, **env}) is None, elapsed
 
 
 TRANSFORMER = '''
@@ -129,6 +149,11 @@ def main() -> int:
             generated.append(evaluate(path, modname, expr))
     report("generated", generated)
     report("all", fixtures + generated)
+    symbolic = []
+    with tempfile.TemporaryDirectory() as folder:
+        for seed in range(ns.seed, ns.seed + ns.generated):
+            symbolic.append(evaluate_symbolic(seed, folder))
+    report("generated, bare class (symbolic)", symbolic)
     seconds, entries = transformer_time(ns.blocks)
     print(f"{ns.blocks}-block transformer: {entries} keys predicted in {1000 * seconds:.0f} ms")
     return 0

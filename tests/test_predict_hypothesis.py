@@ -96,3 +96,13 @@ def test_symbolic_prediction_is_sound(seed: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         _unresolved, mismatch = check_symbolic_seed(seed, folder)
         assert mismatch is None, (mismatch, generate_symbolic(seed)[0])
+
+
+def test_symbolic_rates(tmp_path) -> None:
+    seeds = range(5000, 5100)
+    unresolved = 0
+    for seed in seeds:
+        unres, mismatch = check_symbolic_seed(seed, str(tmp_path))
+        assert mismatch is None, (seed, mismatch)
+        unresolved += unres
+    assert unresolved / len(seeds) < 0.10, unresolved
