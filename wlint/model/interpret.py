@@ -3144,8 +3144,31 @@ def _m_add_module(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[s
     return None
 
 
+def _per_alternative(fn: Impl, it: Interpreter, inst: ModuleInst, args: List[Any],
+                     kw: Dict[str, Any], node: Any, index: int, key: str) -> bool:
+    """Call `fn` once per alternative of a conditional argument (`x if c else None`)."""
+    value = args[index] if len(args) > index else kw.get(key)
+    if not isinstance(value, Alts):
+        return False
+    for cond, v in value.items:
+        it.conds.append(cond or "True")
+        try:
+            new_args = list(args)
+            new_kw = dict(kw)
+            if len(args) > index:
+                new_args[index] = v
+            else:
+                new_kw[key] = v
+            fn(it, inst, new_args, new_kw, node)
+        finally:
+            it.conds.pop()
+    return True
+
+
 def _m_register_buffer(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
                        node: Any) -> Any:
+    if _per_alternative(_m_register_buffer, it, inst, args, kw, node, 1, "tensor"):
+        return None
     line = getattr(node, "lineno", 0)
     name = args[0] if args else kw.get("name")
     tensor = args[1] if len(args) > 1 else kw.get("tensor")
@@ -3176,6 +3199,8 @@ def _m_register_buffer(it: Interpreter, inst: ModuleInst, args: List[Any], kw: D
 
 def _m_register_parameter(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
                           node: Any) -> Any:
+    if _per_alternative(_m_register_parameter, it, inst, args, kw, node, 1, "param"):
+        return None
     line = getattr(node, "lineno", 0)
     name = args[0] if args else kw.get("name")
     param = args[1] if len(args) > 1 else kw.get("param")
