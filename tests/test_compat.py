@@ -268,3 +268,27 @@ def test_no_rename_into_a_different_number_of_repeats() -> None:
     base = build([("norm_slots", "LayerNorm", 5, {"weight": (8,)}, ())])
     head = build([("mlps.{i}.0", "LayerNorm", 5, {"weight": (8,)}, ())])
     assert codes(compare(base, head)) == ["WL201", "WL202"]
+
+
+def test_same_change_in_every_block_is_one_finding() -> None:
+    def blocks(stride: str, dropout: bool) -> Prediction:
+        layers: List[Layer] = [("blocks", "ModuleList", 3, {}, ())]
+        for b in range(3):
+            layers.append((f"blocks.{b}.mlp", "Sequential", 4, {}, ()))
+            layers.append(lin(f"blocks.{b}.mlp.0", 8, 8))
+            i = 1
+            if dropout:
+                layers.append(act(f"blocks.{b}.mlp.1", "Dropout", 7, p="0.1"))
+                i = 2
+            layers.append(lin(f"blocks.{b}.mlp.{i}", 8, 8, line=8))
+            layers.append(conv(f"blocks.{b}.conv", 9, stride=stride))
+        return build(layers)
+
+    base, head = blocks("1", False), blocks("2", True)
+    found = compare(base, head)
+    assert codes(found) == ["WL205", "WL206"]
+    shift = next(f for f in found if f.code == "WL205")
+    assert shift.extra["repeated_in"] == ["blocks.1.mlp", "blocks.2.mlp"]
+    assert sorted(remap_with(shift.fix or "", list(state(base)))) == sorted(state(head))
+    behaviour = next(f for f in found if f.code == "WL206")
+    assert "the same in 2 more" in behaviour.message

@@ -34,6 +34,7 @@ from wlint.model.prediction import Entry, ModuleRecord, Prediction
 NON_BEHAVIOUR_ARGS = frozenset({"inplace", "device", "dtype"})
 CONTAINERS = frozenset({"Sequential", "ModuleList"})
 _INDEX = re.compile(r"^\d+$")
+_INDEX_COMPONENT = re.compile(r"(^|\.)\d+(?=\.|$)")
 
 
 @dataclass
@@ -600,8 +601,54 @@ class _Comparison:
                 return other
         return None
 
+    # repeats -------------------------------------------------------------------
+    def merge_repeats(self) -> None:
+        """One WL205/WL206 finding for the same change repeated in sibling copies of a
+        module (`blocks.0.mlp`, `blocks.1.mlp`, ...), listing where else it happens."""
+        groups: Dict[Tuple[str, str, str], List[int]] = {}
+        for i, f in enumerate(self.findings):
+            if f.code == "WL205":
+                where = str(f.extra.get("container", ""))
+                what = repr(sorted(f.extra.get("index_map", {}).items()))
+            elif f.code == "WL206" and not f.fix and f.key:
+                where = f.key
+                what = f.message.replace(f'"{f.key}"', "")
+            else:
+                continue
+            pattern = _INDEX_COMPONENT.sub(r"\1{i}", where)
+            if pattern == where:
+                continue
+            what = what.replace(where, pattern)
+            groups.setdefault((f.code, pattern, what), []).append(i)
+        drop: Set[int] = set()
+        for (code, _, _), members in groups.items():
+            if len(members) < 2:
+                continue
+            first = self.findings[members[0]]
+            others = [self.findings[i] for i in members[1:]]
+            places = [str(o.extra.get("container") if code == "WL205" else o.key) for o in others]
+            shown = ", ".join(f'"{p}"' for p in places[:3]) + (", ..." if len(places) > 3 else "")
+            extra = dict(first.extra)
+            extra["repeated_in"] = places
+            fix = first.fix
+            if code == "WL205":
+                keys = dict(first.extra.get("renamed_keys", {}))
+                rules = list(first.extra.get("rules", []))
+                for o in others:
+                    keys.update(o.extra.get("renamed_keys", {}))
+                    rules.extend(o.extra.get("rules", []))
+                extra["renamed_keys"], extra["rules"] = keys, sorted(set(map(tuple, rules)))
+                fix = remap.snippet([tuple(r) for r in extra["rules"]], {},  # type: ignore[misc]
+                                    title=f"{self.cls}: index shifts")
+            self.findings[members[0]] = first.with_(
+                message=first.message + f" (the same in {len(places)} more: {shown})",
+                extra=extra, fix=fix)
+            drop.update(members[1:])
+        self.findings = [f for i, f in enumerate(self.findings) if i not in drop]
+
     # severity ----------------------------------------------------------------
     def finalize(self, head: Prediction) -> List[Finding]:
+        self.merge_repeats()
         out = []
         for f in self.findings:
             if head.migrates_checkpoints:
