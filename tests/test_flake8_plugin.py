@@ -14,8 +14,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import pytest
 from rule_fixtures import ROOT, Expectation, fixture_files
 
+import wlint.rules
 from wlint.findings import Finding
-from wlint.integrations import flake8_plugin
 from wlint.integrations.flake8_plugin import WlintPlugin
 
 Triple = Tuple[str, int, int, str]
@@ -78,7 +78,7 @@ def test_prefilter_skips_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_: object, **__: object) -> None:
         raise AssertionError("analyze called on a file without triggers")
 
-    monkeypatch.setattr(flake8_plugin, "analyze", boom)
+    monkeypatch.setattr(wlint.rules, "analyze", boom)
     WlintPlugin.parse_options(_options())
     src = "import os\n\ndef f(x):\n    return os.path.join(x, 'a')\n"
     assert list(_plugin(src).run()) == []
@@ -129,7 +129,16 @@ def test_base_option_without_compat_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_plugin_import_is_light() -> None:
     code = ("import sys, wlint.integrations.flake8_plugin as p; "
-            "bad = [m for m in ('torch', 'libcst', 'wlint.compat') if m in sys.modules]; "
+            "bad = [m for m in ('torch', 'libcst', 'wlint.compat', 'wlint.rules') "
+            "if m in sys.modules]; "
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_prefilter_covers_every_rule() -> None:
+    from wlint.prefilter import FAMILIES
+    from wlint.rules import RULE_CODES
+
+    codes = [code for family, _ in FAMILIES for code in family]
+    assert sorted(codes) == sorted(RULE_CODES)

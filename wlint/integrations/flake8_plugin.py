@@ -17,7 +17,7 @@ import ast
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from wlint import __version__
-from wlint.rules import analyze, could_match, parse_version
+from wlint.prefilter import could_match
 
 Result = Tuple[int, int, str, type]
 
@@ -52,7 +52,7 @@ class WlintPlugin:
     def parse_options(cls, options: Any) -> None:
         target = getattr(options, "wlint_target_torch", None)
         try:
-            cls.target_torch = parse_version(target)
+            cls.target_torch = _parse_version(target)
         except ValueError as exc:
             raise SystemExit(f"flake8: --wlint-target-torch: {exc}") from None
         # Without the option, pyproject.toml is read on the first file that needs it.
@@ -65,7 +65,7 @@ class WlintPlugin:
         if not cls._target_known:
             cls._target_known = True
             try:
-                cls.target_torch = parse_version(_configured_target_torch())
+                cls.target_torch = _parse_version(_configured_target_torch())
             except ValueError:
                 cls.target_torch = None
         return cls.target_torch
@@ -73,12 +73,22 @@ class WlintPlugin:
     def run(self) -> Iterator[Result]:
         text = "".join(self.lines)
         if could_match(text):
+            from wlint.rules import analyze  # only now: most files never get here
+
             for line, col, code, message in analyze(self.tree, self._target(), text=text):
                 yield line, col, f"{code} {message}", type(self)
         diff_findings = type(self)._diff_findings  # via the class: a plain function
         if self.base and diff_findings is not None:
             for finding in diff_findings(self.filename, self.base):
                 yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+
+def _parse_version(text: Optional[str]) -> Optional[Tuple[int, ...]]:
+    if text is None:
+        return None
+    from wlint.rules import parse_version
+
+    return parse_version(text)
 
 
 def _configured_target_torch() -> Optional[str]:

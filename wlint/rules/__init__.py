@@ -1,9 +1,9 @@
 """WL1xx rules. Importing this package registers every rule's CodeDoc.
 
 `analyze(tree, ...)` runs the enabled rules over one parsed module and returns
-(line, col, code, message) tuples; `could_match(text)` is the text prefilter
-that lets callers skip parsing files that cannot hold a finding. Both are used
-by `wlint check` and by the flake8 plugin, so the two always agree.
+(line, col, code, message) tuples; `could_match(text)` (from wlint.prefilter)
+is the text test that lets callers skip files that cannot hold a finding. Both
+are used by `wlint check` and by the flake8 plugin, so the two always agree.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Collection, List, Optional, Tuple
 
+from wlint.prefilter import could_match
 from wlint.rules import loading, saving, strict
 from wlint.rules.base import Context, Rule, Version
 from wlint.rules.names import ModuleInfo
@@ -20,16 +21,6 @@ RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 FAMILIES = (loading, saving, strict)
 ALL_RULES: List[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULE_CODES = tuple(sorted(rule.code for rule in ALL_RULES))
-
-
-def could_match(text: str, codes: Optional[Collection[str]] = None) -> bool:
-    """True unless no rule (among `codes`) can fire on this text."""
-    for family in FAMILIES:
-        if codes is not None and not any(rule.code in codes for rule in family.RULES):
-            continue
-        if family.triggered(text):
-            return True
-    return False
 
 
 def analyze(tree: ast.Module, target_torch: Optional[Version] = None,

@@ -172,8 +172,3 @@ class HardCodedAccelerator(Rule):
 
 
 RULES = [MapLocationMissing(), UnsafeWeightsOnly(), HardCodedAccelerator()]
-
-
-def triggered(text: str) -> bool:
-    """Cheap text test: can this file hold a loading finding at all?"""
-    return "torch" in text and "load" in text

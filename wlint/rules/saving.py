@@ -253,7 +253,3 @@ class WrapperStateSaved(Rule):
 
 
 RULES = [WholeModuleSaved(), WrapperStateSaved()]
-
-
-def triggered(text: str) -> bool:
-    return "torch" in text and "save" in text

@@ -55,7 +55,3 @@ class DiscardedNonStrictLoad(Rule):
 
 
 RULES = [DiscardedNonStrictLoad()]
-
-
-def triggered(text: str) -> bool:
-    return "load_state_dict" in text
