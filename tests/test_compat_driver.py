@@ -121,3 +121,23 @@ def test_candidates_are_importers_not_mere_mentions(tmp_path: Path) -> None:
     assert set(result.predictions) == {"pkg/blocks.py::Block", "via_package.py::A",
                                        "pkg/rel.py::R"}
     assert {f.cls for f in result.findings if f.affected} == {"A", "R"}
+
+
+def test_worker_processes_give_the_same_result(repo: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    (repo / "extra.py").write_text(TWO.replace("Good", "Third").replace("Bad", "Fourth"))
+    monkeypatch.setenv("WLINT_JOBS", "1")
+    one = diff_revisions(str(repo), "HEAD", None, use_cache=False)
+    monkeypatch.setenv("WLINT_JOBS", "2")
+    cache = tmp_path / "cache"
+    two = diff_revisions(str(repo), "HEAD", None, use_cache=True, cache_dir=str(cache))
+    assert [f.to_json() for f in two.findings] == [f.to_json() for f in one.findings]
+    assert any(cache.rglob("*.json"))  # the parent stored what the workers predicted
+    monkeypatch.setenv("WLINT_JOBS", "1")
+    warm = diff_revisions(str(repo), "HEAD", None, use_cache=True, cache_dir=str(cache))
+    assert [f.to_json() for f in warm.findings] == [f.to_json() for f in one.findings]
+    assert warm.cache_misses == 0 and warm.cache_hits > 0

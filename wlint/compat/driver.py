@@ -29,7 +29,7 @@ from wlint.cache import Cache, RecordingTree
 from wlint.compat import remap
 from wlint.compat.compare import Anchor, CompareOptions, compare, rules_of
 from wlint.findings import Finding, sort_findings
-from wlint.git import GitError, GitRepo, normalize_head
+from wlint.git import GitError, GitRepo, GitTree, normalize_head
 from wlint.model.prediction import Prediction
 
 _NON_MODULE_BASES = {
@@ -225,6 +225,7 @@ class _Engine:
         self.cache = cache
         self._summaries: Dict[Tuple[int, str], Optional[FileSummary]] = {}
         self.failures: Dict[Tuple[str, str], str] = {}  # (path, class) -> predictor error
+        self._preds: Dict[Tuple[int, str, str], Optional[Prediction]] = {}
 
     def summary(self, tree: Any, relpath: Optional[str]) -> Optional[FileSummary]:
         if relpath is None:
@@ -246,8 +247,54 @@ class _Engine:
         self._summaries[memo] = result
         return result
 
+    def _spec(self, tree: Any) -> Tuple[str, ...]:
+        if tree is self.base_tree or isinstance(tree, GitTree):
+            return ("commit", tree.sha)
+        return ("index",) if self.head_rev == ":index" else ("worktree",)
+
+    def prefetch(self, tasks: List[Tuple[Any, str, str]]) -> None:
+        """Predict the cache misses among `tasks` in worker processes when there are
+        many (see wlint.compat.parallel); predict() then finds them in memory."""
+        from wlint.compat import parallel
+
+        todo: List[Tuple[Any, str, str]] = []
+        for tree, relpath, cls in dict.fromkeys(tasks):
+            key = (id(tree), relpath, cls)
+            if key in self._preds:
+                continue
+            hit = self.cache.get_prediction(tree, relpath, cls)
+            if hit is not None:
+                data = hit.get("prediction")
+                self._preds[key] = Prediction.from_cache(data) if data is not None else None
+            else:
+                todo.append((tree, relpath, cls))
+        jobs = parallel.jobs_for(len(todo))
+        if jobs <= 1:
+            return
+        trees = {self._spec(t): t for t, _, _ in todo}
+        results = parallel.predict_many(self.repo.root, self.repo.git_dir,
+                                        [(self._spec(t), r, c) for t, r, c in todo], jobs)
+        for (spec, relpath, cls), data, reads, error in results:
+            tree = trees[spec]
+            if error is not None:
+                self.failures[(relpath, cls)] = error
+                self._preds[(id(tree), relpath, cls)] = None
+                continue
+            self._preds[(id(tree), relpath, cls)] = (Prediction.from_cache(data)
+                                                     if data is not None else None)
+            if self.cache.enabled:
+                self.cache.put_prediction(tree, relpath, cls, {"prediction": data}, reads)
+
     def predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
         """Prediction of the bare class name (None: not an nn.Module after all)."""
+        key = (id(tree), relpath, cls)
+        if key in self._preds:
+            return self._preds[key]
+        pred = self._predict(tree, relpath, cls)
+        self._preds[key] = pred
+        return pred
+
+    def _predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
         hit = self.cache.get_prediction(tree, relpath, cls)
         if hit is not None:
             data = hit.get("prediction")
@@ -414,6 +461,13 @@ def _plan(engine: _Engine) -> _Plan:
 def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffResult:
     findings: List[Finding] = [f for sel, f in plan.syntax if _selected(sel, paths)]
     diffs: Dict[str, ClassDiff] = {}
+    tasks: List[Tuple[Any, str, str]] = []
+    for name, bpath, bc, hpath, _ in plan.pairs:
+        if _selected(hpath or bpath, paths) and bpath:
+            tasks.append((engine.base_tree, bpath, bc.name if bc else name))
+            if hpath:
+                tasks.append((engine.head_tree, hpath, name))
+    engine.prefetch(tasks)
     for name, bpath, bc, hpath, hc in plan.pairs:
         report_path = hpath or bpath
         if not _selected(report_path, paths):

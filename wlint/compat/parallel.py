@@ -1,0 +1,75 @@
+"""Predicting many classes in worker processes (large diffs: a shared module changed).
+
+Each worker opens its own `GitRepo` (its own `git cat-file --batch`: the parent's
+pipes are never shared) and rebuilds the revision trees from a small spec, so
+only plain data crosses process boundaries: (tree spec, path, class) in,
+(prediction as cache JSON, the reads it made, an error) out. Used only where
+the `fork` start method exists (no re-import of wlint per worker); elsewhere, or
+for few predictions, the caller predicts in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Dict, List, Optional, Tuple
+
+TreeSpec = Tuple[str, ...]  # ("commit", sha) | ("index",) | ("worktree",)
+Task = Tuple[TreeSpec, str, str]
+Result = Tuple[Task, Optional[Dict[str, Any]], Dict[str, Optional[str]], Optional[str]]
+
+MIN_TASKS = 24  # below this, process start-up costs more than it saves
+
+_REPO: Any = None
+_TREES: Dict[TreeSpec, Any] = {}
+
+
+def jobs_for(n_tasks: int) -> int:
+    """Worker count for n predictions: WLINT_JOBS overrides (1 = in-process)."""
+    env = os.environ.get("WLINT_JOBS", "")
+    if env.isdigit():
+        return max(1, int(env))
+    if n_tasks < MIN_TASKS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8, n_tasks // 12))
+
+
+def _init(root: str, git_dir: str) -> None:
+    global _REPO
+    from wlint.git import GitRepo
+
+    _REPO = GitRepo(root, git_dir)
+    _TREES.clear()
+
+
+def _tree(spec: TreeSpec) -> Any:
+    if spec not in _TREES:
+        rev = None if spec[0] == "worktree" else (":index" if spec[0] == "index" else spec[1])
+        _TREES[spec] = _REPO.tree(rev)
+    return _TREES[spec]
+
+
+def _predict(task: Task) -> Result:
+    from wlint.cache import RecordingTree
+    from wlint.compat.driver import _to_cache
+    from wlint.model.api import PredictError, predict_in_tree
+
+    spec, relpath, cls = task
+    rec = RecordingTree(_tree(spec))
+    try:
+        pred = predict_in_tree(rec, relpath, cls)
+    except PredictError:
+        return task, None, rec.reads, None
+    except Exception as exc:  # reported as WL290 by the parent
+        return task, None, {}, f"{type(exc).__name__}: {exc}"
+    return task, _to_cache(pred), rec.reads, None
+
+
+def predict_many(root: str, git_dir: str, tasks: List[Task], jobs: int) -> List[Result]:
+    """Run the predictions in `jobs` forked workers; results in task order."""
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(1, len(tasks) // (jobs * 4))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init,
+                             initargs=(root, git_dir)) as pool:
+        return list(pool.map(_predict, tasks, chunksize=chunk))
