@@ -27,6 +27,8 @@ _TREES: Dict[TreeSpec, Any] = {}
 
 def jobs_for(n_tasks: int) -> int:
     """Worker count for n predictions: WLINT_JOBS overrides (1 = in-process)."""
+    if multiprocessing.current_process().daemon:  # daemons may not have children
+        return 1
     env = os.environ.get("WLINT_JOBS", "")
     if env.isdigit():
         return max(1, int(env))
