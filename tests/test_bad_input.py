@@ -97,3 +97,15 @@ def test_path_that_does_not_exist(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "nowhere" in proc.stderr
+
+
+@pytest.mark.parametrize("terms", [2000, 20000])
+def test_deeply_nested_expression(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  terms: int) -> None:
+    """2000 terms parse but are too deep to walk; 20000 do not even parse.
+    Either way: one WL901, no traceback."""
+    path = tmp_path / "deep.py"
+    path.write_text("import torch\nx = " + "+".join(["torch.load(p)"] * terms) + "\n")
+    code, out, err = _check(capsys, str(path))
+    assert (code, err) == (1, "")
+    assert _codes(out) == ["WL901"] and out.startswith(f"{path}:1:1: WL901")

@@ -65,8 +65,8 @@ def check_source(path: str, text: str, config: Optional[Config] = None) -> List[
     except SyntaxError as exc:
         found = [_parse_error(path, exc.lineno or 1, (exc.offset or 1) - 1, exc.msg)]
         return found if config.is_enabled(PARSE_ERROR, path) else []
-    except ValueError as exc:  # null bytes (Python < 3.12)
-        found = [_parse_error(path, 1, 0, str(exc))]
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes (< 3.12), depth
+        found = [_parse_error(path, 1, 0, str(exc) or type(exc).__name__)]
         return found if config.is_enabled(PARSE_ERROR, path) else []
     raw = analyze(tree, config.target_version, codes, text)
     if not raw:
@@ -75,7 +75,7 @@ def check_source(path: str, text: str, config: Optional[Config] = None) -> List[
     if noqa.file_ignored():
         return []
     return [Finding(code, path, line, col, message) for line, col, code, message in raw
-            if not noqa.suppressed(code, line)]
+            if not noqa.suppressed(code, line) and config.is_enabled(code, path)]
 
 
 def check_file(path: str, config: Config) -> List[Finding]:

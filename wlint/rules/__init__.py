@@ -21,6 +21,7 @@ RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 FAMILIES = (loading, saving, strict)
 ALL_RULES: List[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULE_CODES = tuple(sorted(rule.code for rule in ALL_RULES))
+TOO_DEEP = "cannot analyse: expressions nested too deeply; nothing in this file was checked"
 
 
 def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
@@ -31,12 +32,15 @@ def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
     rules = [r for r in ALL_RULES if codes is None or r.code in codes]
     if not rules:
         return []
-    ctx = Context(ModuleInfo(tree, text), target_torch)
-    found: List[RawFinding] = []
-    for site in ctx.info.calls:
-        for rule in rules:
-            for line, col, message in rule.check(site, ctx):
-                found.append((line, col, rule.code, message))
+    try:
+        ctx = Context(ModuleInfo(tree, text), target_torch)
+        found: List[RawFinding] = []
+        for site in ctx.info.calls:
+            for rule in rules:
+                for line, col, message in rule.check(site, ctx):
+                    found.append((line, col, rule.code, message))
+    except RecursionError:
+        return [(1, 0, "WL901", TOO_DEEP)]
     found.sort()
     return found
 
