@@ -248,3 +248,15 @@ def test_syntax_error_at_head_is_wl901(repo: Path, tmp_path: Path) -> None:
     (repo / "model.py").write_text(MODEL.replace("def forward(self, x):", "def forward(self, x)"))
     rc, out, _ = wlint(repo, cache=tmp_path / "c")
     assert rc == 1 and "WL901" in out and "model.py:17:" in out
+
+
+def test_diff_never_imports_torch_or_libcst(repo: Path, tmp_path: Path) -> None:
+    edit(repo / "model.py", "nn.Linear(cfg.width, 2)", "nn.Linear(cfg.width, 3)")
+    env = {**ENV, "WLINT_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "wlint", "diff"], cwd=repo,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and "WL204" in proc.stdout
+    names = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    assert "wlint.compat.driver" in names
+    assert {n for n in names if n.split(".")[0] in ("torch", "libcst")} == set()
