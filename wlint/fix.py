@@ -175,7 +175,10 @@ def run_fix(paths: Sequence[str], config: Config,
             remaining.extend(findings)
             continue
         text = _read(path)
-        new_text, count = fix_source(text, findings) if text is not None else ("", 0)
+        try:
+            new_text, count = fix_source(text, findings) if text is not None else ("", 0)
+        except (cst.ParserSyntaxError, RecursionError):  # syntax libcst does not know
+            count = 0
         if not count or text is None:
             remaining.extend(findings)
             continue
