@@ -132,3 +132,19 @@ def test_cli_exit_2_outside_a_repository(tmp_path: Path) -> None:
                           text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not a git repository" in proc.stderr
+
+
+def test_first_commit_compares_with_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "m.py").write_text("x = 1\n")
+    git(root, "add", "m.py")
+    with GitRepo.open(str(root)) as r:
+        changes = r.changed_files("HEAD", ":index")
+        assert [(c.status, c.new_path) for c in changes] == [("A", "m.py")]
+        assert r.tree("HEAD").read("m.py") is None
+    # pre-commit's wlint-compat hook on the very first commit: nothing to report, exit 0
+    proc = subprocess.run(["python", "-m", "wlint", "diff", "--staged"], cwd=root,
+                          capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

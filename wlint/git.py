@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 INDEX = ":index"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (unborn HEAD)
 WORKTREE = None
 _INDEX_ALIASES = (":index", "--staged", "--cached", "INDEX", ":staged")
 
@@ -121,7 +122,7 @@ class GitRepo:
 
     # -- opening --------------------------------------------------------------
     @classmethod
-    def open(cls, path: str = ".") -> "GitRepo":
+    def open(cls, path: str = ".") -> GitRepo:
         """The repository containing `path`; GitError if there is none."""
         start = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(start):
@@ -135,7 +136,7 @@ class GitRepo:
             raise GitError(f"not a git repository: {os.path.abspath(path)}")
         return cls(lines[0], lines[1])
 
-    def __enter__(self) -> "GitRepo":
+    def __enter__(self) -> GitRepo:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -188,6 +189,10 @@ class GitRepo:
             cwd=self.root, capture_output=True, text=True,
         )
         if proc.returncode != 0:
+            if rev == "HEAD" and self._unborn():
+                # the first commit: compare with nothing (every class is new)
+                self._rev_cache[rev] = EMPTY_TREE
+                return EMPTY_TREE
             if self.is_shallow():
                 raise GitError(
                     f"revision {rev!r} is not in this shallow clone; fetch the full history "
@@ -197,6 +202,16 @@ class GitRepo:
         sha = proc.stdout.strip()
         self._rev_cache[rev] = sha
         return sha
+
+    def _unborn(self) -> bool:
+        """No commit yet on the current branch (HEAD names a branch that does not exist)."""
+        head = subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=self.root,
+                              capture_output=True, text=True)
+        if head.returncode != 0:
+            return False
+        ref = subprocess.run(["git", "rev-parse", "--verify", "--quiet", head.stdout.strip()],
+                             cwd=self.root, capture_output=True, text=True)
+        return ref.returncode != 0
 
     def read_object(self, name: str) -> Optional[bytes]:
         got = self._catfile().read(name)
@@ -243,7 +258,7 @@ class GitRepo:
         return sorted(set(seen))
 
     # -- revisions as trees -----------------------------------------------------
-    def tree(self, rev: Optional[str]) -> "SourceTreeBase":
+    def tree(self, rev: Optional[str]) -> SourceTreeBase:
         """A SourceTree for a commit, the index (INDEX) or the working tree (None)."""
         head = normalize_head(rev)
         if head is None:
