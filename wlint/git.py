@@ -182,6 +182,8 @@ class GitRepo:
         """Full commit id of `rev`; GitError (one line, actionable) when unknown."""
         if rev in self._rev_cache:
             return self._rev_cache[rev]
+        if rev == EMPTY_TREE:
+            return rev
         if rev.startswith("-"):
             raise GitError(f"unknown revision {rev!r}")
         proc = subprocess.run(
