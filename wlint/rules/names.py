@@ -39,7 +39,7 @@ IMPORT, ASSIGN, PARAM, DEF, CLASS, OTHER = "import", "assign", "param", "def", "
 class Binding:
     """One place where a name gets a value."""
 
-    __slots__ = ("annotation", "guarded", "kind", "pos", "qualname", "self_of", "value")
+    __slots__ = ("annotation", "guarded", "kind", "pos", "qualname", "scope", "self_of", "value")
 
     def __init__(self, pos: Pos, kind: str, qualname: Optional[str] = None,
                  value: Optional[ast.AST] = None, annotation: Optional[ast.expr] = None,
@@ -51,6 +51,7 @@ class Binding:
         self.annotation = annotation
         self.guarded = guarded  # bound inside an `except` handler (fallback import pattern)
         self.self_of = self_of  # first parameter of a method of this class
+        self.scope: Optional[Scope] = None  # set by Scope.bind: where `value` is evaluated
 
 
 class Scope:
@@ -64,6 +65,7 @@ class Scope:
         self.bindings: Dict[str, List[Binding]] = {}
 
     def bind(self, name: str, binding: Binding) -> None:
+        binding.scope = self
         self.bindings.setdefault(name, []).append(binding)
 
 

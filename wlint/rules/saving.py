@@ -110,10 +110,13 @@ class Values:
             if name is None:
                 return None
             binding = self.info.lookup(name, scope, (expr.lineno, expr.col_offset))
-            return self._binding_kind(binding, scope, depth) if binding else None
+            return self._binding_kind(binding, depth) if binding else None
         return None
 
-    def _binding_kind(self, binding: Binding, scope: Scope, depth: int) -> Optional[str]:
+    def _binding_kind(self, binding: Binding, depth: int) -> Optional[str]:
+        scope = binding.scope
+        if scope is None:
+            return None
         if binding.kind == PARAM:
             if binding.self_of is not None and id(binding.self_of) in self.module_classes:
                 return MODULE
