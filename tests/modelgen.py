@@ -75,6 +75,14 @@ class Gen:
             return str(v), v
         return "WIDTH", WIDTH
 
+    def count(self, env: Dict[str, object], least: int = 0) -> str:
+        """A small loop count: a constant or an integer argument (symbolic when bare)."""
+        small = [k for k, v in env.items() if isinstance(v, int) and not isinstance(v, bool)
+                 and least <= v <= 4 and "." not in k]
+        if small and self.r.random() < 0.5:
+            return self.r.choice(small)
+        return str(self.r.randint(least, 3))
+
     def flag(self, env: Dict[str, object]) -> Tuple[str, bool]:
         bools = [(k, v) for k, v in env.items() if isinstance(v, bool)]
         if bools and self.r.random() < 0.6:
@@ -175,11 +183,11 @@ class Gen:
             if expr.startswith("nn.Linear("):
                 cls.linear_attrs.append(attr)
         elif kind == 5:
-            k = r.randint(0, 3)
+            k = self.count(env)
             a, _ = self.dim(env)
             add(f"self.{attr} = nn.ModuleList([nn.Linear({a}, i + 1) for i in range({k})])")
         elif kind == 6:
-            k = r.randint(0, 3)
+            k = self.count(env)
             add(f"self.{attr} = nn.ModuleList()")
             add(f"for i in range({k}):")
             a, _ = self.dim(env)
@@ -187,7 +195,7 @@ class Gen:
         elif kind == 7:
             lst = self.fresh("layers")
             add(f"{lst} = []")
-            add(f"for j in range({r.randint(1, 3)}):")
+            add(f"for j in range({self.count(env, 1)}):")
             add(f"    {lst}.append({self.layer(env, 1)})")
             if r.random() < 0.5:
                 add(f"    {lst}.append(nn.ReLU())")

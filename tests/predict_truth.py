@@ -72,42 +72,78 @@ def exprs_in(path: str) -> List[str]:
     return out
 
 
+def _key_pattern(key: str) -> Tuple[Any, List[str]]:
+    """A regex for a predicted key whose `{expr}` parts stand for indices."""
+    import re
+
+    exprs: List[str] = []
+    regex = ""
+    for part in re.split(r"(\{[^{}]*\})", key):
+        if part.startswith("{") and part.endswith("}"):
+            exprs.append(part[1:-1])
+            regex += "(\\d+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(regex + "$"), exprs
+
+
+def _solve(exprs: List[str], numbers: List[int]) -> Optional[Dict[str, int]]:
+    """Values of the index atoms making every `expr` equal its number (small search)."""
+    import re
+
+    atoms = sorted({a for e in exprs for a in re.findall(r"\b[a-z]\b", e)})
+    if len(atoms) > 2:
+        return None
+    bound = max(numbers, default=0) + 1
+    ranges = [range(bound)] * len(atoms)
+    import itertools
+
+    for values in itertools.product(*ranges):
+        env = dict(zip(atoms, values))
+        if all(eval(e, {}, env) == n for e, n in zip(exprs, numbers)):
+            return env
+    return None
+
+
 def symbolic_matches(pred: Any, real: List[Row], scope: Dict[str, Any]) -> Optional[str]:
     """None when the symbolic prediction, evaluated in `scope` (symbol values;
-    `{i}` standing for any index; conditional entries kept when their condition
-    holds), describes exactly torch's state_dict `real`; else what differs."""
+    `{i}`, `{2*i + 1}` standing for indices; conditional entries kept when their
+    condition holds), describes exactly torch's state_dict `real`; else what differs."""
     import math
-    import re
 
     scope = {**scope, "ceil": math.ceil, "floor": math.floor}
     patterns = []
     for e in pred.entries:
         if e.condition is not None and not eval(e.condition, scope):
             continue
-        parts = re.split(r"(\{[a-z]\})", e.key)
-        regex = "".join(f"(?P<{p[1]}>\\d+)" if re.fullmatch(r"\{[a-z]\}", p) else re.escape(p)
-                        for p in parts)
-        patterns.append((re.compile(regex + "$"), e))
+        regex, exprs = _key_pattern(e.key)
+        patterns.append((regex, exprs, e))
     matched = set()
-    last = -1
+    last: Dict[Any, int] = {}  # per binding of the index placeholders: last pattern index
     for key, shape, kind in real:
-        hits = [(i, p, e) for i, (p, e) in enumerate(patterns) if p.match(key)]
+        hits = []
+        for i, (regex, exprs, e) in enumerate(patterns):
+            m = regex.match(key)
+            if m is None:
+                continue
+            env = _solve(exprs, [int(g) for g in m.groups()])
+            if env is not None:
+                hits.append((i, e, env))
         if len(hits) != 1:
-            return f"{key}: matched by {[e.key for _, _, e in hits]}"
-        index, pat, entry = hits[0]
-        if index < last:
+            return f"{key}: matched by {[e.key for _, e, _ in hits]}"
+        index, entry, env = hits[0]
+        binding = tuple(sorted(env.items()))
+        if index < last.get(binding, -1) or (not binding and index < max(last.values(), default=-1)):
             return f"{key}: out of order"
-        last = index
-        m = pat.match(key)
-        assert m is not None
-        local = {**scope, **{k: int(v) for k, v in m.groupdict().items()}}
+        last[binding] = index
+        local = {**scope, **env}
         if entry.shape is None:
             return f"{key}: shape unknown"
         got = tuple(d if isinstance(d, int) else eval(d, local) for d in entry.shape)
         if got != shape or entry.kind != kind:
             return f"{key}: {got} {entry.kind} != {shape} {kind}"
         matched.add(entry.key)
-    for _pat, entry in patterns:
+    for _regex, _exprs, entry in patterns:
         if "{" not in entry.key and entry.key not in matched:
             return f"{entry.key}: predicted, not in torch"
     return None

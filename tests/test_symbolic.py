@@ -9,7 +9,6 @@ and check that the symbolic keys/shapes/conditions, evaluated with dim=40
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
@@ -17,7 +16,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from predict_truth import import_file, real_state
+from predict_truth import import_file, real_state, symbolic_matches
 from wlint.model.api import predict
 from wlint.model.symbolic import Sym, render, shape_item
 
@@ -81,27 +80,6 @@ def test_symbolic_prediction_matches_torch(name: str, expr: str, binds: str) -> 
     ns: Dict[str, Any] = dict(vars(module))
     env: Dict[str, Any] = eval(f"dict({binds})", ns)
     real, _ = real_state(ns, f"{expr}(**{env!r})" if "(" not in binds else f"{expr}({binds})")
-    scope: Dict[str, Any] = {**ns, **env, "ceil": math.ceil, "floor": math.floor}
-    patterns = []
-    for e in pred.entries:
-        if e.condition is not None and not eval(e.condition, scope):
-            continue
-        patterns.append((_pattern(e.key), e))
-    matched = set()
-    for key, shape, kind in real:
-        hits = [(p, e) for p, e in patterns if p.match(key)]
-        assert len(hits) == 1, (key, [e.key for _, e in hits])
-        pat, entry = hits[0]
-        m = pat.match(key)
-        assert m is not None
-        local = {**scope, **{k: int(v) for k, v in m.groupdict().items()}}
-        assert entry.shape is not None, key
-        got = tuple(d if isinstance(d, int) else eval(d, local) for d in entry.shape)
-        assert got == shape, (key, entry.shape)
-        assert entry.kind == kind, key
-        matched.add(entry.key)
-    # every unconditional pattern without an index is a real key
-    for _pat, entry in patterns:
-        if "{" not in entry.key:
-            assert entry.key in matched, entry.key
+    mismatch = symbolic_matches(pred, real, {**ns, **env})
+    assert mismatch is None, mismatch
     assert "torch" in sys.modules  # the test itself used torch; the predictor did not need it

@@ -144,7 +144,9 @@ class Interpreter:
         self.path = main_relpath
         self.depth = 0
         self.builtins = _make_builtins()
-        self._comp_atoms: List[str] = []
+        self._comp_atoms: List[Tuple[str, int]] = []
+        self.pass_ids: List[int] = []  # parallel to loop_atoms
+        self.pass_counter = 0
         self.loading = 0  # > 0 while running a module's top level
         self.maybe_module_args: List[Tuple[SymObj, str, int, str]] = []
 
@@ -533,6 +535,8 @@ class Interpreter:
         selfobj = scope.vars.get("self")
         attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, Obj)) else None
         self.loop_atoms.append(atom)
+        self.pass_counter += 1
+        self.pass_ids.append(self.pass_counter)
         broke = False
         try:
             self.assign(target, value, scope, node)
@@ -543,6 +547,7 @@ class Interpreter:
             pass
         finally:
             self.loop_atoms.pop()
+            self.pass_ids.pop()
         targets = set(_target_names(target))
         for name, old in vars0.items():
             if name in targets:
@@ -1083,8 +1088,8 @@ class Interpreter:
                 item: Any = (self.eval(node.key, scope), self.eval(node.value, scope))
             else:
                 item = self.eval(node.elt, scope)
-            for atom in reversed(self._comp_atoms):
-                item = Rep(item, atom)
+            for atom, pid in reversed(self._comp_atoms):
+                item = Rep(item, atom, pid)
             out.append(item)
             return
         gen = gens[idx]
@@ -1097,7 +1102,9 @@ class Interpreter:
             if rep:
                 atom = LOOP_ATOMS[min(len(self.loop_atoms), len(LOOP_ATOMS) - 1)]
                 self.loop_atoms.append(atom)
-                self._comp_atoms.append(atom)
+                self.pass_counter += 1
+                self.pass_ids.append(self.pass_counter)
+                self._comp_atoms.append((atom, self.pass_counter))
                 it = _rep_value(it, atom)
             try:
                 self.assign(gen.target, it, scope, node)
@@ -1114,6 +1121,7 @@ class Interpreter:
             finally:
                 if rep:
                     self.loop_atoms.pop()
+                    self.pass_ids.pop()
                     self._comp_atoms.pop()
 
     def e_call(self, node: ast.Call, scope: Scope) -> Any:
@@ -1751,7 +1759,11 @@ class Interpreter:
 
     # -- containers ----------------------------------------------------------------------
     def add_children(self, inst: ModuleInst, items: List[Any], node: Any) -> None:
-        """Append modules to a Sequential/ModuleList, naming them by position."""
+        """Append modules to a Sequential/ModuleList, naming them by position.
+
+        Items of a loop of unknown length (`Rep`) are named by their index
+        expression: one item per pass `{i}`, two items per pass `{2*i}` and
+        `{2*i + 1}`, after c known items `{i + c}`."""
         line = getattr(node, "lineno", 0)
         slots = inst.params if inst.kind in ("ParameterList", "ParameterDict") else inst.modules
         names = list(slots)
@@ -1763,13 +1775,20 @@ class Interpreter:
                 self.note(line, f"index in {inst.type_name} depends on an unknown condition")
             optional = optional or _optional(item)
             if isinstance(item, Rep):
-                inner, atom = item.value, item.atom
+                inner = item.value
                 while isinstance(inner, Rep):
                     inner = inner.value
+                run = inst.run
+                if run is not None and run[0] == item.pass_id and run[3] and run[3][-1] == list(
+                        slots)[-1]:
+                    self._extend_run(inst, slots, inner, line)
+                    continue
                 if pending_rep:
                     self.note(line, "two runs of unknown length in one container")
-                name = "{" + atom + "}"
                 pending_rep = True
+                base = len([n for n in slots if "{" not in n])
+                name = "{" + _txt(Sym.name(item.atom) + base) + "}"
+                inst.run = (item.pass_id, item.atom, base, [name])
                 self._add_child(inst, name, inner, line)
                 continue
             if pending_rep:
@@ -1779,6 +1798,18 @@ class Interpreter:
                 name = str(index)
             index += 1
             self._add_child(inst, name, item, line)
+
+    def _extend_run(self, inst: ModuleInst, slots: Dict[str, Any], value: Any, line: int) -> None:
+        """One more item per pass of the current run: rename the run's keys."""
+        pass_id, atom, base, names = inst.run
+        count = len(names) + 1
+        new_names = ["{" + _txt(Sym.name(atom) * count + base + j) + "}" for j in range(count)]
+        renamed = dict(zip(names, new_names))
+        items = [(renamed.get(k, k), v) for k, v in slots.items()]
+        slots.clear()
+        slots.update(items)
+        inst.run = (pass_id, atom, base, new_names)
+        self._add_child(inst, new_names[-1], value, line)
 
     def _add_child(self, inst: ModuleInst, name: str, value: Any, line: int) -> None:
         if isinstance(value, Alts):
@@ -1813,8 +1844,8 @@ class Interpreter:
         """Items appended inside a loop of unknown length to an outer container repeat."""
         depth = getattr(container, "depth", 0)
         if len(self.loop_atoms) > depth:
-            atom = self.loop_atoms[depth]
-            return [x if isinstance(x, Rep) else Rep(x, atom) for x in items]
+            atom, pid = self.loop_atoms[depth], self.pass_ids[depth]
+            return [x if isinstance(x, Rep) else Rep(x, atom, pid) for x in items]
         return items
 
     def _list_wrap(self, lst: Any, items: List[Any]) -> List[Any]:
@@ -1824,7 +1855,7 @@ class Interpreter:
         base = getattr(lst, "cond_depth", 0)
         if len(self.conds) > base:
             cond = " and ".join(self.conds[base:])
-            items = [Rep(Alts([(cond, x.value)]), x.atom) if isinstance(x, Rep) else
+            items = [Rep(Alts([(cond, x.value)]), x.atom, x.pass_id) if isinstance(x, Rep) else
                      Alts([(cond, x)]) for x in items]
         return items
 
@@ -2332,7 +2363,7 @@ def _b_enumerate(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], n
         if isinstance(x, Rep):
             if len(items) != 1:
                 raise Interp("enumerate over a list of unknown length")
-            out.append(Rep(_EnumRep(x, start), x.atom))
+            out.append(Rep(_EnumRep(x, start), x.atom, x.pass_id))
         else:
             out.append((start + i, x))
     return _Iter(out)

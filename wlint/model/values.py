@@ -97,11 +97,12 @@ class Tensor:
 class Rep:
     """A list element repeated an unknown number of times (index symbol `atom`)."""
 
-    __slots__ = ("atom", "value")
+    __slots__ = ("atom", "pass_id", "value")
 
-    def __init__(self, value: Any, atom: str) -> None:
+    def __init__(self, value: Any, atom: str, pass_id: int = 0) -> None:
         self.value = value
         self.atom = atom
+        self.pass_id = pass_id  # which symbolic loop pass produced it
 
 
 class PList(list):  # type: ignore[type-arg]
@@ -272,6 +273,7 @@ class ModuleInst:
         self.torch_bases: Tuple[str, ...] = ()  # torch class names it is an instance of
         self.depth = 0
         self.cond_depth = 0  # len(interp.conds) when created
+        self.run: Any = None  # (pass_id, atom, base, [names]) of the last run of unknown length
 
     def __repr__(self) -> str:
         return f"<module {self.type_name}>"
