@@ -9,8 +9,12 @@ when it is assigned to a module attribute), or one of the objects below.
 
 Naming convention for symbols: a required parameter `n_embd` is the symbol
 `n_embd`; an attribute of a required parameter is dotted (`config.n_embd`);
-the index of a loop of unknown length is `i` (then `j`, `k`), and renders as
-`{i}` in keys.
+the index of a loop of unknown length is `i` (then `j`, `k` for nested loops),
+and renders as `{i}` in keys. Container positions are index expressions over
+it: `{i}` for one module per pass, `{2*i}`/`{2*i + 1}` for two modules per
+pass, `{i + 1}` after one known module (ResNet's `_make_layer` with an unknown
+block count). A condition is the Python text of the unknown test in terms of
+those symbols (`config.bias`, `not flag`, `d > 3`).
 """
 
 from __future__ import annotations
