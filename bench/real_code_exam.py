@@ -53,6 +53,7 @@ class Case:
     stubs: Tuple[str, ...] = ()  # names of STUBS entries to install before the import
     packages: Tuple[str, ...] = ()  # packages pre-registered empty (their __init__ is skipped)
     note: str = ""
+    device: str = "meta"  # "cpu" only where the constructor calls .item() (meta cannot)
 
 
 NANOGPT = "3adf61e154c3fe3fca428ad6bc3818b27a3b8291"
@@ -82,18 +83,19 @@ _MINGPT_CFG = (
 _VIT_SMALL = "image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2, mlp_dim=128"
 
 
-def _vit(id_: str, mod: str, expr: str, note: str = "") -> Case:
+def _vit(id_: str, mod: str, expr: str, note: str = "", device: str = "meta") -> Case:
     return Case(
         id_, "lucidrains/vit-pytorch", VIT, (f"vit_pytorch/{mod}.py", "vit_pytorch/__init__.py"),
         f"vit_pytorch/{mod}.py", f"vit_pytorch.{mod}", expr, packages=("vit_pytorch",), note=note,
+        device=device,
     )
 
 
-def _tv(id_: str, mod: str, expr: str, note: str = "") -> Case:
+def _tv(id_: str, mod: str, expr: str, note: str = "", device: str = "meta") -> Case:
     return Case(
         id_, "pytorch/vision", TV, _TV_FILES, f"torchvision/models/{mod}.py",
-        f"torchvision.models.{mod}", expr, stubs=("torchvision-light",), packages=_TV_PKGS,
-        note=note,
+        f"torchvision.models.{mod}", expr, stubs=("torchvision-light", "torchvision-ops:post"),
+        packages=_TV_PKGS, note=note, device=device,
     )
 
 
@@ -166,6 +168,29 @@ CASES: List[Case] = [
     _vit("vit-3d", "vit_3d", "ViT(image_size=16, frames=8, image_patch_size=8, frame_patch_size=2,"
          " num_classes=10, dim=32, depth=1, heads=2, mlp_dim=64)"),
     _vit("vit-small-dataset", "vit_for_small_dataset", f"ViT({_VIT_SMALL})"),
+    _vit("levit", "levit", "LeViT(image_size=32, num_classes=10, dim=(32, 64, 96), depth=1, heads=(2, 2, 2),"
+         " mlp_mult=2, dim_key=8, dim_value=16)"),
+    _vit("cvt", "cvt", "CvT(num_classes=10, s1_emb_dim=16, s2_emb_dim=32, s2_heads=2, s3_emb_dim=64,"
+         " s3_heads=2, s3_depth=2)"),
+    _vit("t2t", "t2t", "T2TViT(image_size=32, num_classes=10, dim=64, depth=2, heads=2, mlp_dim=128,"
+         " t2t_layers=((7, 4), (3, 2)))"),
+    _vit("cross-vit", "cross_vit", "CrossViT(image_size=32, num_classes=10, sm_dim=32, lg_dim=64,"
+         " sm_patch_size=8, lg_patch_size=16, sm_enc_mlp_dim=64, lg_enc_mlp_dim=64, lg_enc_depth=1,"
+         " sm_enc_heads=2, lg_enc_heads=2, cross_attn_depth=1, cross_attn_heads=2, depth=2)"),
+    _vit("pit", "pit", "PiT(image_size=32, patch_size=4, num_classes=10, dim=32, depth=(1, 1, 1), heads=2,"
+         " mlp_dim=64)"),
+    _vit("nest", "nest", "NesT(image_size=32, patch_size=4, num_classes=10, dim=32, heads=2,"
+         " num_hierarchies=2, block_repeats=(1, 1))"),
+    _vit("mobile-vit", "mobile_vit", "MobileViT(image_size=(64, 64), dims=[32, 48, 64],"
+         " channels=[8, 8, 16, 16, 24, 24, 32, 32, 40, 40, 96], num_classes=10)"),
+    _vit("max-vit", "max_vit", "MaxViT(num_classes=10, dim=32, depth=(1, 1), dim_head=16, window_size=4)"),
+    _vit("xcit", "xcit", "XCiT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, cls_depth=1,"
+         " heads=2, mlp_dim=128)"),
+    _vit("regionvit", "regionvit", "RegionViT(dim=(16, 32, 48, 64), depth=(1, 1, 1, 1), window_size=2,"
+         " num_classes=10)"),
+    _vit("cct", "cct", "CCT(img_size=(32, 32), embedding_dim=64, n_conv_layers=2, kernel_size=3, stride=1,"
+         " padding=1, pooling_kernel_size=3, pooling_stride=2, pooling_padding=1, num_layers=2, num_heads=2,"
+         " mlp_ratio=2.0, num_classes=10)", device="cpu"),  # its __init__ calls .item()
     # torchvision (pytorch/vision history, via a full-history fork small enough to fetch)
     _tv("tv-resnet18", "resnet", "resnet18()"),
     _tv("tv-resnet50", "resnet", "resnet50(num_classes=10)"),
@@ -179,6 +204,21 @@ CASES: List[Case] = [
         " num_classes=10)"),
     _tv("tv-mobilenet-v2", "mobilenetv2", "mobilenet_v2(num_classes=10, width_mult=0.5)"),
     _tv("tv-shufflenet", "shufflenetv2", "shufflenet_v2_x0_5(num_classes=10)"),
+    _tv("tv-densenet121", "densenet", "densenet121(num_classes=10)"),
+    _tv("tv-mobilenet-v3", "mobilenetv3", "mobilenet_v3_small(num_classes=10)"),
+    _tv("tv-efficientnet-b0", "efficientnet", "efficientnet_b0(num_classes=10)"),
+    _tv("tv-convnext", "convnext", "convnext_tiny(num_classes=10)"),
+    _tv("tv-regnet", "regnet", "regnet_y_400mf(num_classes=10)", device="cpu"),  # meta: no data
+    _tv("tv-vit", "vision_transformer", "VisionTransformer(image_size=32, patch_size=8, num_layers=2,"
+        " num_heads=2, hidden_dim=64, mlp_dim=128, num_classes=10)"),
+    _tv("tv-swin", "swin_transformer", "swin_t(num_classes=10)"),
+    _tv("tv-googlenet", "googlenet", "googlenet(num_classes=10, aux_logits=True, init_weights=False)"),
+    _tv("tv-mnasnet", "mnasnet", "mnasnet0_5(num_classes=10)"),
+    Case("openclip-custom-text", "mlfoundations/open_clip", OPENCLIP, _OC_FILES, "src/open_clip/model.py",
+         "open_clip.model",
+         "CustomTextCLIP(embed_dim=32, vision_cfg=dict(layers=1, width=64, head_width=32, patch_size=8,"
+         " image_size=32), text_cfg=dict(context_length=16, vocab_size=100, width=64, heads=2, layers=1))",
+         root="src", stubs=("frozen-bn",), packages=("open_clip",)),
     # pytorch/examples
     _ex("ex-mnist", "mnist/main.py", "main", "Net()", stubs=("permissive-torchvision",)),
     _ex("ex-wlm-lstm", "word_language_model/model.py", "model", "RNNModel('LSTM', 100, 32, 32, 2)"),
@@ -188,6 +228,11 @@ CASES: List[Case] = [
     _ex("ex-super-resolution", "super_resolution/model.py", "model", "Net(upscale_factor=3)"),
     _ex("ex-fast-neural-style", "fast_neural_style/neural_style/transformer_net.py", "transformer_net",
         "TransformerNet()"),
+    _ex("ex-fsdp2-transformer", "distributed/FSDP2/model.py", "model",
+        "Transformer(ModelArgs(n_layers=2, vocab_size=100, max_seq_len=32, dim=64, n_heads=4))"),
+    _ex("ex-translation", "language_translation/src/model.py", "model",
+        "Translator(num_encoder_layers=1, num_decoder_layers=1, embed_size=32, num_heads=2,"
+        " src_vocab_size=100, tgt_vocab_size=120, dim_feedforward=64, dropout=0.1)"),
     _ex("ex-llama2-tp", "distributed/tensor_parallelism/llama2_model.py", "llama2_model",
         "Transformer(ModelArgs(dim=64, n_layers=2, n_heads=4, vocab_size=100, max_seq_len=32))"),
 ]
@@ -217,8 +262,31 @@ class _Preset:
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
 _mod("torchvision.utils", _log_api_usage_once=_log_api_usage_once, _make_ntuple=_make_ntuple)
+import enum
+class InterpolationMode(enum.Enum):
+    NEAREST = "nearest"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
 _mod("torchvision.transforms._presets", ImageClassification=_Preset, ObjectDetection=_Preset,
-     SemanticSegmentation=_Preset, VideoClassification=_Preset, OpticalFlow=_Preset)
+     SemanticSegmentation=_Preset, VideoClassification=_Preset, OpticalFlow=_Preset,
+     InterpolationMode=InterpolationMode)
+_mod("torchvision.transforms.functional", InterpolationMode=InterpolationMode)
+''',
+    # run after the empty packages exist: torchvision.ops's __init__ (skipped) would
+    # re-export these layers from the real ops files.
+    "torchvision-ops:post": '''
+import sys, importlib
+_ops = sys.modules["torchvision.ops"]
+for _sub, _names in (("misc", ("Conv2dNormActivation", "SqueezeExcitation", "MLP", "Permute",
+                               "FrozenBatchNorm2d")),
+                     ("stochastic_depth", ("StochasticDepth", "stochastic_depth"))):
+    try:
+        _m = importlib.import_module("torchvision.ops." + _sub)
+    except ImportError:
+        continue
+    for _n in _names:
+        if hasattr(_m, _n):
+            setattr(_ops, _n, getattr(_m, _n))
 ''',
     # open_clip's utils.py imports torchvision.ops.misc.FrozenBatchNorm2d (used only
     # by freeze_batch_norm_2d, never while constructing).
@@ -323,11 +391,15 @@ def torch_truth(case: Case, repo_dir: Path) -> Dict[str, Any]:
     root = repo_dir / case.root if case.root else repo_dir
     sys.path.insert(0, str(root))
     for stub in case.stubs:
-        exec(compile(STUBS[stub], f"<stub {stub}>", "exec"), {})
+        if not stub.endswith(":post"):
+            exec(compile(STUBS[stub], f"<stub {stub}>", "exec"), {})
     _install_packages(root, case.packages)
+    for stub in case.stubs:
+        if stub.endswith(":post"):
+            exec(compile(STUBS[stub], f"<stub {stub}>", "exec"), {})
     with contextlib.redirect_stdout(io.StringIO()):
         mod = importlib.import_module(case.module)
-        with torch.device("meta"):
+        with torch.device(case.device):
             model = eval(case.expr, vars(mod))  # noqa: S307 - the exam's own EXPR
     params = {k for k, _ in model.named_parameters(remove_duplicate=False)}
     entries = []

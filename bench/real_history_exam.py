@@ -73,11 +73,11 @@ TARGETS: List[Target] = [
     Target("tv-resnet-basic", rce.Case(
         "tv-resnet", "pytorch/vision", "", rce._TV_FILES, "torchvision/models/resnet.py",
         "torchvision.models.resnet", "ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)",
-        stubs=("torchvision-light",), packages=rce._TV_PKGS), ("torchvision/models/resnet.py",), 40),
+        stubs=("torchvision-light", "torchvision-ops:post"), packages=rce._TV_PKGS), ("torchvision/models/resnet.py",), 40),
     Target("tv-resnet50", rce.Case(
         "tv-resnet50", "pytorch/vision", "", rce._TV_FILES, "torchvision/models/resnet.py",
         "torchvision.models.resnet", "resnet50(num_classes=10)",
-        stubs=("torchvision-light",), packages=rce._TV_PKGS), ("torchvision/models/resnet.py",), 40),
+        stubs=("torchvision-light", "torchvision-ops:post"), packages=rce._TV_PKGS), ("torchvision/models/resnet.py",), 40),
     Target("unet", rce.Case(
         "unet", "milesial/Pytorch-UNet", "", ("unet",), "unet/unet_model.py", "unet.unet_model",
         "UNet(3, 2)", packages=("unet",)), ("unet",), 20),
