@@ -149,6 +149,9 @@ def test_revision_case(name: str, tmp_path: Path) -> None:
         assert found == [], detail
     affected = sorted({f"{f.path}::{f.cls}" for f in found if f.affected})
     assert affected == sorted(exp.get("affected", [])), detail
+    for key in exp.get("unaffected_keys", []):  # a class's own change is not "affected"
+        mine = [f for f in found if key in (f.key, f.old_key)]
+        assert mine and not any(f.affected for f in mine), detail
     if "max_findings" in exp:  # repeated changes are merged, not listed per copy
         assert len(found) <= exp["max_findings"], detail
     if "severity" in exp:

@@ -42,6 +42,9 @@ class CompareOptions:
     """What the caller knows beyond the two predictions."""
 
     affected_by: str = ""  # "Block (models/blocks.py)": this class only contains the change
+    # per finding instead: a finding whose key lies inside a submodule of one of these
+    # (changed) classes is marked affected; {class name: "Block (models/blocks.py)"}
+    changed_types: Dict[str, str] = field(default_factory=dict)
     ignore_missing: Sequence[str] = ()  # HF `_keys_to_ignore_on_load_missing` patterns (head)
     ignore_unexpected: Sequence[str] = ()  # `_keys_to_ignore_on_load_unexpected` patterns
     anchor: Optional[Anchor] = None  # where to point findings of an affected class
@@ -177,17 +180,33 @@ class _Comparison:
     # findings --------------------------------------------------------------
     def emit(self, code: str, side: _Side, path: str, line: int, message: str, **kw: object) -> None:
         path = side.path_of(path)
-        affected = bool(self.opts.affected_by)
+        key = str(kw.get("key") or kw.get("old_key") or "")
+        affected_by = self.opts.affected_by
+        if self.opts.changed_types:
+            affected_by = self._changed_container(key)
+        affected = bool(affected_by)
         if affected and self.opts.anchor is not None:
-            key = str(kw.get("key") or kw.get("old_key") or "")
             path, line = self._anchor_line(key, side, path, line)
         if affected:
-            message += f" [affected: this class contains the changed {self.opts.affected_by}]"
+            message += f" [affected: this class contains the changed {affected_by}]"
         message = f"{self.cls}: {message}"  # several classes report on one line
         self.findings.append(Finding(
             code=code, path=path, line=max(1, line), col=0, message=message, cls=self.cls,
             affected=affected, **kw,  # type: ignore[arg-type]
         ))
+
+    def _changed_container(self, key: str) -> str:
+        """Label of the innermost changed user class whose instance holds `key`."""
+        if not key:
+            return ""
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            for side in (self.h, self.b):
+                rec = side.modules.get(prefix)
+                if rec is not None and rec.type != self.cls and rec.type in self.opts.changed_types:
+                    return self.opts.changed_types[rec.type]
+        return ""
 
     def _anchor_line(self, key: str, side: _Side, path: str, line: int) -> Tuple[str, int]:
         anchor = self.opts.anchor

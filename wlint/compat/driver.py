@@ -443,8 +443,8 @@ def _plan(engine: _Engine) -> _Plan:
             if c.maybe_module:
                 pairs.append((c.name, hpath, c, hpath, c))
 
-    # module classes whose own source changed (or that moved / appeared): containing one
-    # of them makes a class "affected"
+    # module classes that existed at base and whose own source changed (or that moved):
+    # a finding inside an instance of one of them is "affected"
     base_digest = {(renamed.get(p, p), c.name): c.digest for p, c in base_classes.values()}
     moved_from = {(hp, hc.name): (bp, bc) for _, bp, bc, hp, hc in pairs
                   if hc is not None and bc is not None and hp is not None}
@@ -452,6 +452,8 @@ def _plan(engine: _Engine) -> _Plan:
     for hp, hc in head_classes.values():
         old = moved_from.get((hp, hc.name))
         digest = old[1].digest if old else base_digest.get((hp, hc.name))
+        if digest is None:
+            continue  # a new class: containing it is the container's own change
         if digest != hc.digest or (old is not None and old[0] != hp
                                    and renamed.get(old[0] or "") != hp):
             changed_names.add((hp, hc.name))
@@ -567,13 +569,16 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     opts = CompareOptions(ignore_missing=hc.ignore_missing,
                           ignore_unexpected=hc.ignore_unexpected)
     contained = _changed_classes_used(base, head, changed_names, name, hpath)
-    if not direct and contained:
-        # only contains a changed module class: report with full keys, marked affected
-        diff.affected = True
-        diff.affected_by = ", ".join(contained[:3])
-        opts.affected_by = diff.affected_by
+    if contained:
+        # findings inside an instance of a changed class are reported here too, with full
+        # keys, marked affected, at the line of this class's file that builds it
+        opts.changed_types = {label.split(" (", 1)[0]: label for label in contained}
         opts.anchor = Anchor(hpath, hc.line)
     diff.findings = compare(base, head, opts)
+    labels = sorted({f.message.rsplit("[affected: this class contains the changed ", 1)[-1]
+                     .rstrip("]") for f in diff.findings if f.affected})
+    diff.affected = bool(labels)
+    diff.affected_by = ", ".join(labels[:3])
     if direct:
         diff.findings.extend(_incomplete(head, hpath, name))
     return diff
