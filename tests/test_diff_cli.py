@@ -260,3 +260,46 @@ def test_diff_never_imports_torch_or_libcst(repo: Path, tmp_path: Path) -> None:
              if line.startswith("import time:") and "|" in line}
     assert "wlint.compat.driver" in names
     assert {n for n in names if n.split(".")[0] in ("torch", "libcst")} == set()
+
+
+BLOCKS = """\
+import torch.nn as nn
+
+
+class FFN(nn.Module):
+    def __init__(self, dim: int = 8):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([FFN() for _ in range(3)])
+        self.head = nn.Linear(8, 2)
+"""
+
+
+def test_emit_remap_covers_containers_of_a_changed_class(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    root = tmp_path / "tower"
+    root.mkdir()
+    (root / "tower.py").write_text(BLOCKS)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    (root / "tower.py").write_text(BLOCKS.replace("nn.ReLU(), nn.Linear", "nn.ReLU(), nn.Dropout(0.1), nn.Linear"))
+    remap_file = tmp_path / "remap.py"
+    rc, out, _ = wlint(root, "--emit-remap", str(remap_file), cache=tmp_path / "c")
+    assert rc == 1 and "WL205" in out
+    namespace: Dict[str, object] = {}
+    exec(compile(remap_file.read_text(), str(remap_file), "exec"), namespace)
+    remap = namespace["remap_state_dict"]
+    old: Dict[str, object] = {}
+    exec(compile(BLOCKS, "old_tower", "exec"), old)
+    new: Dict[str, object] = {}
+    exec(compile((root / "tower.py").read_text(), "new_tower", "exec"), new)
+    with torch.device("meta"):
+        for cls in ("Tower", "FFN"):  # a checkpoint of either class loads after remapping
+            state = old[cls]().state_dict()  # type: ignore[operator]
+            new[cls]().load_state_dict(remap(state), strict=True)  # type: ignore[operator]

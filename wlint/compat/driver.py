@@ -109,12 +109,35 @@ class DiffResult:
     root: str = ""
 
     def remap_snippet(self) -> Optional[str]:
-        """One `remap_state_dict` for every rename / shift / swap of the diff (or None)."""
-        prefixes, exact = rules_of(f for f in self.findings if not f.affected)
-        if not prefixes and not exact:
+        """One `remap_state_dict` for every rename / shift / swap of the diff (or None).
+
+        Rules of every class are included, affected containers too (a GPT checkpoint
+        needs `blocks.0.mlp.2 -> blocks.0.mlp.3`, not Block's own `mlp.2 -> mlp.3`);
+        rules are anchored at the start of a key, so rules of different classes only
+        meet when two classes rename the same top-level name differently: the first
+        wins and the others are listed in the header."""
+        chosen: Dict[str, str] = {}
+        conflicts: List[str] = []
+        classes: List[str] = []
+        exact: Dict[str, str] = {}
+        for f in self.findings:
+            prefixes, ex = rules_of([f])
+            if not prefixes and not ex:
+                continue
+            if f.cls and f.cls not in classes:
+                classes.append(f.cls)
+            exact.update(ex)
+            for old, new in prefixes:
+                if chosen.setdefault(old, new) != new:
+                    conflicts.append(f"{f.cls}: {old} -> {new} (kept {old} -> {chosen[old]})")
+        if not chosen and not exact:
             return None
-        title = f"remap checkpoints saved at {self.base} to the names of {self.head or 'the working tree'}"
-        return remap.snippet(remap.rules_from_mapping(dict(prefixes)), exact, title=title)
+        head = self.head or "the working tree"
+        title = (f"remap checkpoints saved at {self.base} to the names of {head}\n"
+                 f"# classes: {', '.join(classes)}")
+        if conflicts:
+            title += "\n# conflicting rules left out: " + "; ".join(conflicts)
+        return remap.snippet(remap.rules_from_mapping(chosen), exact, title=title)
 
 
 # -- per-file summaries -------------------------------------------------------------
