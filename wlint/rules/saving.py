@@ -172,7 +172,22 @@ def saves_any(site: CallSite, ctx: Context, test: Callable[[ast.expr, Values], b
     if obj is None:
         return False
     vals = values(ctx)
-    return any(test(item, vals) for item in _contained(obj))
+    items = list(_contained(obj))
+    bound = _bound_literal(obj, site, ctx)  # checkpoint = {...}; torch.save(checkpoint, p)
+    if bound is not None:
+        items.extend(_contained(bound))
+    return any(test(item, vals) for item in items)
+
+
+def _bound_literal(obj: ast.expr, site: CallSite, ctx: Context) -> Optional[ast.expr]:
+    """The dict/list/tuple literal a saved name was bound to in the same scope."""
+    if not isinstance(obj, ast.Name):
+        return None
+    binding = ctx.info.lookup(obj.id, site.scope, (obj.lineno, obj.col_offset))
+    if binding is None or binding.kind != ASSIGN or binding.scope is not site.scope:
+        return None
+    value = binding.value
+    return value if isinstance(value, (ast.Dict, ast.List, ast.Tuple)) else None
 
 
 def _contained(obj: ast.expr) -> Iterator[ast.expr]:
