@@ -141,3 +141,36 @@ def test_worker_processes_give_the_same_result(repo: Path, tmp_path: Path,
     warm = diff_revisions(str(repo), "HEAD", None, use_cache=True, cache_dir=str(cache))
     assert [f.to_json() for f in warm.findings] == [f.to_json() for f in one.findings]
     assert warm.cache_misses == 0 and warm.cache_hits > 0
+
+
+UNRESOLVED = """\
+import torch.nn as nn
+from thirdparty import build_backbone
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = build_backbone("resnet")
+        self.fc = nn.Linear(4, 4)
+"""
+
+
+def test_wl290_only_qualifies_findings_or_new_unknowns(tmp_path: Path) -> None:
+    root = tmp_path / "u"
+    root.mkdir()
+    (root / "net.py").write_text(UNRESOLVED)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    # reformatting a class with an unresolved part: nothing to say
+    (root / "net.py").write_text(UNRESOLVED.replace('build_backbone("resnet")',
+                                                    'build_backbone(\n            "resnet"\n        )'))
+    result = diff_revisions(str(root), "HEAD", None, use_cache=False)
+    assert result.findings == []
+    # a real change: the finding, plus an info note that part of the class is unknown
+    (root / "net.py").write_text(UNRESOLVED.replace("nn.Linear(4, 4)", "nn.Linear(4, 5)"))
+    result = diff_revisions(str(root), "HEAD", None, use_cache=False)
+    assert sorted(f.code for f in result.findings) == ["WL204", "WL204", "WL290"]
+    note = next(f for f in result.findings if f.code == "WL290")
+    assert note.severity == "info" and note.line == 8

@@ -602,7 +602,8 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
                      .rstrip("]") for f in diff.findings if f.affected})
     diff.affected = bool(labels)
     diff.affected_by = ", ".join(labels[:3])
-    if direct:
+    new_unknowns = {u.reason for u in head.unresolved} - {u.reason for u in base.unresolved}
+    if direct and (diff.findings or new_unknowns):
         diff.findings.extend(_incomplete(head, hpath, name))
     return diff
 
