@@ -235,6 +235,35 @@ def agree(truth: Set[str], wl: Set[str]) -> Tuple[bool, List[str], List[str]]:
 
 
 # --------------------------------------------------------------------- driver
+Job = Tuple["Target", str, str, str, Path]
+
+
+def select_jobs(jobs: List[Job], work: Path, max_unchanged: int, timeout: float, n: int) -> List[Job]:
+    """Every pair torch sees change, plus up to `max_unchanged` unchanged pairs per target."""
+
+    def delta(job: Job) -> Optional[bool]:
+        t, base, head, _, gitdir = job
+        tb = truth_at(t.case, base, work, gitdir, timeout)
+        th = truth_at(t.case, head, work, gitdir, timeout)
+        if not (tb.get("ok") and th.get("ok")):
+            return None
+        return any(truth_delta(tb, th).values())
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n)) as pool:
+        changed = list(pool.map(delta, jobs))
+    kept: List[Job] = []
+    unchanged_seen: Dict[str, int] = {}
+    for job, ch in zip(jobs, changed):
+        if ch is None:
+            continue
+        if not ch:
+            unchanged_seen[job[0].id] = unchanged_seen.get(job[0].id, 0) + 1
+            if unchanged_seen[job[0].id] > max_unchanged:
+                continue
+        kept.append(job)
+    return kept
+
+
 def run_pair(t: Target, base: str, head: str, subject: str, work: Path, gitdir: Path,
              timeout: float) -> Dict[str, Any]:
     res: Dict[str, Any] = {"target": t.id, "repo": t.case.repo, "base": base, "head": head,
@@ -320,6 +349,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--max-pairs", type=int, default=None, help="cap pairs per target")
     ap.add_argument("--timeout", type=float, default=240.0)
     ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--max-unchanged", type=int, default=None,
+                    help="keep every pair whose torch state_dict changes, and at most N unchanged pairs per "
+                         "target (newest first); pairs that do not build are dropped")
     ap.add_argument("--truth-only", action="store_true", help="list pairs and torch deltas only")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--markdown", default=None)
@@ -334,7 +366,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         for base, head, subject in history_pairs(gitdir, t.watch, ns.max_pairs or t.max_pairs):
             jobs.append((t, base, head, subject, gitdir))
 
-    def one(job: Tuple[Target, str, str, str, Path]) -> Dict[str, Any]:
+    if ns.max_unchanged is not None and not ns.truth_only:
+        jobs = select_jobs(jobs, work, ns.max_unchanged, ns.timeout, ns.jobs)
+
+    def one(job: Job) -> Dict[str, Any]:
         t, base, head, subject, gitdir = job
         if ns.truth_only:
             tb = truth_at(t.case, base, work, gitdir, ns.timeout)
