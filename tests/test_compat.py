@@ -292,3 +292,13 @@ def test_same_change_in_every_block_is_one_finding() -> None:
     assert sorted(remap_with(shift.fix or "", list(state(base)))) == sorted(state(head))
     behaviour = next(f for f in found if f.code == "WL206")
     assert "the same in 2 more" in behaviour.message
+
+
+def test_unbalanced_same_type_layers_are_not_guessed_into_renames() -> None:
+    norm = {"weight": (8,), "bias": (8,)}
+    base = build([("layers.0.0.norm", "LayerNorm", 5, norm, ()),
+                  ("layers.0.1.norm", "LayerNorm", 6, norm, ()), lin("head", 8, 2)])
+    head = build([("layers.0.1.net.0", "LayerNorm", 9, norm, ()), lin("head", 8, 2)])
+    found = compare(base, head)
+    assert "WL203" not in codes(found)
+    assert codes(found) == ["WL201"] * 4 + ["WL202"] * 2

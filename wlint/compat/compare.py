@@ -457,11 +457,17 @@ class _Comparison:
         by_sig: Dict[Tuple[object, ...], List[str]] = {}
         for n, ks in new_groups.items():
             by_sig.setdefault(self._owner_sig(self.h, n, ks), []).append(n)
+        old_count: Dict[Tuple[object, ...], int] = {}
+        for o, ks in old_groups.items():
+            sig = self._owner_sig(self.b, o, ks)
+            old_count[sig] = old_count.get(sig, 0) + 1
         pairs: List[Tuple[str, str]] = []
         taken: Set[str] = set()
         # prefer candidates sharing the most trailing path components, then order
         for o in old_groups:
             sig = self._owner_sig(self.b, o, old_groups[o])
+            if old_count[sig] != len(by_sig.get(sig, ())):
+                continue  # 3 LayerNorms gone, 2 appeared: which went where is a guess
             cands = [n for n in by_sig.get(sig, []) if n not in taken
                      and n.count("{i}") == o.count("{i}")]  # never guess a count
             if not cands:
