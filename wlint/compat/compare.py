@@ -285,10 +285,13 @@ class _Comparison:
             be, he = self.b.entries[old_key], self.h.entries.get(key)
             if he is None or not shapes_differ(be.shape, he.shape):
                 continue
+            ob, oh = self.b.modules.get(owner_of(be)), self.h.modules.get(owner_of(he))
+            why = (f" (the layer changed from {ob.type} to {oh.type})"
+                   if ob is not None and oh is not None and ob.type != oh.type else "")
             self.emit(
                 "WL204", self.h, he.path, he.line,
                 f"size mismatch for {key}: copying a param with shape {shape_text(be.shape)} "
-                f"from checkpoint, the shape in current model is {shape_text(he.shape)}; old "
+                f"from checkpoint, the shape in current model is {shape_text(he.shape)}{why}; old "
                 "checkpoints no longer load (keep the old size, or convert/retrain and version "
                 "the checkpoint format)",
                 key=key, old_key=old_key, old_shape=be.shape, new_shape=he.shape,
