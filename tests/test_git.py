@@ -148,3 +148,15 @@ def test_first_commit_compares_with_nothing(tmp_path: Path) -> None:
     proc = subprocess.run(["python", "-m", "wlint", "diff", "--staged"], cwd=root,
                           capture_output=True, text=True)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_grep_files_with_unusual_names(repo: Path) -> None:
+    (repo / "pkg" / "ünï côde.py").write_text("from pkg import zyxw\n")
+    (repo / "other.py").write_text("# nothing here\n")
+    with GitRepo.open(str(repo)) as r:
+        assert r.grep_files(None, ["zyxw"]) == ["pkg/ünï côde.py"]
+        git(repo, "add", "-A")
+        assert r.grep_files(":index", ["zyxw"]) == ["pkg/ünï côde.py"]
+        git(repo, "commit", "-qm", "two")
+        assert r.grep_files("HEAD", ["zyxw"]) == ["pkg/ünï côde.py"]
+        assert r.grep_files("HEAD", ["nowhere_to_be_found"]) == []

@@ -312,7 +312,7 @@ class GitRepo:
         if not words:
             return []
         head = normalize_head(rev)
-        args = ["grep", "-l", "-w", "-F", "--no-color", "-I"]
+        args = ["grep", "-l", "-z", "-w", "-F", "--no-color", "-I"]
         for w in sorted(set(words)):
             args += ["-e", w]
         if head is None:
@@ -328,7 +328,7 @@ class GitRepo:
             raise GitError(f"git grep failed: {msg[-1] if msg else proc.returncode}")
         out = []
         prefix = "" if head is None or head == INDEX else self.rev_parse(head) + ":"
-        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        for line in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
             if prefix and line.startswith(prefix):
                 line = line[len(prefix):]
             if line:
