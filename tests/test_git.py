@@ -98,6 +98,7 @@ def test_changed_files_with_renames_staged_and_untracked(repo: Path) -> None:
 
 
 def test_unified_diff(repo: Path) -> None:
+    git(repo, "config", "diff.noprefix", "true")  # a user setting must not change the format
     (repo / "pkg" / "a.py").write_text("x = 2\n")
     (repo / "fresh.py").write_text("z = 1\n")
     with GitRepo.open(str(repo)) as r:

@@ -344,7 +344,7 @@ class GitRepo:
         rng = self._diff_range(base, head)
         spec = ["--", *paths] if paths else []
         text = self.git("diff", "-M", f"-U{int(context)}", "--no-color", "--no-ext-diff",
-                        *rng, *spec)
+                        "--src-prefix=a/", "--dst-prefix=b/", *rng, *spec)  # despite noprefix
         if normalize_head(head) is None:
             untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *spec)
             for path in untracked.split("\0"):
@@ -352,7 +352,7 @@ class GitRepo:
                     continue
                 proc = subprocess.run(
                     ["git", "diff", "--no-index", f"-U{int(context)}", "--no-color",
-                     "--", "/dev/null", path],
+                     "--src-prefix=a/", "--dst-prefix=b/", "--", "/dev/null", path],
                     cwd=self.root, capture_output=True,
                 )
                 text += proc.stdout.decode("utf-8", "surrogateescape")
