@@ -1,0 +1,153 @@
+"""Per-file facts for `wlint diff`, from one `ast.parse` of a blob (cached by blob id):
+the classes (name, line, bases, a digest of their own source, HF ignore patterns)
+and the names every import statement mentions."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+_NON_MODULE_BASES = {
+    "object", "Enum", "IntEnum", "Flag", "IntFlag", "NamedTuple", "TypedDict", "Protocol",
+    "ABC", "Exception", "BaseException", "ValueError", "TypeError", "RuntimeError", "dict",
+    "list", "tuple", "str", "int", "float", "Generic", "PretrainedConfig", "PreTrainedConfig",
+}
+
+
+@dataclass
+class ClassSummary:
+    """What the driver needs about one class, from one `ast.parse` of its file."""
+
+    name: str
+    line: int
+    bases: List[str]
+    digest: str  # hash of the class's own source lines (direct vs affected change)
+    ignore_missing: List[str] = field(default_factory=list)
+    ignore_unexpected: List[str] = field(default_factory=list)
+    dataclass_like: bool = False
+
+    @property
+    def maybe_module(self) -> bool:
+        if self.dataclass_like or not self.bases:
+            return False
+        return any(b.rsplit(".", 1)[-1] not in _NON_MODULE_BASES for b in self.bases)
+
+
+@dataclass
+class FileSummary:
+    classes: List[ClassSummary]
+    error: Optional[Tuple[int, str]] = None  # (line, message) when the file does not parse
+    imports: Optional[List[str]] = None  # dotted names of every import (None: unknown)
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"classes": [vars(c) for c in self.classes], "error": self.error,
+                "imports": self.imports}
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> FileSummary:
+        err = data.get("error")
+        return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None,
+                   data.get("imports"))
+
+    def imports_any(self, stems: Set[str]) -> bool:
+        """Does an import statement name one of these modules (as a dotted component)?
+        Unknown imports (a file that does not parse) count as yes."""
+        if self.imports is None:
+            return True
+        return any(not stems.isdisjoint(name.split(".")) for name in self.imports)
+
+
+# -- per-file summaries -------------------------------------------------------------
+
+
+def summarize(text: str) -> FileSummary:
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        return FileSummary([], (int(line), f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"))
+    lines = text.splitlines()
+    classes = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        body = "\n".join(lines[node.lineno - 1:(node.end_lineno or node.lineno)])
+        summary = ClassSummary(
+            name=node.name, line=node.lineno,
+            bases=[_dotted(b) for b in node.bases],
+            digest=hashlib.sha1(_normalise(body).encode()).hexdigest(),
+            dataclass_like=any(_dotted(d).rsplit(".", 1)[-1] == "dataclass" for d in
+                               node.decorator_list),
+        )
+        for stmt in node.body:
+            _collect_ignores(stmt, summary)
+        classes.append(summary)
+    return FileSummary(classes, None, _imports(module))
+
+
+def _imports(module: ast.Module) -> List[str]:
+    """Every module and name an import statement mentions (anywhere in the file)."""
+    names: List[str] = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module:
+                names.append(node.module)
+            names.extend(a.name for a in node.names)
+    return sorted(set(names))
+
+
+def _normalise(src: str) -> str:
+    """Class text without comments and blank lines (formatting-only edits are not
+    'direct' changes; they also never produce findings)."""
+    out = []
+    for line in src.splitlines():
+        stripped = line.split("#", 1)[0].rstrip() if "#" in line and "'" not in line and '"' \
+            not in line else line.rstrip()
+        if stripped.strip():
+            out.append(stripped)
+    return "\n".join(out)
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        return _dotted(node.func)
+    if isinstance(node, ast.Subscript):
+        return _dotted(node.value)
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - ast.unparse handles every expression
+        return "?"
+
+
+def _collect_ignores(stmt: ast.stmt, summary: ClassSummary) -> None:
+    targets: List[ast.expr] = []
+    value: Optional[ast.expr] = None
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    for target in targets:
+        if not isinstance(target, ast.Name) or value is None:
+            continue
+        if target.id not in ("_keys_to_ignore_on_load_missing",
+                             "_keys_to_ignore_on_load_unexpected"):
+            continue
+        pats = [e.value for e in getattr(value, "elts", [])
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if target.id.endswith("missing"):
+            summary.ignore_missing.extend(pats)
+        else:
+            summary.ignore_unexpected.extend(pats)
+
+
+def module_stem(relpath: str) -> str:
+    """The import name a file is known by to its importers (`pkg/__init__.py` -> `pkg`)."""
+    base = posixpath.basename(relpath)
+    if base == "__init__.py":
+        return posixpath.basename(posixpath.dirname(relpath))
+    return base[:-3] if base.endswith(".py") else base
