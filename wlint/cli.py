@@ -53,15 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(keys)
     keys.set_defaults(handler=_run_keys)
 
-    diff = sub.add_parser("diff", help="WL2xx: state_dict changes between two revisions")
-    diff.add_argument("paths", nargs="*", metavar="PATH")
-    diff.add_argument("--base", metavar="REV")
+    diff = sub.add_parser(
+        "diff", help="WL2xx: state_dict changes between two revisions",
+        description="Compare the predicted state_dict of every nn.Module class between two "
+        "revisions (and of every class containing a changed one). `wlint diff REV:PATH "
+        "[PATH]` compares one file with its old self.",
+    )
+    diff.add_argument("paths", nargs="*", metavar="PATH",
+                      help="report only classes in these files/folders (or REV:PATH)")
+    diff.add_argument("--base", metavar="REV",
+                      help="base revision (default: `base` of [tool.wlint], else HEAD)")
     diff.add_argument("--head", metavar="REV", help="commit, ':index' / '--staged', default working tree")
     diff.add_argument("--staged", action="store_true", help="compare the index with base")
-    diff.add_argument("--emit-remap", metavar="FILE", help="write a key-remapping script")
-    diff.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    diff.add_argument("--select", metavar="CODES")
-    diff.add_argument("--ignore", metavar="CODES")
+    diff.add_argument("--emit-remap", metavar="FILE",
+                      help="write one remap_state_dict() for every rename / index shift")
+    diff.add_argument("--no-cache", action="store_true",
+                      help="do not read or write the prediction cache (~/.cache/wlint)")
+    diff.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
+    diff.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
     _add_format(diff)
     diff.set_defaults(handler=_run_diff)
 
