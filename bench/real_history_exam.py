@@ -282,21 +282,96 @@ def run_pair(t: Target, base: str, head: str, subject: str, work: Path, gitdir: 
         res["status"] = "wlint-error"
         res["error"] = wd["error"]
         return res
-    wdelta, codes = wlint_delta(wd["findings"], cls)
-    res["wlint"] = {k: sorted(v) for k, v in wdelta.items()}
-    res["codes"] = codes
+    res["findings"] = [f for f in wd["findings"] if f.get("class") == cls]
     res["other_findings"] = sorted({f"{f.get('code')}:{f.get('class')}" for f in wd["findings"]
                                     if f.get("class") != cls})
-    ok = True
-    res["mismatch"] = {}
+    score(res, tb, th)
+    return res
+
+
+def _shape_of(f: Dict[str, Any], side: str) -> Optional[Tuple[Any, ...]]:
+    shape = f.get(side)
+    return tuple(shape) if isinstance(shape, list) and all(isinstance(x, int) for x in shape) else None
+
+
+def net_status(findings: List[Dict[str, Any]], keys: Set[str]) -> Tuple[Dict[str, str], List[str]]:
+    """wlint's claim for every concrete key, torch's vocabulary: removed/added/reshaped.
+
+    A key that one finding removes (a move away, a rename) and another adds
+    back (the layer now at that index) is present on both sides: it counts as
+    reshaped, unless both findings give the same concrete shape (then it
+    loads: unchanged).  Patterns that match no key at all are returned apart.
+    """
+    claims: Dict[str, Dict[str, List[Optional[Tuple[Any, ...]]]]] = {}
+    spurious = []
+    for f in findings:
+        code, key, old = f.get("code"), f.get("key"), f.get("old_key")
+        marks: List[Tuple[str, str, Optional[Tuple[Any, ...]]]] = []
+        if code == "WL201" and (old or key):
+            marks.append(("removed", old or key, _shape_of(f, "old_shape")))
+        elif code == "WL202" and (key or old):
+            marks.append(("added", key or old, _shape_of(f, "new_shape")))
+        elif code in ("WL203", "WL205"):
+            if old:
+                marks.append(("removed", old, _shape_of(f, "old_shape")))
+            if key:
+                marks.append(("added", key, _shape_of(f, "new_shape")))
+        elif code == "WL207":
+            if key and not old:
+                marks.append(("added", key, _shape_of(f, "new_shape")))
+            elif old and not key:
+                marks.append(("removed", old, _shape_of(f, "old_shape")))
+        elif code == "WL204" and (key or old):
+            marks.append(("reshaped", key or old, None))
+        for what, pat, shape in marks:
+            rx = _pattern(pat)
+            hit = [k for k in keys if rx.fullmatch(k)]
+            if not hit:
+                spurious.append(f"{code} {what} {pat}")
+            for k in hit:
+                claims.setdefault(k, {}).setdefault(what, []).append(shape)
+    status: Dict[str, str] = {}
+    for k, c in claims.items():
+        if "reshaped" in c or ("removed" in c and "added" in c):
+            olds, news = c.get("removed", []), c.get("added", [])
+            same = (len(olds) == 1 and len(news) == 1 and olds[0] is not None and olds[0] == news[0]
+                    and "reshaped" not in c)
+            status[k] = "unchanged" if same else "reshaped"
+        elif "removed" in c:
+            status[k] = "removed"
+        elif "added" in c:
+            status[k] = "added"
+    return status, sorted(set(spurious))
+
+
+def score(res: Dict[str, Any], tb: Dict[str, Any], th: Dict[str, Any]) -> None:
+    """Key-level agreement (primary) and the raw set comparison (for reference)."""
+    tdelta = truth_delta(tb, th)
+    findings = res["findings"]
+    wdelta, codes = wlint_delta(findings, th["class"])
+    res["wlint"] = {k: sorted(v) for k, v in wdelta.items()}
+    res["codes"] = codes
+    raw_ok = True
+    res["raw_mismatch"] = {}
     for kind in ("removed", "added", "reshaped"):
         good, unc, spur = agree(tdelta[kind], wdelta[kind])
         if not good:
-            ok = False
-            res["mismatch"][kind] = {"torch_not_wlint": unc, "wlint_not_torch": spur}
+            raw_ok = False
+            res["raw_mismatch"][kind] = {"torch_not_wlint": unc, "wlint_not_torch": spur}
+    universe = {e["key"] for e in tb["entries"]} | {e["key"] for e in th["entries"]}
+    claimed, spurious = net_status(findings, universe)
+    truth_status = {k: kind for kind, ks in tdelta.items() for k in ks}
+    wrong = sorted(
+        f"{k}: torch {truth_status.get(k, 'unchanged')}, wlint {claimed.get(k, 'unchanged')}"
+        for k in universe if truth_status.get(k, "unchanged") != claimed.get(k, "unchanged")
+    )
+    res["key_mismatch"] = wrong
+    res["spurious"] = spurious
+    res["net"] = {kind: sorted(k for k, v in claimed.items() if v == kind)
+                  for kind in ("removed", "added", "reshaped")}
     res["changed"] = any(tdelta.values())
-    res["status"] = "agree" if ok else "disagree"
-    return res
+    res["raw_agree"] = raw_ok
+    res["status"] = "agree" if not wrong and not spurious else "disagree"
 
 
 def render(results: List[Dict[str, Any]]) -> str:
@@ -304,7 +379,7 @@ def render(results: List[Dict[str, Any]]) -> str:
     head = f"{'target':<22} {'base..head':<22} {'status':<11} {'torch -/+/~':<12} {'wlint -/+/~':<12} subject"
     lines += [head, "-" * len(head)]
     for r in results:
-        tr, wl = r.get("truth") or {}, r.get("wlint") or {}
+        tr, wl = r.get("truth") or {}, r.get("net") or {}
         tcount = "/".join(str(len(tr.get(k, []))) for k in ("removed", "added", "reshaped")) if tr else ""
         wcount = "/".join(str(len(wl.get(k, []))) for k in ("removed", "added", "reshaped")) if wl else ""
         lines.append(f"{r['target']:<22} {r['base'][:10] + '..' + r['head'][:8]:<22} {r['status']:<11} "
@@ -316,6 +391,8 @@ def render(results: List[Dict[str, Any]]) -> str:
     lines.append("")
     lines.append(f"AGREEMENT: {agree_n} / {len(counted)} pairs "
                  f"(n/a: {sum(1 for r in results if r['status'] == 'n/a')})")
+    raw = sum(1 for r in counted if r.get("raw_agree"))
+    lines.append(f"(raw set comparison without netting remove+add of one key: {raw} / {len(counted)})")
     lines.append(f"pairs where torch's state_dict changed: {agree_changed} / {len(changed)} agree; "
                  f"unchanged: {agree_n - agree_changed} / {len(counted) - len(changed)} agree")
     return "\n".join(lines)
@@ -330,15 +407,44 @@ def render_details(results: List[Dict[str, Any]]) -> str:
         out.append(f"{r['subject']}  (`{r['expr']}`)")
         if r.get("error"):
             out.append(f"- error: {r['error']}")
-        for kind, mm in (r.get("mismatch") or {}).items():
-            if mm["torch_not_wlint"]:
-                out.append(f"- {kind}: torch only: {rce._fmt_list(mm['torch_not_wlint'], 8)}")
-            if mm["wlint_not_torch"]:
-                out.append(f"- {kind}: wlint only: {rce._fmt_list(mm['wlint_not_torch'], 8)}")
+        if r.get("key_mismatch"):
+            out.append(f"- keys ({len(r['key_mismatch'])}): {rce._fmt_list(r['key_mismatch'], 8)}")
+        if r.get("spurious"):
+            out.append(f"- wlint keys matching no state_dict key: {rce._fmt_list(r['spurious'], 6)}")
+        for f in (r.get("findings") or [])[:12]:
+            out.append(f"  - {f.get('code')} key={f.get('key')} old_key={f.get('old_key')} "
+                       f"{f.get('old_shape')}->{f.get('new_shape')}: {str(f.get('message'))[:140]}")
         if r.get("codes"):
             out.append(f"- wlint codes for the class: {' '.join(sorted(set(r['codes'])))}")
         out.append("")
     return "\n".join(out)
+
+
+def _emit(results: List[Dict[str, Any]], ns: argparse.Namespace) -> int:
+    table = render(results)
+    print(table)
+    details = render_details(results)
+    if details.strip():
+        print("\n" + details)
+    if ns.json_out:
+        Path(ns.json_out).write_text(json.dumps(results, indent=1))
+    if ns.markdown:
+        Path(ns.markdown).write_text("```\n" + table + "\n```\n\n" + details)
+    counted = [r for r in results if r["status"] != "n/a"]
+    return 0 if all(r["status"] == "agree" for r in counted) else 1
+
+
+def rescore(path: Path, work: Path, mirror_root: Path, ns: argparse.Namespace) -> int:
+    targets = {t.id: t for t in TARGETS}
+    results = json.loads(path.read_text())
+    for r in results:
+        if "findings" not in r:
+            continue
+        t = targets[r["target"]]
+        gitdir = rce.find_gitdir(mirror_root, t.case.repo)
+        score(r, truth_at(t.case, r["base"], work, gitdir, ns.timeout),
+              truth_at(t.case, r["head"], work, gitdir, ns.timeout))
+    return _emit(results, ns)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -355,9 +461,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--truth-only", action="store_true", help="list pairs and torch deltas only")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--markdown", default=None)
+    ap.add_argument("--rescore", default=None, metavar="JSON",
+                    help="re-score a previous --json-out (stored findings, cached truth) without running wlint")
     ns = ap.parse_args(argv)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
     mirror_root = Path(ns.mirror_root)
+    if ns.rescore:
+        return rescore(Path(ns.rescore), work, mirror_root, ns)
     jobs = []
     for t in TARGETS:
         if ns.only and not any(s in t.id for s in ns.only):
@@ -378,7 +488,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             return {"target": t.id, "base": base, "head": head, "subject": subject, "status": "ok" if ok else "n/a",
                     "truth": {k: sorted(v) for k, v in truth_delta(tb, th).items()} if ok else None,
                     "error": (tb.get("error") or th.get("error")) if not ok else ""}
-        return run_pair(t, base, head, subject, work, gitdir, ns.timeout)
+        res = run_pair(t, base, head, subject, work, gitdir, ns.timeout)
+        print(f"[{res['status']}] {t.id} {base[:8]}..{head[:8]}", file=sys.stderr, flush=True)
+        return res
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
         results = list(pool.map(one, jobs))
@@ -389,17 +501,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{r['target']:<22} {r['base'][:8]}..{r['head'][:8]} {r['status']:<4} {cnt:<10} "
                   f"{r['subject'][:50]} {str(r['error'])[:80]}")
         return 0
-    table = render(results)
-    print(table)
-    details = render_details(results)
-    if details.strip():
-        print("\n" + details)
-    if ns.json_out:
-        Path(ns.json_out).write_text(json.dumps(results, indent=1))
-    if ns.markdown:
-        Path(ns.markdown).write_text("```\n" + table + "\n```\n\n" + details)
-    counted = [r for r in results if r["status"] != "n/a"]
-    return 0 if all(r["status"] == "agree" for r in counted) else 1
+    return _emit(results, ns)
 
 
 if __name__ == "__main__":
