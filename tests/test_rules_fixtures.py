@@ -45,3 +45,20 @@ def test_skipping_cold_bodies_changes_nothing(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     tree = ast.parse(text)
     assert analyze(tree, text=text) == analyze(tree)
+
+
+def test_analysis_leaves_no_reference_cycles() -> None:
+    """check pauses the GC while it works: the analysis must free everything by
+    reference counting, or the collection at the end costs more than the parsing."""
+    import gc
+
+    sources = [(ast.parse(p.read_text(encoding="utf-8")), p.read_text(encoding="utf-8"))
+               for p in FILES]
+    gc.collect()
+    gc.disable()
+    try:
+        for tree, text in sources:
+            analyze(tree, text=text)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -32,15 +32,20 @@ def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
     rules = [r for r in ALL_RULES if codes is None or r.code in codes]
     if not rules:
         return []
+    info: Optional[ModuleInfo] = None
     try:
-        ctx = Context(ModuleInfo(tree, text), target_torch)
+        info = ModuleInfo(tree, text)
+        ctx = Context(info, target_torch)
         found: List[RawFinding] = []
-        for site in ctx.info.calls:
+        for site in info.calls:
             for rule in rules:
                 for line, col, message in rule.check(site, ctx):
                     found.append((line, col, rule.code, message))
     except RecursionError:
         return [(1, 0, "WL901", TOO_DEEP)]
+    finally:
+        if info is not None:
+            info.release()
     found.sort()
     return found
 
