@@ -226,6 +226,22 @@ def _pattern(key: str) -> "re.Pattern[str]":
     return re.compile(body + r"(\..+)?")
 
 
+def _moves(old: str, new: str, base_keys: Set[str], head_keys: Set[str]) -> List[Tuple[str, str]]:
+    """(old key, new key) for every base key under the moved/renamed `old` (key or prefix)."""
+    parts = re.split(r"(\{[^}]*\})", old)
+    rx = re.compile("".join("([^.]+)" if p.startswith("{") and p.endswith("}") else re.escape(p)
+                            for p in parts) + r"((?:\..+)?)")
+    out = []
+    for k in sorted(base_keys):
+        m = rx.fullmatch(k)
+        if not m:
+            continue
+        fills = list(m.groups()[:-1])
+        target = re.sub(r"\{[^}]*\}", lambda _m: fills.pop(0) if fills else _m.group(0), new) + m.groups()[-1]
+        out.append((k, target))
+    return out
+
+
 def agree(truth: Set[str], wl: Set[str]) -> Tuple[bool, List[str], List[str]]:
     """Every truth key covered by a wlint pattern and every pattern covering a truth key."""
     pats = {w: _pattern(w) for w in wl}
@@ -294,7 +310,8 @@ def _shape_of(f: Dict[str, Any], side: str) -> Optional[Tuple[Any, ...]]:
     return tuple(shape) if isinstance(shape, list) and all(isinstance(x, int) for x in shape) else None
 
 
-def net_status(findings: List[Dict[str, Any]], keys: Set[str]) -> Tuple[Dict[str, str], List[str]]:
+def net_status(findings: List[Dict[str, Any]], base_keys: Set[str],
+               head_keys: Set[str]) -> Tuple[Dict[str, str], List[str]]:
     """wlint's claim for every concrete key, torch's vocabulary: removed/added/reshaped.
 
     A key that one finding removes (a move away, a rename) and another adds
@@ -311,6 +328,13 @@ def net_status(findings: List[Dict[str, Any]], keys: Set[str]) -> Tuple[Dict[str
             marks.append(("removed", old or key, _shape_of(f, "old_shape")))
         elif code == "WL202" and (key or old):
             marks.append(("added", key or old, _shape_of(f, "new_shape")))
+        elif code in ("WL203", "WL205") and old and key:
+            moved = _moves(old, key, base_keys, head_keys)
+            if not moved:
+                spurious.append(f"{code} move {old} -> {key}")
+            for k_old, k_new in moved:
+                claims.setdefault(k_old, {}).setdefault("removed", []).append(_shape_of(f, "old_shape"))
+                claims.setdefault(k_new, {}).setdefault("added", []).append(_shape_of(f, "new_shape"))
         elif code in ("WL203", "WL205"):
             if old:
                 marks.append(("removed", old, _shape_of(f, "old_shape")))
@@ -325,6 +349,8 @@ def net_status(findings: List[Dict[str, Any]], keys: Set[str]) -> Tuple[Dict[str
             marks.append(("reshaped", key or old, None))
         for what, pat, shape in marks:
             rx = _pattern(pat)
+            # a removed key/prefix names base keys, an added one head keys, a reshaped one both
+            keys = {"removed": base_keys, "added": head_keys}.get(what, base_keys & head_keys)
             hit = [k for k in keys if rx.fullmatch(k)]
             if not hit:
                 spurious.append(f"{code} {what} {pat}")
@@ -358,8 +384,9 @@ def score(res: Dict[str, Any], tb: Dict[str, Any], th: Dict[str, Any]) -> None:
         if not good:
             raw_ok = False
             res["raw_mismatch"][kind] = {"torch_not_wlint": unc, "wlint_not_torch": spur}
-    universe = {e["key"] for e in tb["entries"]} | {e["key"] for e in th["entries"]}
-    claimed, spurious = net_status(findings, universe)
+    base_keys, head_keys = {e["key"] for e in tb["entries"]}, {e["key"] for e in th["entries"]}
+    universe = base_keys | head_keys
+    claimed, spurious = net_status(findings, base_keys, head_keys)
     truth_status = {k: kind for kind, ks in tdelta.items() for k in ks}
     wrong = sorted(
         f"{k}: torch {truth_status.get(k, 'unchanged')}, wlint {claimed.get(k, 'unchanged')}"
