@@ -160,6 +160,8 @@ class Interpreter:
         self.maybe_module_args = []
 
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
+        if self.loading:
+            return  # a module's top level: what fails there is Unknown where it is used
         key = (path or self.path, line, reason)
         if key not in self._note_set:
             self._note_set.add(key)
@@ -505,6 +507,7 @@ class Interpreter:
         items = self.iterate(iterable, node)
         if items is None:
             self.note(node.lineno, f"cannot iterate over `{_src(node.iter)}`")
+            self.poison(node, scope, f"assigned in a loop over `{_src(node.iter)}`")
             return
         broke = False
         if isinstance(iterable, SymRange) and not isinstance(to_sym(iterable.stop), (int, Sym)):
@@ -572,6 +575,7 @@ class Interpreter:
             truth = self.truth(self.eval(node.test, scope))
             if truth is None:
                 self.note(node.lineno, f"while loop on unknown condition `{_src(node.test)}`")
+                self.poison(node, scope, f"assigned in a loop on `{_src(node.test)}`")
                 return
             if not truth:
                 self.exec_block(node.orelse, scope)
@@ -582,6 +586,25 @@ class Interpreter:
                 return
             except ContinueSig:
                 continue
+
+    def poison(self, node: ast.stmt, scope: Scope, reason: str) -> None:
+        """Variables and `self` attributes a skipped body would assign become unknown,
+        so no stale value is used afterwards."""
+        selfobj = scope.vars.get("self")
+        for sub in ast.walk(node):
+            targets: List[ast.expr] = []
+            if isinstance(sub, ast.Assign):
+                targets = list(sub.targets)
+            elif isinstance(sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)):
+                targets = [sub.target]
+            for t in targets:
+                for name in _target_names(t):
+                    scope.vars[name] = Unknown(reason, node.lineno, True)
+                for a in ast.walk(t):
+                    if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and \
+                            a.value.id == "self" and isinstance(selfobj, (ModuleInst, Obj)) and \
+                            a.attr in selfobj.attrs:
+                        selfobj.attrs[a.attr] = Unknown(reason, node.lineno, True)
 
     def s_with(self, node: ast.With, scope: Scope) -> None:
         for item in node.items:
@@ -1128,6 +1151,8 @@ class Interpreter:
         func = self.eval(node.func, scope)
         if isinstance(func, Builtin) and func.name == "super" and not node.args:
             return self.zero_arg_super(scope, node)
+        if isinstance(func, Builtin) and func.name == "locals" and not node.args:
+            return {k: v for k, v in scope.vars.items() if not k.startswith("__wlint")}
         args: List[Any] = []
         kwargs: Dict[str, Any] = {}
         for a in node.args:
@@ -1199,6 +1224,9 @@ class Interpreter:
             return [x for x in items]
         if isinstance(v, _Iter):
             return v.items
+        if isinstance(v, Tensor) and v.shape and isinstance(v.shape[0], int) and \
+                v.shape[0] <= MAX_ITEMS:
+            return [Tensor(tuple(v.shape[1:]), v.line, v.path) for _ in range(v.shape[0])]
         return None
 
     # -- attributes --------------------------------------------------------------------
@@ -1316,6 +1344,8 @@ class Interpreter:
             if isinstance(c, UserClass):
                 if name in c.ns:
                     return self.bind_attr(c.ns[name], obj, cls)
+                if name == "__init__" and c.is_dataclass:
+                    return Builtin("__init__", _dataclass_init_of(c), obj)
             elif isinstance(c, TorchRef):
                 if name == "__init__":
                     return Builtin("__init__", _torch_base_init, (c, obj))
@@ -2655,7 +2685,7 @@ def _make_builtins() -> Dict[str, Any]:
         "TypeError": _b_exc, "AssertionError": _b_exc, "RuntimeError": _b_exc,
         "KeyError": _b_exc, "Exception": _b_exc, "AttributeError": _b_exc,
         "staticmethod": _b_identity, "classmethod": _b_identity, "property": _b_identity,
-        "vars": _b_vars,
+        "vars": _b_vars, "locals": _b_object,
     }
     for name, impl in simple.items():
         b[name] = Builtin(name, impl)
@@ -2904,7 +2934,35 @@ def _two_tensor(kind: str) -> Impl:
     return impl
 
 
+def _meshgrid(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    tensors = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+    if not tensors or not all(isinstance(t, Tensor) and t.shape is not None and len(t.shape) <= 1
+                              for t in tensors):
+        return Unknown("meshgrid of unknown tensors")
+    sizes = tuple(t.shape[0] if t.shape else 1 for t in tensors)
+    if kw.get("indexing", "ij") == "xy" and len(sizes) >= 2:
+        sizes = (sizes[1], sizes[0]) + sizes[2:]
+    line = getattr(node, "lineno", 0)
+    return tuple(Tensor(sizes, line, it.path) for _ in tensors)
+
+
+def _torch_method_fn(name: str) -> Impl:
+    """torch.f(t, ...) for tensor methods t.f(...)."""
+    def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        if not args or not isinstance(args[0], Tensor):
+            return Unknown(f"torch.{name} of an unknown value")
+        method = _tensor_attr(args[0], name)
+        if isinstance(method, Builtin):
+            return method.impl(it, None, list(args[1:]), kw, node)
+        return Unknown(f"torch.{name}")
+    return impl
+
+
 _TORCH_FUNCS.update({
+    "meshgrid": _meshgrid,
+    **{n: _torch_method_fn(n) for n in ("flatten", "reshape", "transpose", "permute", "squeeze",
+                                        "unsqueeze", "sum", "mean", "amax", "amin", "prod",
+                                        "unbind", "t")},
     "outer": _two_tensor("outer"), "ger": _two_tensor("outer"), "polar": _two_tensor("broadcast"),
     "complex": _two_tensor("broadcast"), "where": _two_tensor("broadcast"),
     "maximum": _two_tensor("broadcast"), "minimum": _two_tensor("broadcast"),
@@ -2936,6 +2994,8 @@ def _tensor_attr(t: Tensor, name: str) -> Any:
         return tuple(t.shape) if t.shape is not None else Unknown("unknown shape")
     if name == "T" or name == "mT":
         return Tensor(tuple(reversed(t.shape)) if t.shape is not None else None, t.line, t.path)
+    if name in _REDUCTIONS or name == "unbind":
+        return Builtin(name, _tensor_reduce(t, name))
     if name in ("view", "reshape", "expand", "view_as", "reshape_as", "expand_as", "repeat",
                 "unsqueeze", "squeeze", "t", "transpose", "permute", "flatten", "size", "numel",
                 "dim", "new_zeros", "new_ones", "new_empty", "new_full", "ndim"):
@@ -2943,6 +3003,38 @@ def _tensor_attr(t: Tensor, name: str) -> Any:
             return len(t.shape) if t.shape is not None else Unknown("unknown rank")
         return Builtin(name, _tensor_method(t, name))
     return Unknown(f"tensor attribute `{name}`")
+
+
+_REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "std", "var", "norm", "all", "any",
+               "logsumexp", "argmax", "argmin"}
+
+
+def _reduced_shape(shape: Optional[Tuple[Any, ...]], args: List[Any], kw: Dict[str, Any]
+                   ) -> Optional[Tuple[Any, ...]]:
+    if shape is None:
+        return None
+    dim = args[0] if args else kw.get("dim")
+    keep = bool(kw.get("keepdim", args[1] if len(args) > 1 and isinstance(args[1], bool) else False))
+    if dim is None:
+        return ()
+    dims = list(dim) if isinstance(dim, (tuple, list)) else [dim]
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    norm = {d % len(shape) for d in dims} if shape else set()
+    return tuple((1 if i in norm else s) for i, s in enumerate(shape) if keep or i not in norm)
+
+
+def _tensor_reduce(t: Tensor, name: str) -> Impl:
+    def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        if name == "unbind":
+            dim = args[0] if args else kw.get("dim", 0)
+            if t.shape is None or not isinstance(dim, int) or not isinstance(
+                    t.shape[dim], int):
+                return Unknown("unbind of an unknown shape")
+            rest = tuple(s for i, s in enumerate(t.shape) if i != dim % len(t.shape))
+            return tuple(Tensor(rest, t.line, t.path) for _ in range(t.shape[dim]))
+        return Tensor(_reduced_shape(t.shape, list(args), kw), t.line, t.path)
+    return impl
 
 
 def _tensor_method(t: Tensor, name: str) -> Impl:
@@ -3073,6 +3165,17 @@ def _reshape(name: str, shape: Tuple[Any, ...], args: List[Any]) -> Optional[Tup
 
 
 # -- torch base classes (containers) ----------------------------------------------------------
+
+
+def _dataclass_init_of(cls: UserClass) -> Impl:
+    """The generated __init__ of dataclass `cls` (reached through super())."""
+    def impl(it: Interpreter, obj: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        it.dataclass_init(cls, obj, args, kw, node)
+        post = it.class_attr(cls, "__post_init__")
+        if isinstance(post, Function):
+            it.call_function(post, [obj], {}, node)
+        return None
+    return impl
 
 
 def _torch_base_init(it: Interpreter, selfpair: Any, args: List[Any], kw: Dict[str, Any],
