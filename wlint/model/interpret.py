@@ -2190,11 +2190,13 @@ def _is_torch_module_ref(v: Any) -> bool:
 def _defines_migration(cls: UserClass) -> bool:
     if "_load_from_state_dict" in cls.ns or "_version" in cls.ns:
         return True
-    for node in ast.walk(cls.node):
-        if isinstance(node, ast.Attribute) and node.attr in (
-                "register_load_state_dict_pre_hook", "_register_load_state_dict_pre_hook"):
-            return True
-    return False
+    cached = getattr(cls.node, "_wlint_prehook", None)
+    if cached is None:
+        cached = any(isinstance(node, ast.Attribute) and node.attr in (
+            "register_load_state_dict_pre_hook", "_register_load_state_dict_pre_hook")
+            for node in ast.walk(cls.node))
+        cls.node._wlint_prehook = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _dotted(node: ast.AST) -> Optional[str]:
