@@ -21,12 +21,11 @@ steps do not report them again:
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from wlint.compat import remap
+from wlint.compat import align, remap
 from wlint.findings import Finding, Shape
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
 
@@ -57,6 +56,23 @@ class Anchor:
     path: str
     line: int
     records: Dict[str, ModuleRecord] = field(default_factory=dict)
+
+
+@dataclass
+class _Shift:
+    """One container whose children were aligned (head name, base name)."""
+
+    container: str
+    base: str
+    kind: str
+    ambiguous: bool = False
+    moves: Dict[str, str] = field(default_factory=dict)  # keyed old child -> new child
+    inserted: List[str] = field(default_factory=list)  # new children unpaired in every best pairing
+    dropped: List[str] = field(default_factory=list)  # old children unpaired in every best pairing
+    unsure_new: List[str] = field(default_factory=list)  # unpaired only because ambiguous
+    unsure_old: List[str] = field(default_factory=list)
+    renamed: Dict[str, str] = field(default_factory=dict)  # base key -> head key (final)
+    drops: Set[str] = field(default_factory=set)  # base keys removed (the snippet drops them)
 
 
 # -- small helpers -----------------------------------------------------------------
@@ -147,6 +163,25 @@ class _Side:
             hit = self._sigs[prefix] = (rec.type if rec else "?", keys)
         return hit
 
+    def has_placeholder_child(self, prefix: str) -> bool:
+        """A child named `{i}` / `{2*i + 1}`: the container repeats an unknown number of
+        times, so its numeric indices are not positions."""
+        start = prefix + "." if prefix else ""
+        return any(name.startswith(start) and name[len(start):].startswith("{")
+                   for name in list(self.modules) + list(self.entries))
+
+    def child(self, prefix: str) -> align.Child:
+        """What alignment compares: type, relative key names and kinds, shapes."""
+        rec = self.modules.get(prefix)
+        start = prefix + "."
+        mine = [(k[len(start):], e) for k, e in self.entries.items() if k.startswith(start)]
+        return align.Child(
+            index=int(prefix.rsplit(".", 1)[-1]),
+            type=rec.type if rec else align.UNKNOWN,
+            names=frozenset((rel, e.kind) for rel, e in mine),
+            shapes=tuple(sorted(((rel, e.shape) for rel, e in mine), key=lambda x: x[0])),
+        )
+
     def has_keys(self, prefix: str) -> bool:
         return any(k.startswith(prefix + ".") for k in self.entries)
 
@@ -228,8 +263,8 @@ class _Comparison:
         self.added = {k: e for k, e in self.h.entries.items() if k not in self.b.entries
                       and k not in self._handled_added}
         self.key_map: Dict[str, str] = {}  # base key -> head key moved by an index shift
-        self.dropped: Set[str] = set()  # base keys of children a shift left unmatched
-        self.inserted: Set[str] = set()  # head keys of children a shift left unmatched
+        self.dropped: Set[str] = set()  # base keys a shift left without a counterpart
+        self.taken: Set[str] = set()  # head keys a moved layer's key now occupies
         self.shifts()
         mapping: Dict[str, str] = {}
         for k in self.b.entries:
@@ -237,7 +272,7 @@ class _Comparison:
                 continue
             if k in self.key_map:
                 mapping[k] = self.key_map[k]
-            elif k in self.h.entries and k not in self.inserted:
+            elif k in self.h.entries and k not in self.taken:
                 mapping[k] = k
         targets = set(mapping.values())
         self.removed = {k: e for k, e in self.b.entries.items() if k not in mapping
@@ -288,9 +323,11 @@ class _Comparison:
             ob, oh = self.b.modules.get(owner_of(be)), self.h.modules.get(owner_of(he))
             why = (f" (the layer changed from {ob.type} to {oh.type})"
                    if ob is not None and oh is not None and ob.type != oh.type else "")
+            moved = (f" (\"{old_key}\" in old checkpoints: its layer moved by an index shift)"
+                     if old_key != key else "")
             self.emit(
                 "WL204", self.h, he.path, he.line,
-                f"size mismatch for {key}: copying a param with shape {shape_text(be.shape)} "
+                f"size mismatch for {key}{moved}: copying a param with shape {shape_text(be.shape)} "
                 f"from checkpoint, the shape in current model is {shape_text(he.shape)}{why}; old "
                 "checkpoints no longer load (keep the old size, or convert/retrain and version "
                 "the checkpoint format)",
@@ -309,70 +346,126 @@ class _Comparison:
         return sorted(names, key=lambda p: (p.count(".") if p else -1, p))
 
     def shifts(self) -> None:
+        """Align the children of every container (parents first), then settle which old
+        key feeds which new key and report one WL205 per container with moved layers."""
+        self._explicit_owner: Dict[str, _Shift] = {}  # base key -> record that moved it
+        self._unpaired: Dict[str, _Shift] = {}  # base key under an old child left unpaired
+        self._fresh: List[str] = []  # head prefixes of new children left unpaired
+        self._gone: List[str] = []  # base prefixes of old children left unpaired
+        records: List[_Shift] = []
         for container in self._containers():
-            if not self._touches(container):
+            inverse = {n: o for o, n in self.prefix_map.items()}
+            bcont = _map_back(container, inverse)
+            if any(_under(container, p) for p in self._fresh) or \
+                    any(_under(bcont, p) for p in self._gone):
+                continue  # inside a layer that has no counterpart: nothing to align with
+            if not self._touches(container, bcont):
                 continue
-            self._shift_container(container)
+            rec = self._align_container(container, bcont)
+            if rec is not None:
+                records.append(rec)
+        self._settle(records)
+        for rec in records:
+            if rec.moves:
+                self._emit_shift(rec)
+            else:
+                self._sequential_drift(rec)
 
-    def _touches(self, container: str) -> bool:
-        prefix = container + "." if container else ""
-        return any(k.startswith(prefix) for k in list(self.removed) + list(self.added)) or (
-            self._container_type(container) == "Sequential"
-        )
+    def _touches(self, container: str, bcont: str) -> bool:
+        return any(_under(k, bcont) and k != bcont for k in self.removed) or any(
+            _under(k, container) and k != container for k in self.added) or (
+            self._container_type(container) == "Sequential")
 
     def _container_type(self, container: str) -> str:
         rec = self.h.modules.get(container) or self.b.modules.get(container)
         return rec.type if rec else ""
 
-    def _shift_container(self, container: str) -> None:
-        inverse = {n: o for o, n in self.prefix_map.items()}
-        old = self.b.children(_map_back(container, inverse))
+    def _align_container(self, container: str, bcont: str) -> Optional[_Shift]:
+        old = self.b.children(bcont)
         new = self.h.children(container)
-        if not old or not new:
-            return
-        old_sig = [self.b.signature(c) for c in old]
-        new_sig = [self.h.signature(c) for c in new]
-        if old_sig == new_sig:
-            return
-        matcher = difflib.SequenceMatcher(a=old_sig, b=new_sig, autojunk=False)
-        moves: Dict[str, str] = {}
-        all_moves: Dict[str, str] = {}
-        for block in matcher.get_matching_blocks():
-            for j in range(block.size):
-                o, n = old[block.a + j], new[block.b + j]
-                if o != n:
-                    all_moves[o] = n
-                    if self.b.has_keys(o):
-                        moves[o] = n
-        matched_old = {old[b.a + j] for b in matcher.get_matching_blocks() for j in range(b.size)}
-        matched_new = {new[b.b + j] for b in matcher.get_matching_blocks() for j in range(b.size)}
-        inserted = [c for c in new if c not in matched_new]
-        dropped = [c for c in old if c not in matched_old]
-        if not moves:
-            self._sequential_drift(container, inserted, dropped)
-            return
-        keys_moved: Dict[str, str] = {}
-        for o, n in moves.items():
-            for k in list(self.b.entries):
+        if not old or not new or self.b.has_placeholder_child(bcont) \
+                or self.h.has_placeholder_child(container):
+            return None  # an unknown number of repeats: indices cannot be compared
+        oc = [self.b.child(c) for c in old]
+        nc = [self.h.child(c) for c in new]
+        if align.same_layout(oc, nc):
+            return None
+        al = align.align(oc, nc)
+        rec = _Shift(container=container, base=bcont,
+                     kind=self._container_type(container) or "Sequential/ModuleList",
+                     ambiguous=al.ambiguous)
+        paired_old = {i for i, _ in al.sure}
+        paired_new = {j for _, j in al.sure}
+        for i, j in al.sure:
+            o, n = old[i], new[j]
+            if oc[i].index == nc[j].index:
+                continue
+            self.prefix_map[o] = n  # WL206 compares a moved layer with its old self
+            if not oc[i].keyed:
+                continue
+            rec.moves[o] = n
+            for k in self.b.entries:
                 if _under(k, o):
-                    keys_moved[k] = _join(n, _rel(k, o))
-            self.prefix_map[o] = n
-        self.key_map.update(keys_moved)
-        for c in dropped:
-            self.dropped |= {k for k in self.b.entries if _under(k, c)}
-        for c in inserted:
-            self.inserted |= {k for k in self.h.entries if _under(k, c)}
-        # keys that kept their name but now belong to a different layer (loads silently wrong)
-        silent = sorted(k for k, nk in keys_moved.items() if k in self.h.entries
-                        and self.h.entries[k].shape == self.b.entries[k].shape)
-        index_map = {o.rsplit(".", 1)[-1]: n.rsplit(".", 1)[-1] for o, n in all_moves.items()}
-        at = inserted[0] if inserted else (new[0] if not dropped else next(iter(moves.values())))
+                    self.key_map[k] = _join(n, _rel(k, o))
+                    self._explicit_owner[k] = rec
+        rec.inserted = [new[j] for j in al.inserted]
+        rec.dropped = [old[i] for i in al.dropped]
+        rec.unsure_new = [new[j] for j in range(len(new)) if j not in paired_new
+                          and j not in al.inserted]
+        rec.unsure_old = [old[i] for i in range(len(old)) if i not in paired_old
+                          and i not in al.dropped]
+        for c in rec.dropped + rec.unsure_old:
+            self._gone.append(c)
+            for k in self.b.entries:
+                if _under(k, c):
+                    self._unpaired[k] = rec
+                    self._explicit_owner.pop(k, None)
+        self._fresh.extend(rec.inserted + rec.unsure_new)
+        return rec
+
+    def _settle(self, records: List[_Shift]) -> None:
+        """Final old->new key map: keys under moved layers go where their layer went
+        (if that key exists); keys of unpaired old layers keep their name unless a moved
+        layer took it or it no longer exists (then they are removed, and the remap
+        snippet drops them so nothing collides)."""
+        targets: Set[str] = set()
+        for k, rec in list(self._explicit_owner.items()):
+            t = self.key_map[k]
+            if t in self.h.entries:
+                targets.add(t)
+            else:
+                del self.key_map[k]
+                del self._explicit_owner[k]
+                self.dropped.add(k)
+                rec.drops.add(k)
+        for k, rec in self._unpaired.items():
+            t = self.key_map.get(k, k)  # a parent's move still applies to the name
+            if t in self.h.entries and t not in targets:
+                if t != k:
+                    self.key_map[k] = t
+                continue
+            self.key_map.pop(k, None)
+            self.dropped.add(k)
+            rec.drops.add(k)
+        self.taken = targets
+        # every key under a moved layer, with its final name (an inner shift may have
+        # moved it again; an inner layer left unpaired still follows the outer move)
+        for rec in records:
+            for o in rec.moves:
+                for k in self.b.entries:
+                    if _under(k, o) and k in self.key_map:
+                        rec.renamed[k] = self.key_map[k]
+
+    def _emit_shift(self, rec: _Shift) -> None:
+        container, kind = rec.container, rec.kind
+        index_map = {o.rsplit(".", 1)[-1]: n.rsplit(".", 1)[-1] for o, n in rec.moves.items()}
+        at = rec.inserted[0] if rec.inserted else next(iter(rec.moves.values()))
         path, line = self.h.module_line(at)
-        kind = self._container_type(container) or "Sequential/ModuleList"
-        what = [f"{self.h.signature(c)[0]} inserted at index {c.rsplit('.', 1)[-1]}"
-                for c in inserted]
-        what += [f"{self.b.signature(c)[0]} at index {c.rsplit('.', 1)[-1]} removed"
-                 for c in dropped]
+        what = [f"{self.h.child(c).type} inserted at index {c.rsplit('.', 1)[-1]}"
+                for c in rec.inserted]
+        what += [f"{self.b.child(c).type} at index {c.rsplit('.', 1)[-1]} removed"
+                 for c in rec.dropped]
+        keys_moved = dict(rec.renamed)
         mapping = ", ".join(f"{o}->{n}" for o, n in index_map.items())
         new_names = sorted(nk for nk in keys_moved.values() if nk not in self.b.entries)
         old_names = sorted(k for k in keys_moved if k not in self.h.entries)
@@ -381,6 +474,18 @@ class _Comparison:
             fails.append(f'"Missing key(s) in state_dict: {_keys_text(new_names, 2)}"')
         if old_names:
             fails.append(f'"Unexpected key(s) in state_dict: {_keys_text(old_names, 2)}"')
+        resized = sorted(nk for k, nk in keys_moved.items()
+                         if shapes_differ(self.b.entries[k].shape, self.h.entries[nk].shape))
+        # keys that kept their name but now belong to a different layer (loads silently wrong)
+        silent = sorted(k for k, nk in keys_moved.items() if k in self.h.entries
+                        and self.h.entries[k].shape == self.b.entries[k].shape
+                        and k not in resized)
+        unsure = ""
+        if rec.unsure_old or rec.unsure_new:
+            places = sorted({c.rsplit(".", 1)[-1] for c in rec.unsure_old + rec.unsure_new},
+                            key=int)
+            unsure = (f"; where the layers at index {', '.join(places)} went is ambiguous, "
+                      "so their keys are compared by name")
         msg = (
             f"index shift in nn.{kind} \"{container or '(root)'}\""
             + (f": {'; '.join(what)}" if what else "")
@@ -388,36 +493,42 @@ class _Comparison:
             + (" and ".join(fails) if fails else "size mismatches")
             + (f", or silently load into the wrong layer ({_keys_text(silent, 2)})"
                if silent else "")
+            + (f"; {len(resized)} moved key(s) also changed shape (size mismatch for "
+               f"{_keys_text(resized, 2)}, see WL204)" if resized else "")
+            + unsure
             + "; remap the indices with the attached snippet, or append new layers at the end"
         )
-        fix = remap.snippet(remap.rules_from_mapping(moves), {},
-                            title=f"{self.cls}: {kind} {container or '(root)'} index shift")
-        first_old = sorted(moves, key=lambda p: int(p.rsplit(".", 1)[-1]))[0]
-        self.emit("WL205", self.h, path, line, msg, key=moves[first_old], old_key=first_old,
+        rules = sorted(rec.moves.items())
+        drops = _drop_prefixes(rec, self.b)
+        fix = remap.snippet(rules, {}, title=f"{self.cls}: {kind} {container or '(root)'} "
+                            "index shift", drop=drops)
+        first_old = sorted(rec.moves, key=lambda p: int(p.rsplit(".", 1)[-1]))[0]
+        self.emit("WL205", self.h, path, line, msg, key=rec.moves[first_old], old_key=first_old,
                   fix=fix, extra={"index_map": index_map, "container": container,
-                                  "renamed_keys": keys_moved, "rules": sorted(moves.items())})
+                                  "renamed_keys": keys_moved, "rules": rules, "drop": drops})
 
-    def _sequential_drift(self, container: str, inserted: List[str], dropped: List[str]) -> None:
+    def _sequential_drift(self, rec: _Shift) -> None:
         """Parameterless layers added to / removed from an nn.Sequential with no key moving:
         it loads, but the forward pass now runs a different chain."""
+        container = rec.container
         if self._container_type(container) != "Sequential":
             return
-        for c in inserted:
+        for c in rec.inserted:
             if not self.h.has_keys(c):
                 path, line = self.h.module_line(c)
                 self.emit(
                     "WL206", self.h, path, line,
-                    f"{self.h.signature(c)[0]} added to nn.Sequential \"{container or '(root)'}\" "
+                    f"{self.h.child(c).type} added to nn.Sequential \"{container or '(root)'}\" "
                     f"at index {c.rsplit('.', 1)[-1]}: old checkpoints load, but the forward pass "
                     "now computes something else; retrain or fine-tune",
                     key=c, old_key=None,
                 )
-        for c in dropped:
+        for c in rec.dropped:
             if not self.b.has_keys(c):
                 path, line = self.h.module_line(container)
                 self.emit(
                     "WL206", self.h, path, line,
-                    f"{self.b.signature(c)[0]} removed from nn.Sequential \"{container or '(root)'}\" "
+                    f"{self.b.child(c).type} removed from nn.Sequential \"{container or '(root)'}\" "
                     f"(was index {c.rsplit('.', 1)[-1]}): old checkpoints load, but the forward pass "
                     "now computes something else; retrain or fine-tune",
                     key=None, old_key=c,
@@ -576,6 +687,8 @@ class _Comparison:
         inverse = {n: o for o, n in self.prefix_map.items()}
         swapped: Set[str] = set()
         for prefix, hrec in self.h.modules.items():
+            if any(_under(prefix, p) for p in self._fresh):
+                continue  # a layer a shift inserted has no old self (WL205 names it)
             oprefix = _map_back(prefix, inverse)
             brec = self.b.modules.get(oprefix)
             if brec is None or prefix in swapped:
@@ -662,12 +775,15 @@ class _Comparison:
             if code == "WL205":
                 keys = dict(first.extra.get("renamed_keys", {}))
                 rules = list(first.extra.get("rules", []))
+                drops = list(first.extra.get("drop", []))
                 for o in others:
                     keys.update(o.extra.get("renamed_keys", {}))
                     rules.extend(o.extra.get("rules", []))
+                    drops.extend(o.extra.get("drop", []))
                 extra["renamed_keys"], extra["rules"] = keys, sorted(set(map(tuple, rules)))
+                extra["drop"] = sorted(set(drops))
                 fix = remap.snippet([tuple(r) for r in extra["rules"]], {},  # type: ignore[misc]
-                                    title=f"{self.cls}: index shifts")
+                                    title=f"{self.cls}: index shifts", drop=extra["drop"])
             self.findings[members[0]] = first.with_(
                 message=first.message + f" (the same in {len(places)} more: {shown})",
                 extra=extra, fix=fix)
@@ -788,6 +904,27 @@ def compare(base: Prediction, head: Prediction, options: Optional[CompareOptions
     comp = _Comparison(base, head, opts)
     comp.run()
     return comp.finalize(head)
+
+
+def drops_of(findings: Iterable[Finding]) -> List[str]:
+    """Old key prefixes the WL205 snippets drop (layers removed next to moved ones)."""
+    out: Set[str] = set()
+    for f in findings:
+        if f.fix is not None:
+            out.update(f.extra.get("drop", ()))
+    return sorted(out)
+
+
+def _drop_prefixes(rec: _Shift, side: _Side) -> List[str]:
+    """The removed keys of a shift, a whole old layer as its prefix when all its keys go."""
+    out: Set[str] = set()
+    left = set(rec.drops)
+    for c in rec.dropped + rec.unsure_old:
+        mine = {k for k in side.entries if _under(k, c)}
+        if mine and mine <= left:
+            out.add(c)
+            left -= mine
+    return sorted(out | left)
 
 
 def rules_of(findings: Iterable[Finding]) -> Tuple[List[Tuple[str, str]], Dict[str, str]]:

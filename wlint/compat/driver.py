@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from wlint.cache import Cache, RecordingTree
 from wlint.compat import remap
-from wlint.compat.compare import Anchor, CompareOptions, compare, rules_of
+from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rules_of
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
@@ -84,12 +84,13 @@ class DiffResult:
                     conflicts.append(f"{f.cls}: {old} -> {new} (kept {old} -> {chosen[old]})")
         if not chosen and not exact:
             return None
+        drops = drops_of(self.findings)
         head = self.head or "the working tree"
         title = (f"remap checkpoints saved at {self.base} to the names of {head}\n"
                  f"# classes: {', '.join(classes)}")
         if conflicts:
             title += "\n# conflicting rules left out: " + "; ".join(conflicts)
-        return remap.snippet(remap.rules_from_mapping(chosen), exact, title=title)
+        return remap.snippet(remap.rules_from_mapping(chosen), exact, title=title, drop=drops)
 
 
 

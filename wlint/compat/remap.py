@@ -2,7 +2,9 @@
 
 A snippet is plain Python a user can paste next to `load_state_dict`: a
 `remap_state_dict(state_dict)` function that renames the keys of checkpoints
-saved from the base revision to the head revision's names. Exact renames are
+saved from the base revision to the head revision's names (and drops the keys
+of layers removed next to shifted ones, which would otherwise collide with a
+moved layer's new name). Exact renames are
 a dict lookup; module renames and index moves are prefix rules matched on
 whole dotted components (`conv1` never matches `conv10.weight`), most
 specific first, and each key is rewritten at most once, so swaps and shifts
@@ -13,7 +15,7 @@ repeated an unknown number of times) matches any index and is carried over.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 Rule = Tuple[str, str]  # (old, new): module prefix without trailing dot
 _PLACEHOLDER = "{i}"
@@ -46,8 +48,16 @@ def to_regex(rule: Rule) -> Tuple[str, str]:
     return pattern, repl
 
 
-def apply_rules(key: str, prefixes: Iterable[Rule], exact: Mapping[str, str]) -> str:
-    """What the generated snippet does to one key."""
+def drop_regex(prefix: str) -> str:
+    """Pattern of the keys under an old module prefix (or one old key)."""
+    return to_regex((prefix, ""))[0]
+
+
+def apply_rules(key: str, prefixes: Iterable[Rule], exact: Mapping[str, str],
+                drop: Iterable[str] = ()) -> Optional[str]:
+    """What the generated snippet does to one key (None: dropped)."""
+    if any(re.match(drop_regex(d), key) for d in drop):
+        return None
     if key in exact:
         return exact[key]
     for pattern, repl in (to_regex(r) for r in _ordered(prefixes)):
@@ -56,8 +66,10 @@ def apply_rules(key: str, prefixes: Iterable[Rule], exact: Mapping[str, str]) ->
     return key
 
 
-def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "") -> str:
-    """A self-contained `remap_state_dict` function for these rules."""
+def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "",
+            drop: Iterable[str] = ()) -> str:
+    """A self-contained `remap_state_dict` function for these rules; keys under a `drop`
+    prefix (old names) are left out."""
     regexes = []
     for rule in _ordered(prefixes):
         try:
@@ -82,6 +94,11 @@ def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "")
         lines.append("    }")
     else:
         lines.append("    exact = {}  # old key -> new key")
+    drops = sorted(set(drop))
+    if drops:
+        lines.append("    drop = [  # old layers that are gone (their keys would collide)")
+        lines += [f"        {drop_regex(d)!r},  # {d}" for d in drops]
+        lines.append("    ]")
     if regexes:
         lines.append("    rules = [  # old module -> new module, most specific first")
         for (old, new), (pattern, repl) in regexes:
@@ -92,6 +109,13 @@ def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "")
     lines += [
         "    out = type(state_dict)()  # keeps an OrderedDict an OrderedDict",
         "    for key, value in state_dict.items():",
+    ]
+    if drops:
+        lines += [
+            "        if any(re.match(pattern, key) for pattern in drop):",
+            "            continue",
+        ]
+    lines += [
         "        new_key = exact.get(key)",
         "        if new_key is None:",
         "            new_key = key",
