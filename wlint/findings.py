@@ -48,6 +48,27 @@ class CodeDoc:
         )
 
 
+    def render_markdown(self) -> str:
+        """The section of docs/rules.md that `help_uri` points at."""
+        return (
+            f'<a id="{self.code.lower()}"></a>\n\n'
+            f"## {self.code} `{self.name}` ({self.severity})\n\n"
+            f"**What.** {self.summary}\n\n**Why.** {self.why}\n\n"
+            f"Bad:\n\n```python\n{self.bad.strip()}\n```\n\n"
+            f"Good:\n\n```python\n{self.good.strip()}\n```\n"
+        )
+
+
+def rules_markdown() -> str:
+    """docs/rules.md, generated from the registry (a test keeps the file in sync)."""
+    head = (
+        "# wlint rules\n\n"
+        "Generated from the code registry by `python -m wlint.findings`; "
+        "`wlint rules CODE` prints the same text.\n"
+    )
+    return head + "".join("\n" + doc.render_markdown() for doc in all_codes())
+
+
 def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.strip("\n").splitlines())
 
@@ -258,3 +279,11 @@ def forward(self, x)
 def forward(self, x):
     return x""",
 ))
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates docs/rules.md
+    import sys
+
+    from wlint.findings import rules_markdown as _registry_markdown  # the registry rules fill
+
+    sys.stdout.write(_registry_markdown())
