@@ -7,8 +7,9 @@ built on the `meta` device and their real state_dicts give the removed,
 added and reshaped keys that wlint's findings must account for, exactly.
 Where torch cannot tell (WL203 vs WL201+WL202, WL205, WL206, affected
 marking, severity) the case's expect.json lists the expected codes; and the
-attached remap snippets must turn the old torch state_dict into one that
-`load_state_dict(strict=True)` accepts on the new model.
+attached remap snippets must move every old tensor onto the new key wlint
+says it feeds (and nothing onto a key it does not), so that with no key
+added, removed or resized `load_state_dict(strict=True)` accepts the result.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 import pytest
 
 from wlint.compat import diff_revisions
+from wlint.compat.compare import drops_of, rules_of
+from wlint.compat.remap import snippet
 from wlint.findings import Finding
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "revisions"
@@ -102,7 +105,7 @@ def load_strict(root: Path, relpath: str, expr: str, state: Dict[str, Any]) -> N
         assert tuple(state[key]) == shape, f"size mismatch for {key}: {state[key]} vs {shape}"
 
 
-def remap_through(fixes: List[str], keys: Dict[str, Tuple[int, ...]]) -> Dict[str, Any]:
+def remap_through(fixes: List[str], keys: Dict[str, Any]) -> Dict[str, Any]:
     state: Dict[str, Any] = dict(keys)
     for fix in fixes:
         namespace: Dict[str, Any] = {}
@@ -171,25 +174,48 @@ def check_class_against_torch(case: Path, spec: Dict[str, Any], found: List[Find
         assert [f.code for f in mine] == ["WL201"], detail
         return
     new = torch_state(case / "after", path, expr)
-    check_accounting(old, new, mine, detail)
-    fixes = [f.fix for f in mine if f.fix and f.code in ("WL203", "WL205")]
-    if fixes and not any(f.code in ("WL201", "WL202", "WL204") for f in mine):
-        # the remap snippet makes old checkpoints load strictly into the new model
-        load_strict(case / "after", path, expr, remap_through(fixes, old))
+    images = check_accounting(old, new, mine, detail)
+    movers = [f for f in mine if f.fix and f.code in ("WL203", "WL205")]
+    if movers:
+        remapped = check_remap(old, new, movers, images, detail)
+        if not any(f.code in ("WL201", "WL202", "WL204") for f in mine):
+            # the remap snippet makes old checkpoints load strictly into the new model
+            load_strict(case / "after", path, expr, remapped)
     for f in mine:
         assert f.line >= 1 and f.message
 
 
+def check_remap(old: Dict[str, Tuple[int, ...]], new: Dict[str, Tuple[int, ...]],
+                movers: List[Finding], images: Dict[str, str], detail: str) -> Dict[str, Any]:
+    """The remap of all the class's findings together (what --emit-remap writes) carries
+    each old tensor to the new key it is the image of, and no other old tensor onto a new
+    key; with one finding, its own snippet does the same. Returns the remapped state."""
+    prefixes, exact = rules_of(movers)
+    combined = snippet(prefixes, exact, drop=drops_of(movers))
+    fixes = [combined] + ([f.fix for f in movers if f.fix] if len(movers) == 1 else [])
+    state: Dict[str, Any] = {}
+    for fix in fixes:
+        tags = remap_through([fix], {k: k for k in old})  # value = the old key it came from
+        for target, source in images.items():
+            assert tags.get(target) == source, (
+                f"{target} gets {tags.get(target)}, expected {source}\n{fix}\n{detail}")
+        for k, source in tags.items():
+            assert k in images or k not in new, f"removed {source} lands on {k}\n{fix}\n{detail}"
+        state = {k: old[source] for k, source in tags.items()}
+    return state
+
+
 def check_accounting(old: Dict[str, Tuple[int, ...]], new: Dict[str, Tuple[int, ...]],
-                     mine: List[Finding], detail: str) -> None:
+                     mine: List[Finding], detail: str) -> Dict[str, str]:
     """Every key of torch's old and new state_dicts is explained exactly once.
 
     wlint's findings define a key mapping old -> new: WL203/WL205 moves, identity
     otherwise; WL201 (and WL207 old_key) claim removals, WL202 (and WL207 key)
-    additions, WL204 (old_key -> key) size changes. Checked against torch: every
-    mapped key exists in the new model, shapes differ exactly where WL204 says,
-    claimed removals have no counterpart, and each new key is either claimed
-    added or the image of exactly one old key.
+    additions, WL204 (old_key -> key) size changes, where old_key differs from key
+    only for a key the same findings moved. Checked against torch: every mapped key
+    exists in the new model, shapes differ exactly where WL204 says, claimed
+    removals have no counterpart, and each new key is either claimed added or the
+    image of exactly one old key. Returns the images (new key -> old key).
     """
     moved: Dict[str, str] = {}
     for f in mine:
@@ -212,7 +238,11 @@ def check_accounting(old: Dict[str, Tuple[int, ...]], new: Dict[str, Tuple[int, 
             f"{k}->{target}: {old[k]} vs {new[target]}\n{detail}")
     for k in new:
         assert (k in added) != (k in images), f"new key {k}: added={k in added}\n{detail}"
-    assert {k for _, k in resized} <= set(images), detail
+    for old_key, key in resized:
+        assert images.get(key) == old_key, f"WL204 {old_key}->{key}: fed by {images.get(key)}\n{detail}"
+    wl204 = [f for f in mine if f.code == "WL204"]
+    assert len(wl204) == len(resized), f"a size mismatch reported twice\n{detail}"
+    return images
 
 
 def iter_cases() -> Iterator[str]:  # pragma: no cover - helper for manual runs
