@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from wlint.compat import compare
 from wlint.compat.compare import Anchor, CompareOptions
+from wlint.compat.align import Child
 from wlint.compat.remap import apply_rules
 from wlint.findings import Finding
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
@@ -302,3 +303,214 @@ def test_unbalanced_same_type_layers_are_not_guessed_into_renames() -> None:
     found = compare(base, head)
     assert "WL203" not in codes(found)
     assert codes(found) == ["WL201"] * 4 + ["WL202"] * 2
+
+
+# -- index shifts aligned by module type (issue 4 item 4) -----------------------------
+
+
+def _head(hidden: int, dropout: bool) -> Prediction:
+    layers: List[Layer] = [("head", "Sequential", 3, {}, ()), act("head.0", "Flatten", 4)]
+    i = 1
+    if dropout:
+        layers.append(act("head.1", "Dropout", 5, p="0.1"))
+        i = 2
+    layers += [lin(f"head.{i}", 1024, hidden, 6), act(f"head.{i + 1}", line=7),
+               lin(f"head.{i + 2}", hidden, 10, 8)]
+    return build(layers)
+
+
+def test_insert_and_resize_is_one_shift_plus_size_mismatches_on_new_keys() -> None:
+    base, head = _head(256, False), _head(512, True)
+    found = compare(base, head)
+    assert codes(found) == ["WL204"] * 3 + ["WL205"]
+    shift = next(f for f in found if f.code == "WL205")
+    assert shift.extra["index_map"] == {"1": "2", "3": "4"}
+    assert "Dropout inserted at index 1" in shift.message
+    resized = {(f.old_key, f.key): (f.old_shape, f.new_shape) for f in found if f.code == "WL204"}
+    assert resized == {("head.1.weight", "head.2.weight"): ((256, 1024), (512, 1024)),
+                       ("head.1.bias", "head.2.bias"): ((256,), (512,)),
+                       ("head.3.weight", "head.4.weight"): ((10, 256), (10, 512))}
+    assert all('"head.1' in f.message or '"head.3' in f.message
+               for f in found if f.code == "WL204")  # the old key is named
+    assert sorted(remap_with(shift.fix or "", list(state(base)))) == sorted(state(head))
+
+
+def test_pure_shift_with_equal_shapes_is_one_wl205() -> None:
+    found = compare(_head(256, False), _head(256, True))
+    assert codes(found) == ["WL205"]
+
+
+def test_shapes_break_a_tie_between_same_type_layers() -> None:
+    seq = ("net", "Sequential", 3, {}, ())
+    base = build([seq, lin("net.0", 10, 32), lin("net.1", 32, 4)])
+    head = build([seq, lin("net.0", 10, 32), lin("net.1", 32, 32), lin("net.2", 32, 4)])
+    found = compare(base, head)
+    assert codes(found) == ["WL202", "WL202", "WL205"]
+    assert next(f for f in found if f.code == "WL205").extra["index_map"] == {"1": "2"}
+
+
+def test_same_layers_appended_are_additions_not_a_shift() -> None:
+    ml = ("blocks", "ModuleList", 3, {}, ())
+    base = build([ml, lin("blocks.0", 8, 8), lin("blocks.1", 8, 8)])
+    head = build([ml, lin("blocks.0", 8, 8), lin("blocks.1", 8, 8), lin("blocks.2", 8, 8)])
+    assert codes(compare(base, head)) == ["WL202", "WL202"]
+
+
+def test_ambiguous_alignment_pairs_nothing_it_cannot_be_sure_of() -> None:
+    seq = ("net", "Sequential", 3, {}, ())
+    base = build([seq, lin("net.0", 10, 32), act("net.1"), lin("net.2", 32, 4)])
+    head = build([seq, lin("net.0", 10, 64), act("net.1"), act("net.2", "Dropout", 5),
+                  lin("net.3", 64, 64), act("net.4"), lin("net.5", 64, 4)])
+    found = compare(base, head)
+    assert "WL205" not in codes(found)  # net.2 could be net.3 or net.5: not guessed
+    removed = sorted(f.old_key or "" for f in found if f.code == "WL201")
+    added = sorted(f.key or "" for f in found if f.code == "WL202")
+    assert removed == ["net.2.bias", "net.2.weight"]
+    assert added == ["net.3.bias", "net.3.weight", "net.5.bias", "net.5.weight"]
+
+
+def test_ambiguity_keeps_the_sure_moves() -> None:
+    """Two Conv2d and three Linear of one shape each: the Linear pairing is ambiguous
+    (3 ways), the Conv2d behind them moved for sure."""
+    seq = ("net", "Sequential", 3, {}, ())
+    base = build([seq, act("net.0", "Flatten"), lin("net.1", 8, 8), lin("net.2", 8, 8),
+                  conv("net.3", 9)])
+    head = build([seq, act("net.0", "Identity"), act("net.1", "Flatten"), lin("net.2", 8, 16),
+                  lin("net.3", 16, 16), lin("net.4", 16, 8), conv("net.5", 9)])
+    found = compare(base, head)
+    shift = next(f for f in found if f.code == "WL205")
+    assert shift.extra["index_map"] == {"3": "5"}
+    assert "ambiguous" in shift.message
+    keys = {k for f in found for k in (f.key, f.old_key) if k}
+    assert {"net.1.weight", "net.2.weight", "net.3.weight", "net.4.weight"} <= keys
+
+
+def test_delete_middle_layer_drops_its_keys_in_the_snippet() -> None:
+    seq = ("f", "Sequential", 3, {}, ())
+    bn = ("f.1", "BatchNorm2d", 4, {"weight": (16,), "bias": (16,), "running_mean": (16,)}, ())
+    base = build([seq, conv("f.0"), bn, conv("f.2"), act("f.3")])
+    head = build([seq, conv("f.0"), conv("f.1", c=32), act("f.2")])
+    found = compare(base, head)
+    assert codes(found) == ["WL201"] * 3 + ["WL204"] * 2 + ["WL205"]
+    shift = next(f for f in found if f.code == "WL205")
+    assert shift.extra["drop"] == ["f.1"]
+    out = remap_with(shift.fix or "", ["f.0.weight", "f.1.weight", "f.1.running_mean",
+                                       "f.2.weight", "f.2.bias"])
+    assert out == ["f.0.weight", "f.1.weight", "f.1.bias"]
+    assert apply_rules("f.1.weight", shift.extra["rules"], {}, shift.extra["drop"]) is None
+
+
+def _tower(inner_dropout: bool, adapter: bool, wide_last: bool) -> Prediction:
+    layers: List[Layer] = [("blocks", "ModuleList", 3, {}, ())]
+    slots = ["Block", "Adapter", "Block", "Block"] if adapter else ["Block", "Block", "Block"]
+    for b, typ in enumerate(slots):
+        p = f"blocks.{b}"
+        if typ == "Adapter":
+            layers.append((p, "Adapter", 4, {"scale": (8,)}, ()))
+            continue
+        layers.append((p, "Block", 5, {}, ()))
+        layers.append((f"{p}.mlp", "Sequential", 6, {}, ()))
+        width = 64 if wide_last and b == len(slots) - 1 else 32
+        layers.append(lin(f"{p}.mlp.0", 8, width, 7))
+        i = 1
+        if inner_dropout:
+            layers.append(act(f"{p}.mlp.1", "Dropout", 8, p="0.1"))
+            i = 2
+        layers.append(lin(f"{p}.mlp.{i}", width, 8, 9))
+    return build(layers, cls="Tower")
+
+
+def test_insert_in_modulelist_of_changed_blocks_aligns_both_levels() -> None:
+    """Block gained a Dropout inside its Sequential (every block's keys move), an Adapter is
+    inserted between the blocks, and the last block is wider."""
+    base = _tower(False, False, False)
+    head = _tower(True, True, True)
+    found = compare(base, head)
+    assert sorted(set(codes(found))) == ["WL202", "WL204", "WL205"]
+    assert [f.key for f in found if f.code == "WL202"] == ["blocks.1.scale"]
+    outer = next(f for f in found if f.code == "WL205" and f.extra["container"] == "blocks")
+    assert outer.extra["index_map"] == {"1": "2", "2": "3"}
+    resized = sorted((f.old_key, f.key) for f in found if f.code == "WL204")
+    assert resized == [("blocks.2.mlp.0.bias", "blocks.3.mlp.0.bias"),
+                       ("blocks.2.mlp.0.weight", "blocks.3.mlp.0.weight"),
+                       ("blocks.2.mlp.1.weight", "blocks.3.mlp.2.weight")]
+    from wlint.compat.compare import drops_of, rules_of
+    from wlint.compat.remap import snippet
+
+    prefixes, exact = rules_of(found)
+    fix = snippet(prefixes, exact, drop=drops_of(found))
+    remapped = remap_with(fix, list(state(base)))
+    assert sorted(remapped) == sorted(k for k in state(head) if k != "blocks.1.scale")
+
+
+def test_placeholder_container_aligns_inside_each_repeat() -> None:
+    def rep(dropout: bool) -> Prediction:
+        layers: List[Layer] = [("blocks.{i}.mlp", "Sequential", 4, {}, ()),
+                               lin("blocks.{i}.mlp.0", 8, 32, 5)]
+        if dropout:
+            layers.append(act("blocks.{i}.mlp.1", "Dropout", 6))
+        layers.append(lin("blocks.{i}.mlp.2" if dropout else "blocks.{i}.mlp.1", 32, 8, 7))
+        return build(layers)
+
+    found = compare(rep(False), rep(True))
+    assert codes(found) == ["WL205"]
+    assert remap_with(found[0].fix or "", ["blocks.7.mlp.1.weight", "blocks.7.mlp.0.weight"]) == [
+        "blocks.7.mlp.2.weight", "blocks.7.mlp.0.weight"]
+
+
+def test_unknown_number_of_children_is_not_aligned() -> None:
+    ml = ("blocks", "ModuleList", 3, {}, ())
+    base = build([ml, lin("blocks.0", 8, 8), lin("blocks.{i + 1}", 8, 8)])
+    head = build([ml, act("blocks.0", "Identity"), lin("blocks.1", 8, 8),
+                  lin("blocks.{i + 2}", 8, 8)])
+    assert "WL205" not in codes(compare(base, head))
+
+
+def _brute_force(old: Sequence[Child], new: Sequence[Child]) -> Tuple[List[Tuple[int, int]], bool]:
+    """Every order-preserving pairing of same-type children, scored as align() documents."""
+    import itertools
+
+    def score(pairs: Sequence[Tuple[int, int]]) -> Tuple[int, int, int, int]:
+        total = [0, 0, 0, 0]
+        for i, j in pairs:
+            o, c = old[i], new[j]
+            same_names = o.names == c.names
+            total[0] += 1
+            total[1] += same_names
+            total[2] += same_names and o.keyed and o.shapes == c.shapes
+            total[3] += o.index == c.index
+        return tuple(total)  # type: ignore[return-value]
+
+    options = []
+    for k in range(min(len(old), len(new)) + 1):
+        for oi in itertools.combinations(range(len(old)), k):
+            for nj in itertools.combinations(range(len(new)), k):
+                pairs = list(zip(oi, nj))
+                if all(old[i].type == new[j].type for i, j in pairs):
+                    options.append((score(pairs), set(pairs)))
+    best = max(s for s, _ in options)
+    optimal = [p for s, p in options if s == best]
+    return sorted(set.intersection(*optimal)), len(optimal) > 1
+
+
+def test_alignment_matches_brute_force() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from wlint.compat.align import align
+
+    child = st.tuples(st.sampled_from(["Linear", "ReLU"]), st.booleans(), st.sampled_from([4, 8]))
+
+    def make(specs: List[Tuple[str, bool, int]]) -> List[Child]:
+        return [Child(i, typ, frozenset({("weight", "parameter")}) if keyed else frozenset(),
+                      (("weight", (size,)),) if keyed else ())
+                for i, (typ, keyed, size) in enumerate(specs)]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(child, max_size=5), st.lists(child, max_size=5))
+    def check(a: List[Tuple[str, bool, int]], b: List[Tuple[str, bool, int]]) -> None:
+        old, new = make(a), make(b)
+        got = align(old, new)
+        assert (sorted(got.sure), got.ambiguous) == _brute_force(old, new)
+
+    check()

@@ -513,14 +513,19 @@ class _Comparison:
         container = rec.container
         if self._container_type(container) != "Sequential":
             return
+        keys_fail = any(_under(k, rec.base) for k in self.removed) or any(
+            _under(k, container) for k in self.added) or any(
+            _under(k, container) and k in self.b.entries
+            and shapes_differ(self.b.entries[k].shape, e.shape) for k, e in self.h.entries.items())
+        loads = ("the forward pass also computes something else" if keys_fail else
+                 "old checkpoints load, but the forward pass now computes something else")
         for c in rec.inserted:
             if not self.h.has_keys(c):
                 path, line = self.h.module_line(c)
                 self.emit(
                     "WL206", self.h, path, line,
                     f"{self.h.child(c).type} added to nn.Sequential \"{container or '(root)'}\" "
-                    f"at index {c.rsplit('.', 1)[-1]}: old checkpoints load, but the forward pass "
-                    "now computes something else; retrain or fine-tune",
+                    f"at index {c.rsplit('.', 1)[-1]}: {loads}; retrain or fine-tune",
                     key=c, old_key=None,
                 )
         for c in rec.dropped:
@@ -529,8 +534,7 @@ class _Comparison:
                 self.emit(
                     "WL206", self.h, path, line,
                     f"{self.b.child(c).type} removed from nn.Sequential \"{container or '(root)'}\" "
-                    f"(was index {c.rsplit('.', 1)[-1]}): old checkpoints load, but the forward pass "
-                    "now computes something else; retrain or fine-tune",
+                    f"(was index {c.rsplit('.', 1)[-1]}): {loads}; retrain or fine-tune",
                     key=None, old_key=c,
                 )
 
