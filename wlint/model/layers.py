@@ -1057,3 +1057,13 @@ _add(Layer(
          ("div_value", 4.0), ("head_bias", False)),
     _adaptive_log_softmax,
 ))
+
+
+# -- third-party parameter-free layers (matched by full class path) ----------------------
+# einops' layer wrappers hold no tensors; their pattern/reduction change the computation.
+
+_add(Layer("Rearrange", (("pattern", REQUIRED),), no_tensors, ("pattern",),
+           var_keyword="axes_lengths", torch_path="einops.layers.torch.Rearrange"))
+_add(Layer("Reduce", (("pattern", REQUIRED), ("reduction", REQUIRED)), no_tensors,
+           ("pattern", "reduction"), var_keyword="axes_lengths",
+           torch_path="einops.layers.torch.Reduce"))
