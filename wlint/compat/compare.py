@@ -6,10 +6,12 @@ steps do not report them again:
 
 1. WL207 persistence flips (a key that became / stopped being a
    non-persistent buffer);
-2. WL204 shape changes of keys present on both sides;
+2. WL204 shape changes of keys present on both sides, and of keys whose
+   layer a shift moved (`key` is the new name, `old_key` the old one);
 3. WL205 index shifts inside `nn.Sequential` / `ModuleList` (children
-   aligned by type and shapes; one finding per container with the old->new
-   index map; an append at the end is a plain addition);
+   aligned by their module types, see `align`; one finding per container
+   with the old->new index map of the layers holding keys; an append at the
+   end is a plain addition; an ambiguous pairing is not guessed);
 4. WL203 renames (removed and added modules of the same type and shapes pair
    up; a renamed subtree is one finding);
 5. WL201 / WL202 for what is left;
