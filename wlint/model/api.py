@@ -14,7 +14,7 @@ import ast
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
 from wlint.model.layers import REQUIRED, lookup
@@ -199,7 +199,14 @@ def _emit(root: ModuleInst, pred: Prediction, relpath: str) -> None:
     walk(root, "", None)
 
 
-def _alts(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
+def _alts(slot: Any) -> Iterable[Tuple[Optional[str], Any]]:
+    """(condition, value) pairs of a slot; a plain slot (the common case) without a generator."""
+    if not isinstance(slot, Alts):
+        return ((None, slot),)
+    return _alts_gen(slot)
+
+
+def _alts_gen(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
     if isinstance(slot, Alts):
         for cond, value in slot.items:
             for c2, v2 in _alts(value):
