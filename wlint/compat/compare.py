@@ -215,12 +215,19 @@ class _Comparison:
         self.user_types |= {base.cls, head.cls}
 
     # findings --------------------------------------------------------------
-    def emit(self, code: str, side: _Side, path: str, line: int, message: str, **kw: object) -> None:
+    def emit(self, code: str, side: _Side, path: str, line: int, message: str,
+             scope: Optional[str] = None, **kw: object) -> None:
+        """`scope`: the head prefix whose holder decides "affected" (a shift's container)
+        instead of the finding's keys."""
         path = side.path_of(path)
         key = str(kw.get("key") or kw.get("old_key") or "")
         affected_by = self.opts.affected_by
         if self.opts.changed_types:
-            affected_by = self._changed_container(key)
+            if scope is not None:
+                affected_by = self._changed_holder(scope, self.h)
+            else:  # a new key lives in the head's tree, an old one in the base's
+                affected_by = (self._changed_holder(str(kw.get("key") or ""), self.h)
+                               or self._changed_holder(str(kw.get("old_key") or ""), self.b))
         affected = bool(affected_by)
         if affected and self.opts.anchor is not None:
             path, line = self._anchor_line(key, side, path, line)
@@ -232,17 +239,16 @@ class _Comparison:
             affected=affected, **kw,  # type: ignore[arg-type]
         ))
 
-    def _changed_container(self, key: str) -> str:
-        """Label of the innermost changed user class whose instance holds `key`."""
+    def _changed_holder(self, key: str, side: _Side) -> str:
+        """Label of the innermost changed user class whose instance (in that side's module
+        tree: after a shift the same name holds another layer) holds `key`."""
         if not key:
             return ""
         parts = key.split(".")
         for n in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:n])
-            for side in (self.h, self.b):
-                rec = side.modules.get(prefix)
-                if rec is not None and rec.type != self.cls and rec.type in self.opts.changed_types:
-                    return self.opts.changed_types[rec.type]
+            rec = side.modules.get(".".join(parts[:n]))
+            if rec is not None and rec.type != self.cls and rec.type in self.opts.changed_types:
+                return self.opts.changed_types[rec.type]
         return ""
 
     def _anchor_line(self, key: str, side: _Side, path: str, line: int) -> Tuple[str, int]:
@@ -505,7 +511,8 @@ class _Comparison:
         fix = remap.snippet(rules, {}, title=f"{self.cls}: {kind} {container or '(root)'} "
                             "index shift", drop=drops)
         first_old = sorted(rec.moves, key=lambda p: int(p.rsplit(".", 1)[-1]))[0]
-        self.emit("WL205", self.h, path, line, msg, key=rec.moves[first_old], old_key=first_old,
+        self.emit("WL205", self.h, path, line, msg, scope=container,
+                  key=rec.moves[first_old], old_key=first_old,
                   fix=fix, extra={"index_map": index_map, "container": container,
                                   "renamed_keys": keys_moved, "rules": rules, "drop": drops})
 
