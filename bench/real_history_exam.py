@@ -89,6 +89,18 @@ TARGETS: List[Target] = [
     Target("vit", rce.Case(
         "vit", "lucidrains/vit-pytorch", "", ("vit_pytorch/vit.py",), "vit_pytorch/vit.py",
         "vit_pytorch.vit", _VIT, packages=("vit_pytorch",)), ("vit_pytorch/vit.py",), 25),
+    Target("simple-vit", rce.Case(
+        "simple-vit", "lucidrains/vit-pytorch", "", ("vit_pytorch/simple_vit.py",), "vit_pytorch/simple_vit.py",
+        "vit_pytorch.simple_vit", "Simple" + _VIT, packages=("vit_pytorch",)), ("vit_pytorch/simple_vit.py",), 20),
+    Target("cait", rce.Case(
+        "cait", "lucidrains/vit-pytorch", "", ("vit_pytorch/cait.py",), "vit_pytorch/cait.py", "vit_pytorch.cait",
+        "CaiT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, cls_depth=1, heads=2, mlp_dim=128)",
+        packages=("vit_pytorch",)), ("vit_pytorch/cait.py",), 20),
+    Target("openclip-text", rce.Case(
+        "openclip-text", "mlfoundations/open_clip", "", rce._OC_FILES, "src/open_clip/transformer.py",
+        "open_clip.transformer",
+        "TextTransformer(context_length=16, vocab_size=100, width=64, heads=2, layers=2, output_dim=32)",
+        root="src", stubs=("frozen-bn",), packages=("open_clip",)), ("src/open_clip/transformer.py",), 15),
     Target("wlm-lstm", rce.Case(
         "wlm", "pytorch/examples", "", ("word_language_model/model.py",), "word_language_model/model.py",
         "model", "RNNModel('LSTM', 100, 32, 32, 2)", root="word_language_model"),
