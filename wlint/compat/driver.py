@@ -448,17 +448,13 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
             message=f"{name}: state_dict not compared: the predictor failed ({failed})",
         )]
         return diff
-    if base is None or head is None or _same(base, head):
+    if base is None or head is None:
         return diff
-    opts = CompareOptions(ignore_missing=hc.ignore_missing,
-                          ignore_unexpected=hc.ignore_unexpected)
-    contained = _changed_classes_used(base, head, changed_names, name, hpath)
-    if contained:
-        # findings inside an instance of a changed class are reported here too, with full
-        # keys, marked affected, at the line of this class's file that builds it
-        opts.changed_types = {label.split(" (", 1)[0]: label for label in contained}
-        opts.anchor = Anchor(hpath, hc.line)
-    diff.findings = compare(base, head, opts)
+    if not _same(base, head):
+        diff.findings = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
+    _default_config_findings(engine, diff, bc.name if bc else name, hc, changed_names)
+    if _same(base, head) and not diff.findings:
+        return diff
     labels = sorted({f.message.rsplit("[affected: this class contains the changed ", 1)[-1]
                      .rstrip("]") for f in diff.findings if f.affected})
     diff.affected = bool(labels)
@@ -467,6 +463,52 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     if direct and (diff.findings or new_unknowns):
         diff.findings.extend(_incomplete(head, hpath, name))
     return diff
+
+
+def _options(base: Prediction, head: Prediction, hc: ClassSummary, hpath: str, name: str,
+             changed_names: Set[Tuple[str, str]]) -> CompareOptions:
+    opts = CompareOptions(ignore_missing=hc.ignore_missing,
+                          ignore_unexpected=hc.ignore_unexpected)
+    contained = _changed_classes_used(base, head, changed_names, name, hpath)
+    if contained:
+        # findings inside an instance of a changed class are reported here too, with full
+        # keys, marked affected, at the line of this class's file that builds it
+        opts.changed_types = {label.split(" (", 1)[0]: label for label in contained}
+        opts.anchor = Anchor(hpath, hc.line)
+    return opts
+
+
+def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
+                             hc: ClassSummary, changed_names: Set[Tuple[str, str]]) -> None:
+    """Also compare `Net(Cfg())` when every required parameter of `Net.__init__` is
+    annotated with a project class constructible with no arguments: a change of a `Cfg`
+    default is invisible to the bare-name prediction (`config.vocab` on both sides).
+    Both sides use the same arguments, resolved in their own namespace (a config class
+    renamed or missing at one side: no variant); only findings the symbolic comparison
+    did not make are added, each saying it holds with the default config."""
+    from wlint.compat.configs import config_call_args, required_config_params
+
+    bpath, hpath, name = diff.base_path or "", diff.head_path or "", diff.cls
+    params = required_config_params(engine.head_tree.read(hpath) or "", name)
+    if params is None:
+        return
+    base_params = required_config_params(engine.base_tree.read(bpath) or "", base_name)
+    if base_params != params:
+        return
+    args = config_call_args(engine.head_tree, hpath, params)
+    if args is None or config_call_args(engine.base_tree, bpath, params) != args:
+        return
+    base = engine.predict(engine.base_tree, bpath, f"{base_name}({args})")
+    head = engine.predict(engine.head_tree, hpath, f"{name}({args})")
+    if base is None or head is None or _same(base, head):
+        return
+    seen = {(f.code, f.key, f.old_key) for f in diff.findings}
+    found = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
+    with_cfg = f" (with the default {args})"
+    for f in found:
+        if (f.code, f.key, f.old_key) not in seen:
+            text, sep, tail = f.message.partition(" [affected: ")
+            diff.findings.append(f.with_(message=text + with_cfg + sep + tail))
 
 
 def _incomplete(head: Prediction, hpath: str, name: str) -> List[Finding]:

@@ -1,0 +1,114 @@
+"""A second expression for classes built from a required config object.
+
+`wlint diff` predicts a bare class name, so a required `config: Cfg` parameter
+becomes a symbol and a change of a `Cfg` *default* is invisible (both sides read
+`config.vocab`). When every required constructor parameter is annotated with a
+project class that can be built with no arguments, `Net(Cfg())` is predicted too
+(see driver._default_config_findings). Nothing here imports the analysed code.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from typing import Any, List, Optional, Tuple
+
+__all__ = ["config_call_args", "required_config_params"]
+
+
+def _dotted(node: Optional[ast.expr]) -> Optional[str]:
+    """`Cfg`, `cfgmod.Cfg` or the string annotation "Cfg" (anything else: None)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value.strip(), mode="eval").body
+        except SyntaxError:
+            return None
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(text: str) -> Optional[ast.Module]:
+    """One parse per file text (a changed file's classes are checked one by one)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def required_config_params(text: str, cls_name: str) -> Optional[List[Tuple[str, str, bool]]]:
+    """(param, annotation, keyword-only) of every required `__init__` parameter of the
+    top-level class `cls_name`, when there is at least one and all are annotated with a
+    (dotted) name; None otherwise. A pure syntax check: cheap enough for every class."""
+    module = _parse(text)
+    if module is None:
+        return None
+    cls = next((n for n in module.body if isinstance(n, ast.ClassDef) and n.name == cls_name),
+               None)
+    if cls is None:
+        return None
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                None)
+    if init is None:
+        return None
+    spec = init.args
+    positional = list(spec.posonlyargs) + list(spec.args)
+    required = positional[1:len(positional) - len(spec.defaults)]
+    out: List[Tuple[str, str, bool]] = [(a.arg, _dotted(a.annotation) or "", False)
+                                        for a in required]
+    out += [(a.arg, _dotted(a.annotation) or "", True)
+            for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is None]
+    if not out or any(not ann for _, ann, _ in out):
+        return None
+    return out
+
+
+def config_call_args(tree: Any, relpath: str, params: List[Tuple[str, str, bool]]) -> Optional[str]:
+    """The argument list `Cfg(), opts=Opts()` when every annotation resolves, in the
+    module namespace of `relpath` as the predictor sees it, to a non-module project
+    class constructible with no arguments; None otherwise."""
+    from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
+    from wlint.model.values import UserClass
+
+    interp = Interpreter(tree, relpath)
+    try:
+        ns = interp.load_module(relpath)
+        if ns.ast is None:
+            return None
+        scope = Scope(ns.vars, None, ns)
+        for _, ann, _ in params:
+            value = interp.eval(ast.parse(ann, mode="eval").body, scope)
+            if not isinstance(value, UserClass) or not _no_arg_constructible(interp, value):
+                return None
+    except (BudgetExceeded, RecursionError):
+        return None
+    except Exception:  # an interpreter limitation: no variant, never a crash
+        return None
+    return ", ".join(f"{name}={ann}()" if kw else f"{ann}()" for name, ann, kw in params)
+
+
+def _no_arg_constructible(interp: Any, cls: Any) -> bool:
+    from wlint.model.values import UserClass
+
+    if not cls.ready:
+        interp.init_class(cls)
+    if cls.is_module:
+        return False
+    init = interp.class_attr(cls, "__init__")
+    fnode = getattr(init, "node", None)
+    if cls.is_dataclass and (fnode is None or getattr(init, "owner", None) is not cls):
+        return all(has_default for c in cls.mro if isinstance(c, UserClass)
+                   for _, has_default in c.fields)
+    if isinstance(fnode, ast.FunctionDef):
+        spec = fnode.args
+        positional = list(spec.posonlyargs) + list(spec.args)
+        return (len(positional) - len(spec.defaults) <= 1
+                and all(d is not None for d in spec.kw_defaults))
+    # no __init__ anywhere: a plain class of class attributes (object.__init__)
+    return all(isinstance(c, UserClass) and "__init__" not in c.ns for c in cls.mro)
