@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from wlint.model.interpret import BudgetExceeded, Interpreter, Scope
+from wlint.model.interpret import BudgetExceeded, Interpreter, Scope, dotted_name
 from wlint.model.layers import REQUIRED, lookup
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
@@ -64,7 +64,7 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     if ns.ast is None:
         raise PredictError(f"cannot parse {relpath}: {ns.error}")
     head = expr_node.func if isinstance(expr_node, ast.Call) else expr_node
-    name = _dotted(head)
+    name = dotted_name(head)
     if name is None:
         raise PredictError(f"EXPR must be a class or a call: {expr!r}")
     scope = Scope(ns.vars, None, ns)
@@ -226,15 +226,6 @@ def _entry(key: str, tensor: Tensor, kind: str, cond: Optional[str], owner: str,
     shape = tuple(shape_item(d) for d in tensor.shape) if tensor.shape is not None else None
     return Entry(key=key, shape=shape, kind=kind, line=tensor.line, path=rel(tensor.path),
                  condition=cond, owner=owner, layer=layer)
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:

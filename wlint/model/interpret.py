@@ -371,7 +371,7 @@ class Interpreter:
         scope.vars[node.name] = func
 
     def decorate(self, func: Any, dec: ast.expr, scope: Scope) -> Any:
-        name = _dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+        name = dotted_name(dec.func if isinstance(dec, ast.Call) else dec) or ""
         last = name.rsplit(".", 1)[-1]
         if last == "staticmethod":
             return StaticMethod(func)
@@ -402,7 +402,7 @@ class Interpreter:
         cls.is_module = any(_is_torch_module_ref(b) or (isinstance(b, UserClass) and b.is_module)
                             for b in cls.mro[1:])
         for dec in node.decorator_list:
-            name = _dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+            name = dotted_name(dec.func if isinstance(dec, ast.Call) else dec) or ""
             if name.rsplit(".", 1)[-1] == "dataclass":
                 cls.is_dataclass = True
         if any(isinstance(b, ExternalRef) and b.qual.rsplit(".", 1)[-1] == "NamedTuple"
@@ -2210,11 +2210,12 @@ def _defines_migration(cls: UserClass) -> bool:
     return cached
 
 
-def _dotted(node: ast.AST) -> Optional[str]:
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
 
