@@ -614,9 +614,14 @@ class _Comparison:
                     keys[k] = nk
         if not keys:
             return
-        # the whole subtree under old_root must map under new_root, else rename per module
-        whole = all(_under(k, old_root) and keys[k] == _join(new_root, _rel(k, old_root))
-                    for k in keys) and old_root and new_root
+        # the whole subtree under old_root must map under new_root, else rename per module:
+        # a key left in place under either root (a wrapper dropped while the wrapped module
+        # gained a same-named child) would be moved by the lifted rule to where it never was
+        renamed_new = set(keys.values())
+        whole = bool(old_root and new_root) and all(
+            _under(k, old_root) and keys[k] == _join(new_root, _rel(k, old_root)) for k in keys
+        ) and all(k in keys for k in self.b.entries if _under(k, old_root)) and all(
+            k in renamed_new for k in self.h.entries if _under(k, new_root))
         rules: List[Tuple[str, str]] = [(old_root, new_root)] if whole else \
             [(o, n) for o, n in members]
         for k, nk in keys.items():
