@@ -13,6 +13,7 @@ a B-block transformer.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -114,9 +115,13 @@ def transformer_time(blocks: int) -> Tuple[float, int]:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(TRANSFORMER)
         predict(path, "Transformer(2)")  # parse cache warm-up is part of real use too
-        start = time.perf_counter()
-        pred = predict(path, f"Transformer({blocks})")
-        return time.perf_counter() - start, len(pred.entries)
+        best = float("inf")
+        for _ in range(3):  # best of 3, after a collection: the corpus runs before leave garbage
+            gc.collect()
+            start = time.perf_counter()
+            pred = predict(path, f"Transformer({blocks})")
+            best = min(best, time.perf_counter() - start)
+        return best, len(pred.entries)
 
 
 def report(label: str, results: List[Tuple[bool, bool, float]]) -> None:

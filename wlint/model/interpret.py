@@ -2835,6 +2835,16 @@ def _factory(kind: str) -> Impl:
             shape = _norm_shape((steps,))
         elif kind == "tensor":
             shape = _data_shape(args[0] if args else kw.get("data"))
+        elif kind == "legacy":
+            # torch.Tensor / FloatTensor / LongTensor: one literal list or tuple is *data*
+            # (torch.FloatTensor([0.5]) has shape [1]); integers are sizes; a computed
+            # sequence may be data or a torch.Size, so its shape stays unknown
+            if len(args) == 1 and not kw and isinstance(args[0], (list, tuple)):
+                call_args = getattr(node, "args", None) or [None]
+                literal = isinstance(call_args[0], (ast.List, ast.Tuple))
+                shape = _data_shape(args[0]) if literal else None
+            else:
+                shape = _size_args(list(args), kw)
         elif kind == "randint":
             size = args[2] if len(args) > 2 else kw.get("size") if len(args) < 3 else args[-1]
             if len(args) == 2 and isinstance(args[1], (tuple, list)):
@@ -2880,8 +2890,10 @@ def _parameter(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], nod
 
 
 _TORCH_FUNCS: Dict[str, Impl] = {}
-for _n in ("zeros", "ones", "empty", "randn", "rand", "Tensor", "FloatTensor", "LongTensor"):
+for _n in ("zeros", "ones", "empty", "randn", "rand"):
     _TORCH_FUNCS[_n] = _factory("size")
+for _n in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "IntTensor", "BoolTensor"):
+    _TORCH_FUNCS[_n] = _factory("legacy")
 for _n in ("zeros_like", "ones_like", "empty_like", "randn_like", "rand_like", "full_like",
            "tril", "triu", "clone", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "sin", "cos",
            "cumsum", "flip", "nan_to_num", "erfinv", "neg"):
