@@ -400,7 +400,7 @@ def torch_truth(case: Case, repo_dir: Path) -> Dict[str, Any]:
     with contextlib.redirect_stdout(io.StringIO()):
         mod = importlib.import_module(case.module)
         with torch.device(case.device):
-            model = eval(case.expr, vars(mod))  # noqa: S307 - the exam's own EXPR
+            model = eval(case.expr, vars(mod))
     params = {k for k, _ in model.named_parameters(remove_duplicate=False)}
     entries = []
     for key, val in model.state_dict(keep_vars=True).items():

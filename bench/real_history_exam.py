@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import real_code_exam as rce  # noqa: E402  (the sibling bench module)
+import real_code_exam as rce
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def wlint_delta(findings: List[Dict[str, Any]], cls: str) -> Tuple[Dict[str, Set
     return out, codes
 
 
-def _pattern(key: str) -> "re.Pattern[str]":
+def _pattern(key: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]*\})", key)
     body = "".join(r"[^.]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts)
     return re.compile(body + r"(\..+)?")
@@ -249,7 +249,7 @@ def _moves(old: str, new: str, base_keys: Set[str], head_keys: Set[str]) -> List
         if not m:
             continue
         fills = list(m.groups()[:-1])
-        target = re.sub(r"\{[^}]*\}", lambda _m: fills.pop(0) if fills else _m.group(0), new) + m.groups()[-1]
+        target = re.sub(r"\{[^}]*\}", lambda _m, fills=fills: fills.pop(0) if fills else _m.group(0), new) + m.groups()[-1]
         out.append((k, target))
     return out
 

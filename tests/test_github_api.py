@@ -381,7 +381,7 @@ def test_pull_request_from_env(tmp_path) -> None:
     pr = pull_request_from_env({"GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_PATH": str(event)})
     assert pr == PullRequest(REPO, 12, "h" * 40, "b" * 40)
     event.write_text(json.dumps({"push": {}}))
-    with pytest.raises(GitHubError, match="pull_request.number"):
+    with pytest.raises(GitHubError, match=r"pull_request\.number"):
         pull_request_from_env({"GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_PATH": str(event)})
     with pytest.raises(GitHubError, match="GITHUB_REPOSITORY"):
         pull_request_from_env({"GITHUB_EVENT_PATH": str(event)})

@@ -104,7 +104,7 @@ class Finding:
         )
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
-    def with_(self, **changes: Any) -> "Finding":
+    def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)
 
     def sort_key(self) -> Tuple[str, int, int, str, str]:

@@ -133,7 +133,7 @@ class GitHubClient:
         except urllib.error.HTTPError as err:
             try:
                 raw = err.read()
-            except Exception:  # noqa: BLE001 - a broken error body is still an error
+            except Exception:
                 raw = b""
             finally:
                 err.close()

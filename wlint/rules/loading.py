@@ -75,7 +75,7 @@ class MapLocationMissing(Rule):
 
     def check(self, site: CallSite, ctx: Context) -> Iterator[Hit]:
         sig = loader(site, ctx)
-        if sig is None or not site.node.args and not site.node.keywords:
+        if sig is None or (not site.node.args and not site.node.keywords):
             return
         value = map_location_arg(site, sig)
         if value is MISSING:
@@ -106,7 +106,7 @@ class UnsafeWeightsOnly(Rule):
 
     def check(self, site: CallSite, ctx: Context) -> Iterator[Hit]:
         sig = loader(site, ctx)
-        if sig is None or sig.weights_only is None or not site.node.args and not site.node.keywords:
+        if sig is None or sig.weights_only is None or (not site.node.args and not site.node.keywords):
             return
         name = ctx.callee(site)
         value = weights_only_arg(site, sig)
