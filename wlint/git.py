@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 INDEX = ":index"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (unborn HEAD)
@@ -226,29 +226,17 @@ class GitRepo:
         sha = self.rev_parse(rev)
         if sha not in self._lstree_cache:
             out = self.git("ls-tree", "-r", "-z", "--full-tree", sha)
-            table: Dict[str, str] = {}
-            for rec in out.split("\0"):
-                if not rec:
-                    continue
-                meta, _, path = rec.partition("\t")
-                parts = meta.split()
-                if len(parts) == 3 and parts[1] == "blob":
-                    table[path] = parts[2]
-            self._lstree_cache[sha] = table
+            # "<mode> <type> <object>\t<path>"
+            self._lstree_cache[sha] = {path: parts[2] for parts, path in _listing(out)
+                                       if len(parts) == 3 and parts[1] == "blob"}
         return self._lstree_cache[sha]
 
     def ls_index(self) -> Dict[str, str]:
         """{path: blob id} of every stage-0 entry of the index."""
         out = self.git("ls-files", "-s", "-z")
-        table: Dict[str, str] = {}
-        for rec in out.split("\0"):
-            if not rec:
-                continue
-            meta, _, path = rec.partition("\t")
-            parts = meta.split()
-            if len(parts) == 3 and parts[2] == "0":
-                table[path] = parts[1]
-        return table
+        # "<mode> <object> <stage>\t<path>"
+        return {path: parts[1] for parts, path in _listing(out)
+                if len(parts) == 3 and parts[2] == "0"}
 
     def ls_worktree(self) -> List[str]:
         """Tracked and untracked-but-not-ignored files present in the working tree."""
@@ -505,3 +493,12 @@ class WorkTree(SourceTreeBase):
 
     def files(self) -> List[str]:
         return self.repo.ls_worktree()
+
+
+def _listing(out: str) -> Iterator[Tuple[List[str], str]]:
+    """(metadata fields, path) of each NUL-terminated `<meta>\t<path>` record that
+    `git ls-tree -z` and `git ls-files -s -z` print."""
+    for rec in out.split("\0"):
+        if rec:
+            meta, _, path = rec.partition("\t")
+            yield meta.split(), path
