@@ -22,6 +22,8 @@ steps do not report them again:
 
 from __future__ import annotations
 
+from collections import Counter
+
 import ast
 import re
 from dataclasses import dataclass, field
@@ -566,10 +568,10 @@ class _Comparison:
         old_groups = self._owner_groups(self.removed, self.b)
         new_groups = self._owner_groups(self.added, self.h)
         # a module only counts when every key it owns moved (no partial modules)
-        old_groups = {o: ks for o, ks in old_groups.items() if o and len(ks) == sum(
-            1 for e in self.b.entries.values() if owner_of(e) == o)}
-        new_groups = {o: ks for o, ks in new_groups.items() if o and len(ks) == sum(
-            1 for e in self.h.entries.values() if owner_of(e) == o)}
+        owned_b = Counter(owner_of(e) for e in self.b.entries.values())
+        owned_h = Counter(owner_of(e) for e in self.h.entries.values())
+        old_groups = {o: ks for o, ks in old_groups.items() if o and len(ks) == owned_b[o]}
+        new_groups = {o: ks for o, ks in new_groups.items() if o and len(ks) == owned_h[o]}
         pairs = self._pair_owners(old_groups, new_groups)
         # group the owner pairs into renamed subtrees (longest common suffix stripped)
         roots: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
