@@ -1,7 +1,8 @@
 """`[tool.wlint]` in pyproject.toml, and command-line overrides.
 
 Keys (dashes or underscores): `select`, `ignore`, `per-file-ignores`,
-`exclude`, `target-torch`, `base`. Codes are matched by prefix as in flake8:
+`exclude`, `target-torch`, `base`, `models` (named concrete models, see
+`wlint.named_models`). Codes are matched by prefix as in flake8:
 the most specific of the matching `select` and `ignore` entries wins, a tie
 ignores. `exclude` globs add to the built-in list of tool folders.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
+
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
     ".git", ".hg", ".svn", ".bzr", "CVS", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
     ".venv", "venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules",
@@ -22,7 +25,7 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 )
 _CODE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 _KEYS = {"select", "ignore", "per-file-ignores", "exclude", "target-torch", "base",
-         "extend-select"}
+         "extend-select", "models"}
 
 
 class ConfigError(ValueError):
@@ -87,6 +90,7 @@ class Config:
     exclude: List[str] = field(default_factory=list)
     target_torch: Optional[str] = None
     base: Optional[str] = None
+    models: Dict[str, ModelSpec] = field(default_factory=dict)
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None  # the pyproject.toml read, if any
 
@@ -126,6 +130,13 @@ class Config:
         `parents=False` when the folders above were already checked during a walk."""
         patterns = tuple(self.exclude) + (DEFAULT_EXCLUDE if defaults else ())
         return _matches(self.relpath(path), patterns, parents)
+
+    def model(self, text: str) -> ModelSpec:
+        """A `--model` argument: a name from `[tool.wlint.models]` or `PATH:EXPR`."""
+        try:
+            return resolve_spec(text, self.models)
+        except SpecError as exc:
+            raise ConfigError(str(exc)) from None
 
     def with_overrides(self, select: Optional[str] = None, ignore: Optional[str] = None,
                        extend_select: Optional[str] = None, exclude: Optional[str] = None,
@@ -180,6 +191,10 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
     select += parse_codes(norm.get("extend-select"), "[tool.wlint] extend-select")
     target = norm.get("target-torch")
     base = norm.get("base")
+    try:
+        models = parse_models_table(norm.get("models"), root)
+    except SpecError as exc:
+        raise ConfigError(str(exc)) from None
     config = Config(
         select=select,
         ignore=parse_codes(norm.get("ignore"), "[tool.wlint] ignore"),
@@ -188,6 +203,7 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
         exclude=_parse_globs(norm.get("exclude"), "[tool.wlint] exclude"),
         target_torch=str(target) if target is not None else None,
         base=str(base) if base is not None else None,
+        models=models,
         root=root,
         source=source,
     )
