@@ -132,7 +132,7 @@ def _env(cache: str) -> Dict[str, str]:
 
 def compile_wlint() -> None:
     """Write wlint's bytecode once, as `pip install` does, before timing."""
-    subprocess.run([sys.executable, "-c", "import wlint.cli, wlint.compat.command, "
+    subprocess.run([sys.executable, "-c", "import wlint.cli, wlint.commands.diff, "
                     "wlint.compat.driver, wlint.model.api, wlint.report.text_report"],
                    check=True, env=_env(""))
 

@@ -78,7 +78,7 @@ def test_rules_command_documents_every_rule(capsys: pytest.CaptureFixture[str]) 
 def test_rule_docs_examples_agree_with_rules() -> None:
     """Each rule's bad example is reported by that rule, its good example is not."""
     from wlint.check import check_source
-    from wlint.findings import code_doc
+    from wlint.catalog import code_doc
 
     header = ("import torch\nimport torch.nn as nn\n"
               "class Net(nn.Module):\n    pass\n"

@@ -89,7 +89,7 @@ def test_base_option_yields_compat_findings(monkeypatch: pytest.MonkeyPatch) -> 
 
     def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
         calls.append((filename, base))
-        return [Finding("WL204", filename, 3, 4, "size mismatch for fc.weight")]
+        return [Finding("WL204", filename, 3, 4, "size mismatch for fc.weight", severity="error")]
 
     fake = types.ModuleType("wlint.compat")
     fake.diff_findings_for_file = diff_findings_for_file  # type: ignore[attr-defined]

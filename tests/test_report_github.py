@@ -31,9 +31,9 @@ def parse(line: str):
 def test_severity_mapping_and_positions() -> None:
     findings = [
         Finding("WL204", "models/net.py", 12, 8, "size mismatch for fc.weight", cls="Net",
-                key="fc.weight", old_key="fc.weight"),
-        Finding("WL101", "train.py", 3, 0, "torch.load without map_location"),
-        Finding("WL290", "models/net.py", 30, 4, "unresolved"),
+                key="fc.weight", old_key="fc.weight", severity="error"),
+        Finding("WL101", "train.py", 3, 0, "torch.load without map_location", severity="warning"),
+        Finding("WL290", "models/net.py", 30, 4, "unresolved", severity="info"),
     ]
     lines = render(findings, "github").splitlines()
     parsed = {p[1]["title"]: p for p in map(parse, lines)}
@@ -49,7 +49,7 @@ def test_severity_mapping_and_positions() -> None:
 def test_escaping_round_trips() -> None:
     msg = "100% broken:\r\nsize, mismatch\nnext"
     path = "odd,dir/a:b%.py"
-    f = Finding("WL204", path, 5, 2, msg, fix="state = {k: v}\n")
+    f = Finding("WL204", path, 5, 2, msg, fix="state = {k: v}\n", severity="error")
     (line,) = render([f], "github").splitlines()
     assert "\n" not in line and "\r" not in line
     _cmd, props, text = parse(line)
@@ -68,8 +68,8 @@ def test_empty() -> None:
 
 def test_absolute_paths_below_cwd_become_relative(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    f = Finding("WL101", str(tmp_path / "pkg" / "train.py"), 3, 0, "m")
+    f = Finding("WL101", str(tmp_path / "pkg" / "train.py"), 3, 0, "m", severity="warning")
     (line,) = render([f], "github").splitlines()
     assert parse(line)[1]["file"] == "pkg/train.py"
-    outside = Finding("WL101", "/elsewhere/x.py", 3, 0, "m")
+    outside = Finding("WL101", "/elsewhere/x.py", 3, 0, "m", severity="warning")
     assert parse(render([outside], "github").strip())[1]["file"] == "/elsewhere/x.py"

@@ -18,10 +18,10 @@ def issues(findings):
 def test_required_fields_and_severity() -> None:
     findings = [
         Finding("WL204", "models/net.py", 12, 8, "size mismatch", cls="Net", key="fc.weight",
-                old_key="fc.weight"),
-        Finding("WL206", "models/net.py", 20, 4, "stride changed", cls="Net"),
-        Finding("WL290", "models/net.py", 30, 0, "unresolved"),
-        Finding("WL101", "train.py", 3, 0, "torch.load without map_location"),
+                old_key="fc.weight", severity="error"),
+        Finding("WL206", "models/net.py", 20, 4, "stride changed", cls="Net", severity="warning"),
+        Finding("WL290", "models/net.py", 30, 0, "unresolved", severity="info"),
+        Finding("WL101", "train.py", 3, 0, "torch.load without map_location", severity="warning"),
     ]
     out = issues(findings)
     assert isinstance(out, list) and len(out) == 4
@@ -39,7 +39,7 @@ def test_required_fields_and_severity() -> None:
 
 
 def test_fingerprints_unique_and_stable() -> None:
-    a = Finding("WL101", "train.py", 3, 0, "torch.load without map_location")
+    a = Finding("WL101", "train.py", 3, 0, "torch.load without map_location", severity="warning")
     b = a.with_(line=9)
     fps = [i["fingerprint"] for i in issues([a, b])]
     assert len(set(fps)) == 2

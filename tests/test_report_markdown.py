@@ -10,19 +10,19 @@ from wlint.report.markdown_report import MARKER, code_block, truncate
 def compat_findings():
     return [
         Finding("WL204", "models/net.py", 12, 8, "size mismatch for fc1.weight", cls="Net",
-                key="fc1.weight", old_key="fc1.weight", old_shape=(5, 10), new_shape=(8, 10)),
+                key="fc1.weight", old_key="fc1.weight", old_shape=(5, 10), new_shape=(8, 10), severity="error"),
         Finding("WL203", "models/net.py", 14, 8, "conv1 renamed", cls="Net",
                 key="conv_one.weight", old_key="conv1.weight",
                 old_shape=(16, 3, 3, 3), new_shape=(16, 3, 3, 3),
-                fix='state = {k.replace("conv1.", "conv_one.", 1): v for k, v in state.items()}'),
+                fix='state = {k.replace("conv1.", "conv_one.", 1): v for k, v in state.items()}', severity="error"),
         Finding("WL201", "models/gpt.py", 40, 8, "Unexpected key(s) in state_dict: ln.bias",
-                cls="GPT", key=None, old_key="ln.bias", old_shape=("n_embd",)),
-        Finding("WL206", "models/other.py", 7, 8, "eps 1e-5 -> 1e-6", cls="Other"),
+                cls="GPT", key=None, old_key="ln.bias", old_shape=("n_embd",), severity="error"),
+        Finding("WL206", "models/other.py", 7, 8, "eps 1e-5 -> 1e-6", cls="Other", severity="warning"),
     ]
 
 
 def test_review_layout() -> None:
-    hygiene = Finding("WL101", "train.py", 3, 4, "torch.load without map_location | x")
+    hygiene = Finding("WL101", "train.py", 3, 4, "torch.load without map_location | x", severity="warning")
     md = render(compat_findings() + [hygiene], "markdown", review=True, base="abc123",
                 head="def456", filter_mode="added", hidden=2, changed_files=["a.py", "b.py"],
                 blob_url="https://example.test/blob/def456/{path}#L{line}")
@@ -47,7 +47,7 @@ def test_review_layout() -> None:
 
 
 def test_plain_list_for_check_and_diff() -> None:
-    md = render([Finding("WL101", "a.py", 1, 0, "m")], "markdown", command="check")
+    md = render([Finding("WL101", "a.py", 1, 0, "m", severity="warning")], "markdown", command="check")
     assert MARKER not in md
     assert md.startswith("## wlint check")
     assert "1 checkpoint-hygiene finding" in md

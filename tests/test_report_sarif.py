@@ -8,7 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from wlint.findings import Finding, code_doc
+from wlint.catalog import code_doc
+from wlint.findings import Finding
 from wlint.report import render
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -25,18 +26,18 @@ def sample() -> list:
     return [
         Finding("WL204", "models/net.py", 12, 8, "size mismatch for fc1.weight",
                 cls="Net", key="fc1.weight", old_key="fc1.weight",
-                old_shape=(5, 10), new_shape=(8, 10)),
+                old_shape=(5, 10), new_shape=(8, 10), severity="error"),
         Finding("WL203", "models/net.py", 14, 8, "conv1 renamed to conv_one", cls="Net",
                 key="conv_one.weight", old_key="conv1.weight",
                 old_shape=(16, 3, 3, 3), new_shape=(16, 3, 3, 3),
-                fix='state = {k.replace("conv1.", "conv_one.", 1): v for k, v in state.items()}'),
-        Finding("WL206", "models/net.py", 20, 4, "stride 1 -> 2", cls="Net"),
-        Finding("WL290", "models/gpt.py", 9, 0, "unresolved factory", cls="GPT"),
-        Finding("WL101", "train dir/train.py", 3, 4, "torch.load without map_location"),
-        Finding("WL101", "train dir/train.py", 9, 4, "torch.load without map_location"),
+                fix='state = {k.replace("conv1.", "conv_one.", 1): v for k, v in state.items()}', severity="error"),
+        Finding("WL206", "models/net.py", 20, 4, "stride 1 -> 2", cls="Net", severity="warning"),
+        Finding("WL290", "models/gpt.py", 9, 0, "unresolved factory", cls="GPT", severity="info"),
+        Finding("WL101", "train dir/train.py", 3, 4, "torch.load without map_location", severity="warning"),
+        Finding("WL101", "train dir/train.py", 9, 4, "torch.load without map_location", severity="warning"),
         Finding("WL204", "models/gpt.py", 30, 8, "size mismatch", cls="GPT",
                 key="h.{i}.mlp.weight", old_key="h.{i}.mlp.weight",
-                old_shape=("4*n_embd", "n_embd"), new_shape=("3*n_embd", "n_embd")),
+                old_shape=("4*n_embd", "n_embd"), new_shape=("3*n_embd", "n_embd"), severity="error"),
     ]
 
 
@@ -102,7 +103,7 @@ def test_results_levels_and_locations() -> None:
 
 def test_line_hash_follows_fingerprint_not_line() -> None:
     a = Finding("WL204", "m.py", 12, 8, "size mismatch", cls="Net", key="fc.weight",
-                old_key="fc.weight", old_shape=(5, 10), new_shape=(8, 10))
+                old_key="fc.weight", old_shape=(5, 10), new_shape=(8, 10), severity="error")
     moved = a.with_(line=40, col=0, message="size mismatch (reworded)")
     other = a.with_(key="fc.bias", old_key="fc.bias")
     h = [sarif([x])["runs"][0]["results"][0]["partialFingerprints"]["primaryLocationLineHash"]
@@ -121,8 +122,8 @@ def test_duplicate_fingerprints_get_distinct_hashes() -> None:
 
 
 def test_absolute_and_dotted_paths(tmp_path) -> None:
-    f1 = Finding("WL101", "./a/b.py", 1, 0, "m")
-    f2 = Finding("WL101", str(tmp_path / "c.py"), 1, 0, "m")
+    f1 = Finding("WL101", "./a/b.py", 1, 0, "m", severity="warning")
+    f2 = Finding("WL101", str(tmp_path / "c.py"), 1, 0, "m", severity="warning")
     locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
             for r in sarif([f1, f2])["runs"][0]["results"]]
     uris = sorted(loc["uri"] for loc in locs)

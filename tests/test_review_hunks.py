@@ -89,7 +89,7 @@ def test_filter_modes(repo: Path) -> None:
     diffs = parse_unified_diff(git(repo, "diff", "-M", "-U3", "HEAD~1", "HEAD"))
 
     def f(path: str, line: int) -> Finding:
-        return Finding("WL101", path, line, 0, "torch.load without map_location")
+        return Finding("WL101", path, line, 0, "torch.load without map_location", severity="warning")
 
     cases = [f("m.py", 10), f("m.py", 12), f("m.py", 20), f("unchanged.py", 1),
              f("new_name.py", 5)]
@@ -110,11 +110,11 @@ def test_filter_modes(repo: Path) -> None:
 
 def test_comment_anchor_sides(repo: Path) -> None:
     diffs = parse_unified_diff(git(repo, "diff", "-M", "-U3", "HEAD~1", "HEAD"))
-    added = Finding("WL204", "m.py", 29, 0, "m", cls="Net", key="k", old_key="k")
+    added = Finding("WL204", "m.py", 29, 0, "m", cls="Net", key="k", old_key="k", severity="error")
     assert comment_anchor(diffs, added) == ("m.py", 29, "RIGHT")
     outside = added.with_(line=20)
     assert comment_anchor(diffs, outside) is None
-    removed = Finding("WL201", "old_name.py", 5, 0, "m", cls="Net", key=None, old_key="k")
+    removed = Finding("WL201", "old_name.py", 5, 0, "m", cls="Net", key=None, old_key="k", severity="error")
     assert comment_anchor(diffs, removed) == ("new_name.py", 5, "LEFT")
 
 

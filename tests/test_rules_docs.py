@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wlint.findings import all_codes, rules_markdown
+from wlint.catalog import all_codes, rules_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
 
 def test_rules_markdown_is_up_to_date() -> None:
     assert DOCS.read_text(encoding="utf-8") == rules_markdown(), (
-        "regenerate with: python -m wlint.findings > docs/rules.md"
+        "regenerate with: python -m wlint.catalog > docs/rules.md"
     )
 
 

@@ -1,9 +1,8 @@
 """`wlint check`: the WL1xx rules over files and folders.
 
-Public API (also used by the review bot):
+Public API (used by wlint/commands/check.py, the review bot and `--fix`):
 - `check_source(path, text, config) -> List[Finding]`
-- `check_paths(paths, config, jobs=1) -> List[Finding]`
-- `run_check_command(ns) -> int` for the CLI.
+- `check_paths(paths, config, jobs=1) -> List[Finding]`  (raises PathError)
 
 The path is cheap on purpose: a text prefilter skips files that cannot hold a
 finding, the rest are parsed once with `ast` (columns equal flake8's, which
@@ -13,21 +12,18 @@ uses the same tree), torch and libcst are never imported (libcst only by
 
 from __future__ import annotations
 
-import argparse
 import ast
 import gc
 import os
-import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from wlint.config import Config, ConfigError, load_config, load_config_file
+from wlint.config import Config
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter
-from wlint.rules import RULE_CODES, analyze, could_match
-
-PARSE_ERROR = "WL901"
+from wlint.rules import RULE_CODES, SEVERITY, analyze, could_match
+from wlint.source import PARSE_ERROR, WL901, decode_source
 
 
 class PathError(OSError):
@@ -35,22 +31,9 @@ class PathError(OSError):
 
 
 # ------------------------------------------------------------------ sources
-def decode_source(data: bytes) -> str:
-    """Bytes -> text the way Python does: a BOM or `# -*- coding: ... -*-` cookie,
-    else UTF-8. Raises UnicodeDecodeError / SyntaxError when that fails."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    head = data.split(b"\n", 2)[:2]
-    if any(b"coding" in line for line in head):
-        lines = iter(line + b"\n" for line in head)
-        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
-        return data.decode(encoding)
-    return data.decode("utf-8")
-
-
 def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
-    return Finding(PARSE_ERROR, path, max(line, 1), max(col, 0),
-                   f"cannot parse: {reason}; nothing in this file was checked")
+    return Finding.of(WL901, path, max(line, 1), max(col, 0),
+                      f"cannot parse: {reason}; nothing in this file was checked")
 
 
 def check_source(path: str, text: str, config: Optional[Config] = None) -> List[Finding]:
@@ -74,7 +57,8 @@ def check_source(path: str, text: str, config: Optional[Config] = None) -> List[
     noqa = NoqaFilter(text)
     if noqa.file_ignored():
         return []
-    return [Finding(code, path, line, col, message) for line, col, code, message in raw
+    return [Finding(code, path, line, col, message, SEVERITY.get(code, WL901.severity))
+            for line, col, code, message in raw
             if not noqa.suppressed(code, line) and config.is_enabled(code, path)]
 
 
@@ -166,47 +150,3 @@ def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Fin
         for part in pool.map(_check_many, [(chunk, config) for chunk in chunks if chunk]):
             found.extend(part)
     return sort_findings(found)
-
-
-# --------------------------------------------------------------------- CLI
-def config_for(ns: argparse.Namespace, paths: Sequence[str]) -> Config:
-    """[tool.wlint] (unless --no-config) with the command-line flags on top."""
-    if getattr(ns, "no_config", False):
-        config = Config()
-    elif getattr(ns, "config", None):
-        config = load_config_file(ns.config)
-    else:
-        config = load_config(paths[0] if paths else os.getcwd())
-    return config.with_overrides(
-        select=getattr(ns, "select", None), ignore=getattr(ns, "ignore", None),
-        extend_select=getattr(ns, "extend_select", None), exclude=getattr(ns, "exclude", None),
-        target_torch=getattr(ns, "target_torch", None),
-    )
-
-
-def run_check_command(ns: argparse.Namespace) -> int:
-    """`wlint check`: exit 0 clean, 1 findings (or, with --diff, pending fixes), 2 usage."""
-    from wlint.cli import UsageError, emit
-    from wlint.report import render
-
-    paths = list(ns.paths) or ["."]
-    try:
-        config = config_for(ns, paths)
-        if getattr(ns, "fix", False) or getattr(ns, "diff", False):
-            from wlint.fix import run_fix
-
-            findings, patch = run_fix(paths, config, write=not ns.diff)
-            if ns.diff:
-                emit(patch, getattr(ns, "output", None))
-                return 1 if patch or findings else 0
-        else:
-            findings = check_paths(paths, config, jobs=max(1, ns.jobs or 1))
-    except (PathError, ConfigError) as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        text = render(findings, ns.format, command="check")
-    except ImportError:
-        raise UsageError(f"output format {ns.format!r} is not available") from None
-    emit(text, getattr(ns, "output", None))
-    return 1 if findings else 0
-

@@ -1,21 +1,21 @@
-"""Command line: argument parsing only. Each subcommand calls the API of its module.
+"""Command line: argument parsing only; imported by nothing.
 
-Exit codes: 0 nothing to report, 1 findings, 2 usage or environment error
-(one line on stderr).
+Each subcommand's options are declared in its `_add_<name>()` below; running it
+is `wlint.commands.<name>.run(ns)` (see wlint/commands/__init__.py for the exit
+codes and how to add a subcommand).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from wlint import __version__
+from wlint.commands import dispatch
 from wlint.report import FORMATS
 
-
-class UsageError(Exception):
-    """A user-facing error: printed as one line on stderr, exit 2."""
+Subcommands = Any  # what add_subparsers() returns (argparse's class for it is private)
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -31,7 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _ADDERS.values():
+        add(sub)
+    return parser
 
+
+def _add_check(sub: Subcommands) -> None:
     check = sub.add_parser("check", help="WL1xx checkpoint-hygiene rules")
     check.add_argument("paths", nargs="*", metavar="PATH")
     check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
@@ -45,14 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.wlint] from")
     check.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     _add_format(check)
-    check.set_defaults(handler=_run_check)
 
+
+def _add_keys(sub: Subcommands) -> None:
     keys = sub.add_parser("keys", help="predicted state_dict of a model class")
     keys.add_argument("path", metavar="PATH")
     keys.add_argument("expr", metavar="EXPR", help="e.g. 'Net()' or 'GPT(GPTConfig(n_layer=2))'")
     _add_format(keys)
-    keys.set_defaults(handler=_run_keys)
 
+
+def _add_diff(sub: Subcommands) -> None:
     diff = sub.add_parser(
         "diff", help="WL2xx: state_dict changes between two revisions",
         description="Compare the predicted state_dict of every nn.Module class between two "
@@ -72,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
     diff.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
     _add_format(diff)
-    diff.set_defaults(handler=_run_diff)
 
+
+def _add_review(sub: Subcommands) -> None:
     review = sub.add_parser("review", help="PR report: check + diff over changed files")
     review.add_argument("--base", metavar="REV", required=True)
     review.add_argument("--head", metavar="REV")
@@ -85,75 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--sarif", metavar="FILE", help="also write SARIF to FILE")
     review.add_argument("--format", choices=FORMATS, default="markdown")
     review.add_argument("--output", "-o", metavar="FILE")
-    review.set_defaults(handler=_run_review)
 
+
+def _add_rules(sub: Subcommands) -> None:
     rules = sub.add_parser("rules", help="list rules, or explain one")
     rules.add_argument("code", nargs="?", metavar="CODE")
-    rules.set_defaults(handler=_run_rules)
-    return parser
 
 
-def emit(text: str, output: Optional[str]) -> None:
-    """Write a report to stdout or atomically to a file."""
-    if output:
-        from wlint.fsutil import write_atomic
-
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
-def _run_check(ns: argparse.Namespace) -> int:
-    from wlint.check import run_check_command
-
-    return run_check_command(ns)
-
-
-def _run_keys(ns: argparse.Namespace) -> int:
-    from wlint.model.api import run_keys_command
-
-    return run_keys_command(ns)
-
-
-def _run_diff(ns: argparse.Namespace) -> int:
-    from wlint.compat import run_diff_command
-
-    return run_diff_command(ns)
-
-
-def _run_review(ns: argparse.Namespace) -> int:
-    from wlint.integrations.review import run_review_command
-
-    return run_review_command(ns)
-
-
-def _run_rules(ns: argparse.Namespace) -> int:
-    from wlint.findings import all_codes, code_doc
-
-    if ns.code:
-        doc = code_doc(ns.code)
-        if doc is None:
-            raise UsageError(f"unknown code {ns.code!r}; `wlint rules` lists them")
-        sys.stdout.write(doc.render())
-        return 0
-    for doc in all_codes():
-        sys.stdout.write(f"{doc.code}  {doc.severity:<7}  {doc.summary}\n")
-    return 0
+# `wlint --help` lists the subcommands in this order
+_ADDERS = {"check": _add_check, "keys": _add_keys, "diff": _add_diff, "review": _add_review,
+           "rules": _add_rules}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(list(argv) if argv is not None else None)
-    handler: Optional[Callable[[argparse.Namespace], int]] = getattr(ns, "handler", None)
-    if handler is None:
+    if not getattr(ns, "command", None):
         parser.print_help(sys.stderr)
         return 2
     try:
-        return handler(ns)
-    except UsageError as exc:
-        sys.stderr.write(f"wlint: error: {exc}\n")
-        return 2
+        return dispatch(ns.command, ns)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -1,8 +1,8 @@
 """Cross-revision compatibility (WL2xx): base vs head state_dicts of every model class.
 
 Public API (kept stable for the CLI, the flake8 plugin and the review bot):
-`compare` (pure), `diff_revisions` -> `DiffResult`, `diff_findings_for_file`,
-`run_diff_command`. The git/predictor side is imported only when called, so
+`compare` (pure), `diff_revisions` -> `DiffResult`, `diff_findings_for_file`
+(`wlint diff` itself is wlint/commands/diff.py). The git/predictor side is imported only when called, so
 importing this package stays cheap (the flake8 plugin pays for every import).
 """
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wlint.findings import Finding
 
 __all__ = ["ClassDiff", "CompareOptions", "DiffResult", "compare", "diff_findings_for_file",
-           "diff_revisions", "run_diff_command"]
+           "diff_revisions"]
 
 
 def diff_revisions(repo: str, base: str, head: Optional[str] = None,
@@ -35,13 +35,6 @@ def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
     from wlint.compat import driver
 
     return driver.diff_findings_for_file(filename, base)
-
-
-def run_diff_command(ns: Any) -> int:
-    """`wlint diff` (argparse namespace in, exit code out)."""
-    from wlint.compat.command import run_diff_command as run
-
-    return run(ns)
 
 
 def __getattr__(name: str) -> Any:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from wlint.compat import align, remap
+from wlint.compat.codes import severity
 from wlint.findings import Finding, Shape
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
 
@@ -238,7 +239,7 @@ class _Comparison:
         message = f"{self.cls}: {message}"  # several classes report on one line
         self.findings.append(Finding(
             code=code, path=path, line=max(1, line), col=0, message=message, cls=self.cls,
-            affected=affected, **kw,  # type: ignore[arg-type]
+            severity=severity(code), affected=affected, **kw,  # type: ignore[arg-type]
         ))
 
     def _changed_holder(self, key: str, side: _Side) -> str:

@@ -19,16 +19,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from wlint.cache import Cache, RecordingTree
+from wlint.cache import Cache
 from wlint.compat import remap
+from wlint.compat.codes import WL201, WL290
 from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rules_of
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
 from wlint.model.prediction import Prediction
+from wlint.source import WL901
 
 __all__ = ["ClassDiff", "ClassSummary", "DiffResult", "FileSummary", "diff_findings_for_file",
            "diff_revisions", "diff_single_file", "module_stem", "summarize"]
@@ -183,35 +184,16 @@ class _Engine:
         if hit is not None:
             data = hit.get("prediction")
             return Prediction.from_cache(data) if data is not None else None
-        from wlint.model.api import PredictError, predict_in_tree
+        from wlint.compat.predict import predict_recorded
 
-        rec = RecordingTree(tree)
-        try:
-            pred: Optional[Prediction] = predict_in_tree(rec, relpath, cls)
-        except PredictError:
-            pred = None
-        except GitError:
-            raise
-        except Exception as exc:  # a predictor bug must not end the run
-            self.failures[(relpath, cls)] = f"{type(exc).__name__}: {exc}"
-            return None  # not cached: a later wlint may do better
+        pred, reads, error = predict_recorded(tree, relpath, cls)
+        if error is not None:
+            self.failures[(relpath, cls)] = error
+            return None
         if self.cache.enabled:
             self.cache.put_prediction(tree, relpath, cls,
-                                      {"prediction": _to_cache(pred) if pred else None},
-                                      rec.reads)
+                                      {"prediction": pred.to_cache() if pred else None}, reads)
         return pred
-
-
-def _to_cache(pred: Prediction) -> Dict[str, Any]:
-    """`Prediction.to_cache()` without dataclasses.asdict's deep copies (10x faster);
-    read back by `Prediction.from_cache`."""
-    data: Dict[str, Any] = {}
-    for f in dataclass_fields(pred):
-        value = getattr(pred, f.name)
-        if isinstance(value, list):
-            value = [dict(vars(v)) if hasattr(v, "__dataclass_fields__") else v for v in value]
-        data[f.name] = value
-    return data
 
 
 def diff_revisions(
@@ -443,8 +425,8 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     failed = engine.failures.get((hpath, name)) or engine.failures.get((bpath, bc.name if bc
                                                                          else name))
     if failed and direct:
-        diff.findings = [Finding(
-            code="WL290", path=hpath, line=hc.line, col=0, cls=name,
+        diff.findings = [Finding.of(
+            WL290, path=hpath, line=hc.line, col=0, cls=name,
             message=f"{name}: state_dict not compared: the predictor failed ({failed})",
         )]
         return diff
@@ -518,8 +500,8 @@ def _incomplete(head: Prediction, hpath: str, name: str) -> List[Finding]:
         return []
     first = head.unresolved[0]
     more = f" (and {len(head.unresolved) - 1} more)" if len(head.unresolved) > 1 else ""
-    return [Finding(
-        code="WL290", path=first.path or hpath, line=max(1, first.line), col=0, cls=name,
+    return [Finding.of(
+        WL290, path=first.path or hpath, line=max(1, first.line), col=0, cls=name,
         message=f"{name}: state_dict comparison incomplete: {first.reason}{more}; keys under "
                 "unresolved constructs were not compared",
     )]
@@ -547,8 +529,8 @@ def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     base = engine.predict(engine.base_tree, bpath, name)
     diff = ClassDiff(name, bpath, None, base, None)
     if base is not None and base.entries:
-        diff.findings = [Finding(
-            code="WL201", path=bpath, line=bc.line if bc else 1, col=0, cls=name,
+        diff.findings = [Finding.of(
+            WL201, path=bpath, line=bc.line if bc else 1, col=0, cls=name,
             message=(f"class {name} removed ({len(base.entries)} state_dict keys): checkpoints "
                      "saved from it have no class to load into; keep the class (or an alias) "
                      "while such checkpoints are in use"),
@@ -559,7 +541,7 @@ def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
 
 def _syntax_finding(path: str, error: Tuple[int, str], tree: Any) -> Finding:
     where = getattr(tree, "label", "") or "head"
-    return Finding(code="WL901", path=path, line=max(1, int(error[0])), col=0,
+    return Finding.of(WL901, path=path, line=max(1, int(error[0])), col=0,
                    message=f"cannot parse {path} at {where}: {error[1]}; its classes are not "
                            "compared")
 
@@ -677,7 +659,7 @@ def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
     except GitError as exc:
         # flake8 shows a plugin's exception as a raw traceback (or hangs a worker pool on
         # SystemExit): say it as a finding on line 1 instead
-        return [Finding(code="WL290", path=filename, line=1, col=0,
+        return [Finding.of(WL290, path=filename, line=1, col=0,
                         message=f"--wlint-base {base}: WL2xx not checked: {exc}")]
     engine, plan = memo
     rel = os.path.relpath(full, root).replace(os.sep, "/")

@@ -53,19 +53,11 @@ def _tree(spec: TreeSpec) -> Any:
 
 
 def _predict(task: Task) -> Result:
-    from wlint.cache import RecordingTree
-    from wlint.compat.driver import _to_cache
-    from wlint.model.api import PredictError, predict_in_tree
+    from wlint.compat.predict import predict_recorded
 
     spec, relpath, cls = task
-    rec = RecordingTree(_tree(spec))
-    try:
-        pred = predict_in_tree(rec, relpath, cls)
-    except PredictError:
-        return task, None, rec.reads, None
-    except Exception as exc:  # reported as WL290 by the parent
-        return task, None, {}, f"{type(exc).__name__}: {exc}"
-    return task, _to_cache(pred), rec.reads, None
+    pred, reads, error = predict_recorded(_tree(spec), relpath, cls)
+    return task, pred.to_cache() if pred is not None else None, reads, error
 
 
 def predict_many(root: str, git_dir: str, tasks: List[Task], jobs: int) -> List[Result]:

@@ -15,7 +15,6 @@ annotations and appends the Markdown to the job summary instead.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping
@@ -154,7 +153,7 @@ def _rel(f: Finding, root: str) -> Finding:
 
 def inline_comments(review: Review) -> list[Any]:
     """One inline comment per shown finding whose line is inside the PR diff."""
-    from wlint.findings import code_doc
+    from wlint.catalog import code_doc
     from wlint.integrations.github_api import InlineComment
     from wlint.report.sarif_report import numbered_fingerprints
 
@@ -176,9 +175,10 @@ def inline_comments(review: Review) -> list[Any]:
     return out
 
 
-def publish(review: Review, markdown: str, ns: argparse.Namespace,
-            environ: Mapping[str, str]) -> None:
-    """Post/update the PR comment (and inline comments). Raises GitHubError."""
+def publish(review: Review, markdown: str, environ: Mapping[str, str],
+            review_comments: bool = False) -> None:
+    """Post/update the PR comment (and, with `review_comments`, inline comments).
+    Raises GitHubError."""
     from wlint.integrations.github_api import (
         client_from_env,
         post_review_comments,
@@ -192,7 +192,7 @@ def publish(review: Review, markdown: str, ns: argparse.Namespace,
     pr = pull_request_from_env(environ)
     action, _cid = upsert_comment(client, pr, truncate(markdown, GITHUB_COMMENT_LIMIT - 1000))
     sys.stderr.write(f"wlint: {action} the review comment on {pr.repository}#{pr.number}\n")
-    if getattr(ns, "review_comments", False):
+    if review_comments:
         commit = review.head_sha or pr.head_sha
         if not commit:
             from wlint.integrations.github_api import GitHubError
@@ -221,43 +221,3 @@ def fallback(review: Review, markdown: str, environ: Mapping[str, str]) -> None:
         where += " and appended the report to the job summary"
     sys.stderr.write(f"wlint: GITHUB_TOKEN is not set (a pull request from a fork?): {where} "
                      "instead of commenting on the pull request\n")
-
-
-def run_review_command(ns: argparse.Namespace, environ: Mapping[str, str] | None = None
-                       ) -> int:
-    """`wlint review`: exit 0 nothing to report, 1 findings, 2 usage/git/GitHub error."""
-    from wlint.cli import UsageError, emit
-    from wlint.config import ConfigError
-    from wlint.fsutil import write_atomic
-    from wlint.git import GitError
-    from wlint.integrations.github_api import GitHubError
-    from wlint.report import render
-
-    env = os.environ if environ is None else environ
-    try:
-        review = build_review(os.getcwd(), ns.base, getattr(ns, "head", None),
-                              getattr(ns, "filter_mode", "added") or "added",
-                              use_cache=not getattr(ns, "no_cache", False))
-    except (GitError, ConfigError) as exc:
-        raise UsageError(str(exc)) from None
-    context = review.context(env)
-    findings = review.findings
-    markdown = render(findings, "markdown", **context)
-    fmt = getattr(ns, "format", "markdown") or "markdown"
-    report = markdown if fmt == "markdown" else render(findings, fmt, **context)
-    if getattr(ns, "sarif", None):
-        write_atomic(ns.sarif, render(findings, "sarif", **context))
-    post = getattr(ns, "post_github", False) or getattr(ns, "review_comments", False)
-    output = getattr(ns, "output", None)
-    if post and not env.get("GITHUB_TOKEN", "").strip():
-        fallback(review, markdown, env)
-        if output:
-            emit(report, output)
-    else:
-        emit(report, output)
-        if post:
-            try:
-                publish(review, markdown, ns, env)
-            except GitHubError as exc:
-                raise UsageError(str(exc)) from None
-    return 1 if any(f.severity != "info" for f in findings) else 0

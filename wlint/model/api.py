@@ -3,7 +3,6 @@
     predict(path, expr)                      -> Prediction   (a file on disk)
     predict_in_tree(tree, relpath, expr)     -> Prediction   (any SourceTree, e.g. a git revision)
     module_classes(tree, relpath)            -> List[ClassInfo]
-    run_keys_command(ns)                     -> exit code of `wlint keys`
 
 Nothing here imports torch or the analysed code.
 """
@@ -11,7 +10,6 @@ Nothing here imports torch or the analysed code.
 from __future__ import annotations
 
 import ast
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -252,53 +250,3 @@ def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:
             if cls.is_module:
                 out.append(ClassInfo(node.name, node.lineno, [ast.unparse(b) for b in node.bases]))
     return out
-
-
-# -- `wlint keys` -------------------------------------------------------------------------
-
-
-def format_text(pred: Prediction) -> str:
-    lines: List[str] = []
-    width = max((len(e.key) for e in pred.entries), default=0)
-    for e in pred.entries:
-        lines.append(_entry_line(e, width))
-    if pred.nonpersistent:
-        lines.append("")
-        lines.append("non-persistent buffers (not in state_dict):")
-        for e in pred.nonpersistent:
-            lines.append("  " + _entry_line(e, width))
-    if pred.unresolved:
-        lines.append("")
-        lines.append("unresolved:")
-        for u in pred.unresolved:
-            where = f"{u.path}:" if u.path else ""
-            lines.append(f"  {where}line {u.line}: {u.reason}")
-    if not pred.entries and not pred.unresolved:
-        lines.append("(empty state_dict)")
-    return "\n".join(lines) + "\n"
-
-
-def _entry_line(e: Entry, width: int) -> str:
-    if e.shape is None:
-        shape = "(?)"
-    else:
-        items = [str(d) for d in e.shape]
-        shape = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    where = f"{e.path}:" if e.path else ""
-    text = f"{e.key:<{width}}  {e.kind:<9}  {shape}  {where}line {e.line}"
-    if e.condition:
-        text += f"  if {e.condition}"
-    return text
-
-
-def run_keys_command(ns: Any) -> int:
-    from wlint.cli import UsageError, emit
-
-    try:
-        pred = predict(ns.path, ns.expr)
-    except PredictError as exc:
-        raise UsageError(str(exc)) from None
-    fmt = getattr(ns, "format", "text") or "text"
-    text = format_text(pred) if fmt == "text" else json.dumps(pred.to_json(), indent=2) + "\n"
-    emit(text, getattr(ns, "output", None))
-    return 0

@@ -10,7 +10,7 @@ every submodule, for WL205/WL206), and everything that could not be resolved.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 ShapeItem = Union[int, str]
@@ -101,8 +101,16 @@ class Prediction:
         }
 
     def to_cache(self) -> Dict[str, Any]:
-        """Lossless dict form (for the blob cache)."""
-        return asdict(self)
+        """Lossless dict form (for the blob cache), read back by `from_cache`. Shallow:
+        dataclasses.asdict's deep copies cost 10x and the JSON writer copies anyway."""
+        data: Dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = [dict(vars(v)) if hasattr(v, "__dataclass_fields__") else v
+                         for v in value]
+            data[f.name] = value
+        return data
 
     @classmethod
     def from_cache(cls, data: Dict[str, Any]) -> Prediction:

@@ -13,7 +13,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from wlint.findings import Finding, code_doc, sort_findings
+from wlint.catalog import code_doc
+from wlint.findings import Finding, sort_findings
 from wlint.report.github_report import relative_path
 from wlint.report.sarif_report import numbered_fingerprints
 

@@ -16,15 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 from wlint import __version__
-from wlint.findings import (
-    HELP_URI,
-    CodeDoc,
-    Finding,
-    all_codes,
-    code_doc,
-    default_severity,
-    sort_findings,
-)
+from wlint.catalog import all_codes, code_doc
+from wlint.codes import HELP_URI, CodeDoc
+from wlint.findings import Finding, sort_findings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/wlint/wlint"
@@ -93,7 +87,7 @@ def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
 
 
-def _fallback_rule(code: str) -> dict[str, Any]:
+def _fallback_rule(code: str, severity: str) -> dict[str, Any]:
     """A code without a registered doc still gets a rule (SARIF consumers need one)."""
     text = f"{code}: see `wlint rules {code}`."
     return {
@@ -101,7 +95,7 @@ def _fallback_rule(code: str) -> dict[str, Any]:
         "shortDescription": {"text": code},
         "help": {"text": text},
         "helpUri": HELP_URI.format(code=code.lower()),
-        "defaultConfiguration": {"level": sarif_level(default_severity(code))},
+        "defaultConfiguration": {"level": sarif_level(severity)},
     }
 
 
@@ -151,7 +145,7 @@ def build_sarif(findings: Sequence[Finding], **context: Any) -> dict[str, Any]:
         if f.code not in index:
             known = code_doc(f.code)
             index[f.code] = len(rules)
-            rules.append(_rule(known) if known is not None else _fallback_rule(f.code))
+            rules.append(_rule(known) if known is not None else _fallback_rule(f.code, f.severity))
     results = [
         _result(f, index[f.code], fp, n)
         for f, (fp, n) in zip(ordered, numbered_fingerprints(ordered))

@@ -21,6 +21,7 @@ RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 FAMILIES = (loading, saving, strict)
 ALL_RULES: List[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULE_CODES = tuple(sorted(rule.code for rule in ALL_RULES))
+SEVERITY = {rule.code: rule.doc.severity for rule in ALL_RULES}  # each finding's, by code
 TOO_DEEP = "cannot analyse: expressions nested too deeply; nothing in this file was checked"
 
 
@@ -70,4 +71,4 @@ def parse_version(text: Optional[str]) -> Optional[Version]:
     return tuple(parts)
 
 
-__all__: List[str] = ["ALL_RULES", "RULE_CODES", "analyze", "could_match", "parse_version"]
+__all__: List[str] = ["ALL_RULES", "RULE_CODES", "SEVERITY", "analyze", "could_match", "parse_version"]

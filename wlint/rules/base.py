@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from wlint.findings import CodeDoc, register
+from wlint.codes import CodeDoc, register
 from wlint.rules.names import CallSite, ModuleInfo
 
 Version = Tuple[int, ...]

@@ -7,7 +7,7 @@ import ast
 import re
 from typing import Dict, Iterator, NamedTuple, Optional
 
-from wlint.findings import CodeDoc
+from wlint.codes import CodeDoc
 from wlint.rules.base import (
     MISSING,
     UNKNOWN,

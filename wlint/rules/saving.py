@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterator, Optional, Set
 
-from wlint.findings import CodeDoc
+from wlint.codes import CodeDoc
 from wlint.rules.base import MISSING, UNKNOWN, Context, Hit, Rule, argument, documented
 from wlint.rules.names import ASSIGN, PARAM, Binding, CallSite, Scope, dotted
 

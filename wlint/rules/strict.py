@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from wlint.findings import CodeDoc
+from wlint.codes import CodeDoc
 from wlint.rules.base import Context, Hit, Rule, argument, documented
 from wlint.rules.names import IMPORT, CallSite
 

@@ -1,0 +1,116 @@
+"""The command layer: the only code that sees an `argparse.Namespace`.
+
+Layering (imports only point down; `tests/test_import_graph.py` checks it):
+
+    cli.py            argparse only; imported by nothing
+    commands/<name>   Namespace in, exit code out: reads options, calls the library, renders
+    library           check, model, compat, integrations, report, git, config ...
+    leaves            codes, findings, source, noqa, fsutil
+
+Exit codes: 0 nothing to report, 1 findings, 2 a usage or environment error,
+printed as one `wlint: error: ...` line on stderr (never a traceback).
+
+Library code never prints and never exits: it raises its own domain error
+(`PathError`, `ConfigError`, `GitError`, `PredictError`, `GitHubError`...).
+Each command module lists the ones it turns into exit 2 in `ERRORS`; `dispatch()`
+does the translation, so a command's `run()` contains no try/except for them.
+
+Adding a subcommand `wlint NAME`:
+
+1. `wlint/commands/NAME.py` with
+       ERRORS = (SomeDomainError, ...)   # exceptions that mean "exit 2, one line"
+       def run(ns: argparse.Namespace) -> int: ...
+   using `emit()` for the report, `config_from_args()` for [tool.wlint] plus the
+   command-line flags, `findings_exit()` for the exit code, `UsageError` for a
+   bad combination of options.
+2. In `cli.py`: an `_add_NAME(sub)` function that declares its options, listed in
+   `_ADDERS`. cli.py never imports a command module: `dispatch()` imports only the
+   one that runs, so heavy imports at the top of commands/NAME.py cost nothing to
+   the other commands.
+3. A test that runs `wlint.cli.main([...])`.
+
+A new option shared by several commands (`--quiet`, `--exit-zero`...) is declared
+once in cli.py (a small `_add_...` helper) and read here or in the command with
+`option(ns, "name", default)`, so commands that lack it see the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import Any, Optional, Sequence
+
+class UsageError(Exception):
+    """A user-facing error: printed as one line on stderr, exit 2."""
+
+
+def option(ns: argparse.Namespace, name: str, default: Any = None) -> Any:
+    """An option's value, or `default` when this command does not declare it."""
+    value = getattr(ns, name, default)
+    return default if value is None else value
+
+
+def emit(text: str, output: Optional[str]) -> None:
+    """Write a report to stdout or atomically to a file."""
+    if output:
+        from wlint.fsutil import write_atomic
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def findings_exit(findings: Sequence[Any], fail_on_info: bool = True) -> int:
+    """The exit-code policy: 1 when something is reported, else 0. Info-only
+    findings (WL290) fail only when `fail_on_info`."""
+    return 1 if any(fail_on_info or f.severity != "info" for f in findings) else 0
+
+
+def render_report(findings: Sequence[Any], ns: argparse.Namespace, command: str,
+                  **context: Any) -> str:
+    """The report in `--format`; an output format whose extra is missing is a usage error."""
+    from wlint.report import render
+
+    fmt = option(ns, "format", "text")
+    try:
+        return render(findings, fmt, command=command, **context)
+    except ImportError:
+        raise UsageError(f"output format {fmt!r} is not available") from None
+
+
+def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any:
+    """[tool.wlint] found from `start` (default: the working directory), or the file
+    given by --config, or none with --no-config; the command-line flags on top.
+    Raises ConfigError."""
+    from wlint.config import Config, load_config, load_config_file
+
+    if option(ns, "no_config", False):
+        config = Config()
+    elif option(ns, "config"):
+        config = load_config_file(ns.config)
+    else:
+        config = load_config(start or os.getcwd())
+    return config.with_overrides(
+        select=option(ns, "select"), ignore=option(ns, "ignore"),
+        extend_select=option(ns, "extend_select"), exclude=option(ns, "exclude"),
+        target_torch=option(ns, "target_torch"),
+    )
+
+
+def dispatch(name: str, ns: argparse.Namespace) -> int:
+    """Run `wlint NAME`: its domain errors and UsageError become one stderr line, exit 2."""
+    module = importlib.import_module(f"wlint.commands.{name}")
+    errors = (UsageError, *getattr(module, "ERRORS", ()))
+    try:
+        return int(module.run(ns))
+    except errors as exc:
+        sys.stderr.write(f"wlint: error: {_one_line(exc)}\n")
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text or type(exc).__name__

@@ -1,0 +1,45 @@
+"""`wlint review`: one pull-request report from `check` + `diff` over the changed files
+(the report itself is built by wlint.integrations.review)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Mapping, Optional
+
+from wlint.commands import emit, findings_exit, option
+from wlint.config import ConfigError
+from wlint.fsutil import write_atomic
+from wlint.git import GitError
+from wlint.integrations.github_api import GitHubError
+from wlint.integrations.review import build_review, fallback, publish
+from wlint.report import render
+
+ERRORS = (GitError, ConfigError, GitHubError)
+
+
+def run(ns: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> int:
+    """Exit 0 nothing to report, 1 findings, 2 usage/git/GitHub error."""
+    env = os.environ if environ is None else environ
+    review = build_review(os.getcwd(), ns.base, option(ns, "head"),
+                          option(ns, "filter_mode", "added"),
+                          use_cache=not option(ns, "no_cache", False))
+    context = review.context(env)
+    findings = review.findings
+    markdown = render(findings, "markdown", **context)
+    fmt = option(ns, "format", "markdown")
+    report = markdown if fmt == "markdown" else render(findings, fmt, **context)
+    if option(ns, "sarif"):
+        write_atomic(ns.sarif, render(findings, "sarif", **context))
+    inline = option(ns, "review_comments", False)
+    post = option(ns, "post_github", False) or inline
+    output = option(ns, "output")
+    if post and not env.get("GITHUB_TOKEN", "").strip():
+        fallback(review, markdown, env)
+        if output:
+            emit(report, output)
+    else:
+        emit(report, output)
+        if post:
+            publish(review, markdown, env, review_comments=inline)
+    return findings_exit(findings, fail_on_info=False)
