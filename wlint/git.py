@@ -47,6 +47,27 @@ def _decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def git_root(path: str) -> Optional[str]:
+    """The git work-tree root containing `path`, or None (no git, or not a repository)."""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    probe = folder
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", folder, "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 @dataclass(frozen=True)
 class Change:
     """One changed file between two revisions (paths are posix, repo-relative)."""

@@ -16,8 +16,9 @@ import ast
 import hashlib
 import os
 import posixpath
-import subprocess
 from typing import Dict, List, Optional, Protocol, Tuple
+
+from wlint.git import git_root
 
 
 class SourceTree(Protocol):
@@ -145,27 +146,6 @@ def resolve_import(
 
 
 # -- locating a file on disk -----------------------------------------------------------
-
-
-def git_root(path: str) -> Optional[str]:
-    """The git work-tree root containing `path`, or None (no git, or not a repository)."""
-    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-    probe = folder
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", folder, "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def tree_for_path(path: str) -> Tuple[FileSystemTree, str, Tuple[str, ...]]:
