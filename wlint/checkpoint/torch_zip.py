@@ -1,0 +1,72 @@
+"""torch.save's zip format (torch >= 1.6): `<prefix>/data.pkl` plus one record per storage.
+
+zipfile reads only the central directory; the pickle is streamed from its
+record; storage records are checked against what the pickle says they hold
+(existence and size) from the directory alone, their bytes are never read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from typing import IO, List
+
+from wlint.checkpoint import dtypes
+from wlint.checkpoint.contents import Contents
+from wlint.checkpoint.pickle_vm import read_pickle
+from wlint.checkpoint.values import CorruptError
+
+MAX_COMPRESSED_PICKLE = 1 << 30  # a deflated data.pkl larger than this is a zip bomb
+
+
+def read(handle: IO[bytes], file_size: int) -> Contents:
+    try:
+        archive = zipfile.ZipFile(handle)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError) as exc:
+        raise CorruptError(f"not a readable zip archive (truncated or corrupt): {exc}") from None
+    names = {info.filename: info for info in infos}
+    pickles = sorted((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")),
+                     key=lambda n: (n.count("/"), n))
+    if not pickles:
+        if any(n.endswith("constants.pkl") for n in names):
+            raise CorruptError("a TorchScript archive (torch.jit.save), not a torch.save "
+                               "checkpoint: it loads with torch.jit.load only")
+        raise CorruptError("a zip archive without data.pkl: not a torch checkpoint")
+    pkl = names[pickles[0]]
+    prefix = pkl.filename[: -len("data.pkl")]
+    _check_extent(pkl, file_size)
+    if pkl.compress_type != zipfile.ZIP_STORED and pkl.file_size > MAX_COMPRESSED_PICKLE:
+        raise CorruptError(f"compressed data.pkl declares {pkl.file_size} bytes")
+    try:
+        with archive.open(pkl) as member:
+            result = read_pickle(member, pkl.file_size)  # type: ignore[arg-type]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise CorruptError(f"cannot read {pkl.filename}: {exc}") from None
+    contents = Contents(format="torch-zip", top=result.top, globals=result.globals,
+                        opcodes=frozenset(result.opcodes), protocol=result.protocol,
+                        storages=result.storages)
+    contents.problems.extend(_storage_problems(result.storages, names, prefix, file_size))
+    return contents
+
+
+def _check_extent(info: zipfile.ZipInfo, file_size: int) -> None:
+    if info.header_offset + info.compress_size > file_size:
+        raise CorruptError(f"{info.filename} runs past the end of the file (truncated)")
+
+
+def _storage_problems(storages: dict, names: dict, prefix: str, file_size: int) -> List:
+    out = []
+    for key, ref in storages.items():
+        info = names.get(f"{prefix}data/{key}")
+        if info is None:
+            out.append(("WL309", f"storage record data/{key} is missing from the archive"))
+            continue
+        size = dtypes.itemsize(ref.dtype)
+        need = ref.numel * size if size else 0
+        if info.file_size < need:
+            out.append(("WL309", f"storage record data/{key} holds {info.file_size} bytes, "
+                        f"its tensors need {need} (truncated or corrupt)"))
+        elif info.header_offset + info.compress_size > file_size:
+            out.append(("WL309", f"storage record data/{key} runs past the end of the file"))
+    return out
