@@ -21,4 +21,5 @@ class Contents:
     problems: List[Tuple[str, str]] = field(default_factory=list)  # (code, message)
     metadata: Dict[str, Any] = field(default_factory=dict)
     shards: List[str] = field(default_factory=list)
+    built_types: List[str] = field(default_factory=list)  # BUILD targets torch must allow
     not_torch: Optional[str] = None  # a pickle that is no torch checkpoint (why)

@@ -49,6 +49,16 @@ NUMPY_DTYPE: Dict[str, str] = {
 }
 
 
+# numpy builds a dtype instance of a per-dtype class (numpy >= 1.25): torch's weights-only
+# unpickler needs that class allowlisted too, though the pickle never names it
+NUMPY_DTYPE_CLASS: Dict[str, str] = {
+    "f8": "Float64DType", "f4": "Float32DType", "f2": "Float16DType",
+    "c16": "Complex128DType", "c8": "Complex64DType", "i8": "Int64DType", "i4": "Int32DType",
+    "i2": "Int16DType", "i1": "Int8DType", "u8": "UInt64DType", "u4": "UInt32DType",
+    "u2": "UInt16DType", "u1": "UInt8DType", "b1": "BoolDType",
+}
+
+
 def storage_dtype(class_name: str) -> Optional[str]:
     """dtype of a storage class pickled as torch.<class_name> (None: unknown class)."""
     return STORAGE_DTYPE.get(class_name)

@@ -52,7 +52,7 @@ def dangerous(path: str, names: Sequence[Tuple[str, str]]) -> Optional[Finding]:
 
 
 def refused(path: str, unsafe: Sequence[str], opcodes: Sequence[str],
-            module_class: Optional[str]) -> Optional[Finding]:
+            module_class: Optional[str], built: Sequence[str] = ()) -> Optional[Finding]:
     """WL307: torch.load(weights_only=True) would refuse the file."""
     if not unsafe and not opcodes:
         return None
@@ -73,7 +73,7 @@ def refused(path: str, unsafe: Sequence[str], opcodes: Sequence[str],
     else:
         advice = "if you trust the file, allowlist them with torch.serialization.add_safe_globals " \
                  "(attached), or re-save the state_dict"
-        fix = _safe_globals_fix(unsafe)
+        fix = _safe_globals_fix(list(unsafe) + [t for t in built if t not in unsafe])
     return Finding(
         "WL307", path, 1, 0,
         "torch.load(weights_only=True) refuses this file (\"Unsupported global\" / "
@@ -112,7 +112,7 @@ def file_findings(path: str, contents: Contents, entries: Sequence[TensorEntry],
     bad, unsafe = safety.classify(contents.globals)
     opcodes = safety.refused_opcodes(contents.opcodes) if contents.format != "safetensors" else []
     for finding in (accelerator(path, entries), dangerous(path, bad),
-                    refused(path, unsafe, opcodes, module_class)):
+                    refused(path, unsafe, opcodes, module_class, contents.built_types)):
         if finding is not None:
             found.append(finding)
     return found

@@ -53,6 +53,7 @@ class PickleResult:
     protocol: int = 0
     storages: Dict[str, StorageRef] = field(default_factory=dict)
     tensors: List[TensorRef] = field(default_factory=list)
+    built_types: List[str] = field(default_factory=list)  # classes BUILD needs, never named
 
 
 PersistentHook = Callable[[Any], Any]
@@ -309,7 +310,7 @@ def _newobj_ex(m: Machine, arg: Any) -> None:
 
 def _build(m: Machine, arg: Any) -> None:
     state = m.pop()
-    rebuild.build(m.top(), state)
+    rebuild.build(m.top(), state, m.result)
 
 
 def _binpersid(m: Machine, arg: Any) -> None:

@@ -254,9 +254,13 @@ def new(cls: Any, args: Any) -> Any:
     return Opaque(name, args, how="new")
 
 
-def build(inst: Any, state: Any) -> None:
+def build(inst: Any, state: Any, result: PickleResult) -> None:
     """BUILD: what `__setstate__` would receive, kept on the description."""
-    if isinstance(inst, ODict) and isinstance(state, dict):
+    if isinstance(inst, NumpyDtype):
+        cls = dtypes.NUMPY_DTYPE_CLASS.get(inst.descr.lstrip("<>=|"))
+        if cls and f"numpy.dtypes.{cls}" not in result.built_types:
+            result.built_types.append(f"numpy.dtypes.{cls}")
+    elif isinstance(inst, ODict) and isinstance(state, dict):
         inst.attrs.update(state)
     elif isinstance(inst, Opaque):
         inst.state = state
@@ -271,6 +275,9 @@ def persistent(pid: Any, result: PickleResult) -> Any:
     """BINPERSID: torch's ('storage', type, key, location, numel[, view]) ids."""
     if isinstance(pid, tuple) and pid and pid[0] in ("storage", b"storage"):
         return _storage(pid, result)
+    if isinstance(pid, tuple) and len(pid) > 1 and pid[0] in ("module", b"module") \
+            and isinstance(pid[1], Global):
+        return pid[1]  # legacy files pickle a module's class (and source) as a persistent id
     return Opaque("persistent_load", pid, how="persistent")
 
 

@@ -45,6 +45,7 @@ def read(path: str, index: Dict[str, Any], read_shard: Callable[[str], Any]) -> 
             if name not in contents.globals:
                 contents.globals.append(name)
         contents.opcodes = contents.opcodes | part.opcodes
+        contents.built_types += [t for t in part.built_types if t not in contents.built_types]
         contents.storages.update({f"{shard}/{k}": v for k, v in part.storages.items()})
         contents.problems.extend((code, f"{shard}: {msg}") for code, msg in part.problems)
         lacking = [k for k in by_shard[shard] if k not in state]

@@ -49,6 +49,7 @@ def _merge(contents: Contents, parts: List[PickleResult]) -> None:
         opcodes |= part.opcodes
     contents.globals = names
     contents.opcodes = frozenset(opcodes)
+    contents.built_types = [t for part in parts for t in part.built_types]
 
 
 def _plain_pickle(first: PickleResult, handle: IO[bytes], file_size: int) -> Contents:
@@ -56,7 +57,7 @@ def _plain_pickle(first: PickleResult, handle: IO[bytes], file_size: int) -> Con
     number"), but its globals are still reported (it may be a malicious file)."""
     contents = Contents(format="pickle", top=first.top, globals=first.globals,
                         opcodes=frozenset(first.opcodes), protocol=first.protocol,
-                        storages=first.storages)
+                        storages=first.storages, built_types=first.built_types)
     contents.not_torch = ("a plain pickle, not a torch checkpoint (no torch magic number): "
                           "torch.load fails with \"Invalid magic number; corrupt file?\"")
     return contents

@@ -28,10 +28,11 @@ def read(handle: IO[bytes], file_size: int) -> Contents:
     names = {info.filename: info for info in infos}
     pickles = sorted((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")),
                      key=lambda n: (n.count("/"), n))
+    if any(n.endswith("constants.pkl") for n in names):
+        raise CorruptError("a TorchScript archive (torch.jit.save), not a torch.save "
+                           "checkpoint: its state lives in TorchScript code; load it with "
+                           "torch.jit.load (torch.load(weights_only=True) refuses it)")
     if not pickles:
-        if any(n.endswith("constants.pkl") for n in names):
-            raise CorruptError("a TorchScript archive (torch.jit.save), not a torch.save "
-                               "checkpoint: it loads with torch.jit.load only")
         raise CorruptError("a zip archive without data.pkl: not a torch checkpoint")
     pkl = names[pickles[0]]
     prefix = pkl.filename[: -len("data.pkl")]
@@ -45,7 +46,7 @@ def read(handle: IO[bytes], file_size: int) -> Contents:
         raise CorruptError(f"cannot read {pkl.filename}: {exc}") from None
     contents = Contents(format="torch-zip", top=result.top, globals=result.globals,
                         opcodes=frozenset(result.opcodes), protocol=result.protocol,
-                        storages=result.storages)
+                        storages=result.storages, built_types=result.built_types)
     contents.problems.extend(_storage_problems(result.storages, names, prefix, file_size))
     return contents
 
