@@ -54,6 +54,9 @@ class Checkpoint:
     metadata: Dict[str, Any] = field(default_factory=dict)
     shards: List[str] = field(default_factory=list)
     signature: bool = False  # read from a signature file, not the checkpoint itself
+    # module prefix -> `version` from the state_dict's _metadata, where it is not 1
+    # (BatchNorm loads a checkpoint without num_batches_tracked when its version is < 2)
+    versions: Dict[str, int] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -72,6 +75,8 @@ class Checkpoint:
             data["module_class"] = self.module_class
         if self.shards:
             data["shards"] = list(self.shards)
+        if self.versions:
+            data["versions"] = dict(self.versions)
         if self.metadata:
             data["metadata"] = _jsonable(self.metadata)
         return data
@@ -83,7 +88,8 @@ class Checkpoint:
         return cls(path=path, format=str(data["format"]), state_dict_at=data.get("state_dict_at"),
                    entries=entries, other=[str(o) for o in data.get("other", [])],
                    globals=[str(g) for g in data.get("globals", [])],
-                   module_class=data.get("module_class"), signature=True)
+                   module_class=data.get("module_class"), signature=True,
+                   versions={str(k): int(v) for k, v in (data.get("versions") or {}).items()})
 
 
 def is_signature(data: Any) -> bool:

@@ -14,7 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from wlint.checkpoint.values import Opaque, TensorRef
+from wlint.checkpoint.values import ODict, Opaque, TensorRef
+
+# classes whose `_version` is 2 (torch.nn's _NormBase family): a pickled module of one
+# of them saves `version: 2` in its state_dict's metadata
+VERSION_2_CLASSES = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
+                     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")
 
 PREFERRED = ("state_dict", "model_state_dict", "model", "module", "net", "network",
              "model_state", "params", "weights", "ema", "model_ema", "ema_model")
@@ -31,6 +36,7 @@ class Located:
     module_class: Optional[str] = None
     other: List[str] = field(default_factory=list)
     found: bool = False
+    versions: Dict[str, int] = field(default_factory=dict)
 
 
 def is_module(value: Any) -> bool:
@@ -38,18 +44,21 @@ def is_module(value: Any) -> bool:
     return state is not None and all(k in state for k in MODULE_STATE)
 
 
-def module_state_dict(module: Opaque) -> Dict[str, Any]:
+def module_state_dict(module: Opaque, versions: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
     """`module.state_dict()` from the pickled instance state: own parameters, own
     persistent buffers, then children depth-first, in registration order."""
     out: Dict[str, Any] = {}
-    _module_into(module, "", out, set())
+    _module_into(module, "", out, set(), versions if versions is not None else {})
     return out
 
 
-def _module_into(module: Opaque, prefix: str, out: Dict[str, Any], seen: Set[int]) -> None:
+def _module_into(module: Opaque, prefix: str, out: Dict[str, Any], seen: Set[int],
+                 versions: Dict[str, int]) -> None:
     if id(module) in seen or prefix.count(".") > 64:
         return
     seen.add(id(module))
+    if module.func.rsplit(".", 1)[-1] in VERSION_2_CLASSES:
+        versions[prefix[:-1]] = 2
     state = module.state_dict() or {}
     skip = state.get("_non_persistent_buffers_set")
     skip = set(skip) if isinstance(skip, (set, frozenset, list, tuple)) else set()
@@ -65,7 +74,7 @@ def _module_into(module: Opaque, prefix: str, out: Dict[str, Any], seen: Set[int
     if isinstance(children, dict):
         for name, child in children.items():
             if is_module(child):
-                _module_into(child, f"{prefix}{name}.", out, seen)
+                _module_into(child, f"{prefix}{name}.", out, seen, versions)
     seen.discard(id(module))
 
 
@@ -114,12 +123,25 @@ def locate(top: Any) -> Located:
     _, path, value = best
     located = Located(at=path_text(path), found=True, other=_top_keys(top, path))
     if isinstance(value, Opaque):
-        located.state = module_state_dict(value)
+        located.state = module_state_dict(value, located.versions)
         located.module_class = value.func
         located.at += ".state_dict()"
     else:
         located.state = {str(k): v for k, v in value.items()}
+        located.versions = _metadata_versions(value)
     return located
+
+
+def _metadata_versions(value: Any) -> Dict[str, int]:
+    """prefix -> version of torch's `state_dict._metadata` (kept where it is not 1)."""
+    meta = value.attrs.get("_metadata") if isinstance(value, ODict) else None
+    out: Dict[str, int] = {}
+    if isinstance(meta, dict):
+        for prefix, info in meta.items():
+            version = info.get("version") if isinstance(info, dict) else None
+            if isinstance(version, int) and not isinstance(version, bool) and version != 1:
+                out[str(prefix)] = version
+    return out
 
 
 def _top_keys(top: Any, path: Tuple[Any, ...]) -> List[str]:

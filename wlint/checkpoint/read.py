@@ -112,6 +112,7 @@ def _finish(path: str, contents: Contents) -> Checkpoint:
         path=path, format=contents.format, state_dict_at=located.at if located.found else None,
         entries=entries, other=located.other, globals=list(contents.globals),
         module_class=module_class, metadata=contents.metadata, shards=contents.shards,
+        versions=located.versions,
     )
     ckpt.findings = file_findings(path, contents, entries, module_class)
     return ckpt

@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from wlint.checkpoint import codes as _codes  # noqa: F401  (registers WL30x severities)
 from wlint.checkpoint import fixes, structure
 from wlint.checkpoint.listing import Checkpoint
+from wlint.checkpoint.locate import VERSION_2_CLASSES
 from wlint.compat import remap
 from wlint.compat.compare import compare, drops_of, rules_of, shape_text
 from wlint.findings import Finding
@@ -78,10 +79,23 @@ def _mismatch(file_shape: Shape, model_shape: Shape) -> bool:
     return tuple(file_shape) != tuple(model_shape)
 
 
-def strict_verdict(shapes: Dict[str, Shape], model: Prediction) -> Verdict:
+def _filled_by_torch(key: str, model: Prediction, versions: Dict[str, int]) -> bool:
+    """BatchNorm-style layers fill a missing `num_batches_tracked` themselves when the
+    checkpoint's metadata gives their prefix no version or one below 2."""
+    owner, _, name = key.rpartition(".")
+    if name != "num_batches_tracked":
+        return False
+    types = {m.prefix: m.type for m in model.modules}
+    return types.get(owner) in VERSION_2_CLASSES and versions.get(owner, 1) < 2
+
+
+def strict_verdict(shapes: Dict[str, Shape], model: Prediction,
+                   versions: Optional[Dict[str, int]] = None) -> Verdict:
     expected = {e.key: e.shape for e in model.entries}
+    versions = versions or {}
     verdict = Verdict()
-    verdict.missing = [k for k in expected if k not in shapes]
+    verdict.missing = [k for k in expected if k not in shapes
+                       and not _filled_by_torch(k, model, versions)]
     verdict.unexpected = [k for k in shapes if k not in expected]
     verdict.mismatched = [(k, s, expected[k]) for k, s in shapes.items()
                           if k in expected and _mismatch(s, expected[k])]
@@ -109,19 +123,20 @@ def wrapper_prefix(keys: Sequence[str], model_keys: Sequence[str]) -> str:
 def verify(ckpt: Checkpoint, model: Prediction, model_label: str = "") -> VerifyResult:
     path = ckpt.path
     shapes: Dict[str, Shape] = {e.key: e.shape for e in ckpt.entries}
-    strict = strict_verdict(shapes, model)
+    strict = strict_verdict(shapes, model, ckpt.versions)
     findings: List[Finding] = list(ckpt.findings)
     if strict.ok:
         return VerifyResult(findings, strict, strict, model_label)
     prefix = wrapper_prefix(list(shapes), [e.key for e in model.entries])
     stripped = {k[len(prefix):]: s for k, s in shapes.items()}
+    # the fixes strip the prefix from _metadata too, and keep renamed modules' old entries
+    versions = {k[len(prefix):]: v for k, v in ckpt.versions.items() if k.startswith(prefix)}
     rules, exact, drops, renamed = _renames(path, stripped, model)
     final = _remapped(stripped, rules, exact, drops)
-    after = strict_verdict(final, model)
-    if renamed and after.failures >= strict_verdict(stripped, model).failures:
+    after = strict_verdict(final, model, versions)
+    if renamed and after.failures >= strict_verdict(stripped, model, versions).failures:
         rules, exact, drops, renamed = [], {}, [], {}  # the remap explains nothing
-        final = stripped
-        after = strict_verdict(stripped, model)
+        after = strict_verdict(stripped, model, versions)
     cls = model.cls
     if prefix:
         findings.append(_prefix_finding(path, cls, prefix, len(shapes), after.ok and not renamed))
