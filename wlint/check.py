@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from wlint.checkpoint import is_checkpoint_path
 from wlint.config import Config
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter
@@ -63,7 +64,15 @@ def check_source(path: str, text: str, config: Optional[Config] = None) -> List[
 
 
 def check_file(path: str, config: Config) -> List[Finding]:
-    """Read one file and check it; undecodable bytes are a WL901 finding."""
+    """Read one file and check it; undecodable bytes are a WL901 finding. Checkpoint
+    files (named on the command line) get the WL306-WL309 checks instead."""
+    if is_checkpoint_path(path):
+        from wlint.checkpoint.lint import CheckpointPathError, checkpoint_findings
+
+        try:
+            return checkpoint_findings(path, config)
+        except CheckpointPathError as exc:
+            raise PathError(str(exc)) from None
     try:
         with open(path, "rb") as handle:
             data = handle.read()

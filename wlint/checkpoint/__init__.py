@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Checkpoint", "CheckpointPathError", "TensorEntry", "is_checkpoint_path",
-           "read_checkpoint"]
+__all__ = ["CHECKPOINT_SUFFIXES", "Checkpoint", "CheckpointPathError", "TensorEntry",
+           "is_checkpoint_path", "read_checkpoint"]
+
+# files `wlint check` reads as checkpoints (WL306-WL309) instead of Python source
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".pickle",
+                       ".index.json", ".pt2")
+
+
+def is_checkpoint_path(path: str) -> bool:
+    return path.lower().endswith(CHECKPOINT_SUFFIXES)
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("read_checkpoint", "CheckpointPathError", "is_checkpoint_path"):
+    if name in ("read_checkpoint", "CheckpointPathError"):
         from wlint.checkpoint import read
 
         return getattr(read, name)

@@ -5,8 +5,9 @@ tensor data."""
 from __future__ import annotations
 
 import os
-from typing import IO, Any, Dict, List, Optional, Tuple
+from typing import IO, Any, Dict, Optional, Tuple
 
+from wlint.checkpoint import CHECKPOINT_SUFFIXES
 from wlint.checkpoint import locate as locating
 from wlint.checkpoint import safetensors_file, sharded, torch_legacy, torch_zip
 from wlint.checkpoint.contents import Contents
@@ -14,17 +15,8 @@ from wlint.checkpoint.file_findings import corrupt, file_findings
 from wlint.checkpoint.listing import Checkpoint, TensorEntry, is_signature
 from wlint.checkpoint.values import CorruptError, NumpyArray, TensorRef
 
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".pickle",
-                       ".tar", ".index.json", ".pt2", ".model")
-
-
 class CheckpointPathError(OSError):
     """The path is missing, a directory, or unreadable: exit 2 with one line."""
-
-
-def is_checkpoint_path(path: str) -> bool:
-    name = path.lower()
-    return name.endswith(CHECKPOINT_SUFFIXES) and not name.endswith(".py")
 
 
 def read_checkpoint(path: str) -> Checkpoint:
@@ -140,5 +132,3 @@ def _type_name(value: Any) -> Optional[str]:
     return type(value).__name__
 
 
-def checkpoint_files(paths: List[str]) -> List[str]:
-    return [p for p in paths if is_checkpoint_path(p)]
