@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import List, Optional
 
 from wlint import rules, source
+from wlint.checkpoint import codes as checkpoint_codes
 from wlint.codes import CodeDoc, lookup, registered
 from wlint.compat import codes as compat_codes
 
-# the modules whose import registers their codes: WL1xx, WL901, WL2xx and WL290
-PRODUCERS = (rules, source, compat_codes)
+# the modules whose import registers their codes: WL1xx, WL901, WL2xx, WL290, WL3xx
+PRODUCERS = (rules, source, compat_codes, checkpoint_codes)
 
 
 def all_codes() -> List[CodeDoc]:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from wlint.checkpoint import is_checkpoint_path
+from wlint.checkpoint.paths import is_checkpoint_path
 from wlint.config import Config
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter

@@ -95,6 +95,33 @@ def _add_review(sub: Subcommands) -> None:
     review.add_argument("--output", "-o", metavar="FILE")
 
 
+def _add_ckpt(sub: Subcommands) -> None:
+    ckpt = sub.add_parser(
+        "ckpt", help="what a checkpoint file holds (WL306-WL309), without torch",
+        description="Keys, shapes, dtypes and storage devices of a checkpoint (torch zip or "
+        "legacy, .safetensors, sharded *.index.json), where its state_dict sits, every global "
+        "its pickle names; read without torch and without unpickling. The JSON output is a "
+        "signature file `wlint verify` accepts in place of the checkpoint.",
+    )
+    ckpt.add_argument("ckpt", metavar="CKPT")
+    _add_format(ckpt)
+
+
+def _add_verify(sub: Subcommands) -> None:
+    verify = sub.add_parser(
+        "verify", help="will CKPT load into the model? (WL301-WL309)",
+        description="What model.load_state_dict(sd, strict=True) would report for CKPT (a "
+        "checkpoint or its signature file): missing, unexpected and size-mismatched keys, "
+        "wrapper prefixes and renames with a remap_state_dict() fix.",
+    )
+    verify.add_argument("ckpt", metavar="CKPT")
+    verify.add_argument("--model", metavar="SPEC", required=True,
+                        help="PATH:EXPR or a name from [tool.wlint.models]")
+    verify.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.wlint] from")
+    verify.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+    _add_format(verify)
+
+
 def _add_rules(sub: Subcommands) -> None:
     rules = sub.add_parser("rules", help="list rules, or explain one")
     rules.add_argument("code", nargs="?", metavar="CODE")
@@ -102,7 +129,7 @@ def _add_rules(sub: Subcommands) -> None:
 
 # `wlint --help` lists the subcommands in this order
 _ADDERS = {"check": _add_check, "keys": _add_keys, "diff": _add_diff, "review": _add_review,
-           "rules": _add_rules}
+           "ckpt": _add_ckpt, "verify": _add_verify, "rules": _add_rules}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

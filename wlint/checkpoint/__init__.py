@@ -10,16 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CHECKPOINT_SUFFIXES", "Checkpoint", "CheckpointPathError", "TensorEntry",
-           "is_checkpoint_path", "read_checkpoint"]
-
-# files `wlint check` reads as checkpoints (WL306-WL309) instead of Python source
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".pickle",
-                       ".index.json", ".pt2")
-
-
-def is_checkpoint_path(path: str) -> bool:
-    return path.lower().endswith(CHECKPOINT_SUFFIXES)
+__all__ = ["Checkpoint", "CheckpointPathError", "TensorEntry", "read_checkpoint"]
 
 
 def __getattr__(name: str) -> Any:

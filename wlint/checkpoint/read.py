@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any, Dict, Optional, Tuple
 
-from wlint.checkpoint import CHECKPOINT_SUFFIXES
+from wlint.checkpoint.paths import CHECKPOINT_SUFFIXES
 from wlint.checkpoint import locate as locating
 from wlint.checkpoint import safetensors_file, sharded, torch_legacy, torch_zip
 from wlint.checkpoint.contents import Contents

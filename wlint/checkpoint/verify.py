@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from wlint.checkpoint import codes as _codes  # noqa: F401  (registers WL30x severities)
-from wlint.checkpoint import fixes, structure
+from wlint.checkpoint import codes, fixes, structure
 from wlint.checkpoint.listing import Checkpoint
 from wlint.checkpoint.locate import VERSION_2_CLASSES
 from wlint.compat import remap
@@ -180,8 +179,7 @@ def _prefix_finding(path: str, cls: str, prefix: str, count: int, alone: bool) -
     who = WRAPPER_NAMES.get(first, "a wrapper module")
     rest = ("stripping it makes the checkpoint load" if alone
             else "strip it (the WL305 fix below strips it too)")
-    return Finding(
-        "WL304", path, 1, 0,
+    return Finding.of(codes.WL304, path, 1, 0,
         f"{cls}: every checkpoint key ({count}) starts with \"{prefix}\" (saved from {who}): "
         f"strict loading fails with every key \"Unexpected\" and every model key \"Missing\"; "
         f"{rest}",
@@ -199,8 +197,7 @@ def _rename_finding(path: str, cls: str, prefix: str, rules: List[Tuple[str, str
         shown += f", ... ({len(pairs)} keys)"
     outcome = "after remapping the checkpoint loads" if after.ok else \
         f"after remapping, {after.failures} key(s) still fail (below)"
-    return Finding(
-        "WL305", path, 1, 0,
+    return Finding.of(codes.WL305, path, 1, 0,
         f"{cls}: the checkpoint holds the model's tensors under other names ({shown}): strict "
         f"loading reports them as missing and unexpected, strict=False drops them; {outcome}; "
         "remap with the attached remap_state_dict()",
@@ -215,22 +212,19 @@ def _left(path: str, cls: str, after: Verdict, model: Prediction, fixed: bool) -
     nonpersistent = {e.key for e in model.nonpersistent}
     out = []
     for key in after.missing:
-        out.append(Finding(
-            "WL301", path, 1, 0,
+        out.append(Finding.of(codes.WL301, path, 1, 0,
             f'{cls}: Missing key(s) in state_dict: "{key}"{note}: the checkpoint lacks it; '
             "strict loading fails, strict=False leaves it at its initial value",
             cls=cls, key=key, new_shape=_shape_of(model, key)))
     for key in after.unexpected:
         why = (" (a non-persistent buffer in the model: persistent=False keeps it out of "
                "state_dict)" if key in nonpersistent else "")
-        out.append(Finding(
-            "WL302", path, 1, 0,
+        out.append(Finding.of(codes.WL302, path, 1, 0,
             f'{cls}: Unexpected key(s) in state_dict: "{key}"{note}{why}: the model has no such '
             f'key; drop it (state_dict.pop("{key}")) or load with strict=False',
             cls=cls, old_key=key))
     for key, file_shape, model_shape in after.mismatched:
-        out.append(Finding(
-            "WL303", path, 1, 0,
+        out.append(Finding.of(codes.WL303, path, 1, 0,
             f"{cls}: size mismatch for {key}{note}: copying a param with shape "
             f"{shape_text(file_shape)} from checkpoint, the shape in current model is "
             f"{shape_text(model_shape)}",
