@@ -1,5 +1,5 @@
-"""`# noqa` handling identical to flake8's, so `wlint check` and `flake8 --select WL`
-suppress exactly the same findings.
+"""`# noqa` handling identical to flake8's, so `wlint check`, `wlint diff` and
+`flake8 --select WL` suppress exactly the same findings (WL1xx and WL2xx alike).
 
 flake8 searches the physical line of a finding, except inside a multi-line
 token (a triple-quoted string), where all its lines count as one; a line
@@ -11,7 +11,18 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Dict, List
+from typing import Callable, Dict, Iterable, List, Protocol, TypeVar
+
+
+class _Located(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+T = TypeVar("T", bound=_Located)
 
 # The same expressions as flake8.defaults.
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -77,3 +88,18 @@ class NoqaFilter:
         if searched is None:
             searched = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return is_suppressed(code, searched)
+
+
+def drop_suppressed(findings: Iterable[T], text_of: Callable[[T], str]) -> List[T]:
+    """The findings (anything with `.code` and `.line`) that no `# noqa` in the text
+    `text_of(finding)` silences: the WL1xx rules' filter, applied to WL2xx as well."""
+    filters: Dict[str, NoqaFilter] = {}
+    out: List[T] = []
+    for f in findings:
+        text = text_of(f)
+        noqa = filters.get(text)
+        if noqa is None:
+            noqa = filters[text] = NoqaFilter(text)
+        if not (noqa.file_ignored() or noqa.suppressed(f.code, f.line)):
+            out.append(f)
+    return out

@@ -17,7 +17,6 @@ Predictions are cached per blob with the blobs they read (see wlint.cache).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -29,6 +28,7 @@ from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summari
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
 from wlint.model.prediction import Prediction
+from wlint.noqa import drop_suppressed
 from wlint.source import WL901
 
 __all__ = ["ClassDiff", "ClassSummary", "DiffResult", "FileSummary", "diff_findings_for_file",
@@ -546,24 +546,15 @@ def _syntax_finding(path: str, error: Tuple[int, str], tree: Any) -> Finding:
                            "compared")
 
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
-
-
 def _drop_noqa(engine: _Engine, findings: List[Finding]) -> List[Finding]:
-    """`# noqa` / `# noqa: WL204` on the reported line (base file for removals)."""
-    out = []
-    for f in findings:
+    """`# noqa` / `# noqa: WL204` / `# noqa: WL2` on the reported line (the base file's
+    for removals), by the same rules as WL1xx (wlint.noqa)."""
+    def text_of(f: Finding) -> str:
         removal = (f.key is None and f.old_key is not None) or f.code == "WL201"
         tree = engine.base_tree if removal else engine.head_tree
-        text = tree.read(f.path) or ""
-        lines = text.splitlines()
-        line = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
-        m = _NOQA.search(line)
-        if m and (not m.group("codes")
-                  or f.code in re.split(r"[,\s]+", m.group("codes").upper())):
-            continue
-        out.append(f)
-    return out
+        return tree.read(f.path) or ""
+
+    return drop_suppressed(findings, text_of)
 
 
 def _dedupe(findings: List[Finding]) -> List[Finding]:
