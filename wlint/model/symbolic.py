@@ -207,7 +207,3 @@ def shape_item(value: IntLike) -> Union[int, str]:
         simple = value.simplify()
         return simple if isinstance(simple, int) else render(value)
     return value
-
-
-def is_symbolic(value: object) -> bool:
-    return isinstance(value, Sym)
