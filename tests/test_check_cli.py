@@ -167,7 +167,7 @@ def test_output_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_each_file_parsed_at_most_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ast as ast_module
 
-    from wlint import check as check_module
+    from wlint import source as source_module
 
     _tree(tmp_path, {"a.py": LOADS, "b.py": LOADS + "torch.save(x, 'p')\n",
                      "c.py": "import os\n", "d.py": "def f():\n    return 1\n"})
@@ -178,6 +178,6 @@ def test_each_file_parsed_at_most_once(tmp_path: Path, monkeypatch: pytest.Monke
         parsed.append(os.path.basename(filename))
         return real(source, filename, *args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(check_module.ast, "parse", counting)
+    monkeypatch.setattr(source_module.ast, "parse", counting)
     check_paths([str(tmp_path)], Config())
     assert sorted(parsed) == ["a.py", "b.py"]  # c.py and d.py fail the prefilter

@@ -12,7 +12,6 @@ uses the same tree), torch and libcst are never imported (libcst only by
 
 from __future__ import annotations
 
-import ast
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +23,7 @@ from wlint.config import Config
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter
 from wlint.rules import RULE_CODES, SEVERITY, analyze, could_match
-from wlint.source import PARSE_ERROR, WL901, decode_source
+from wlint.source import PARSE_ERROR, WL901, parse, read_text
 
 
 class PathError(OSError):
@@ -37,20 +36,19 @@ def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
                       f"cannot parse: {reason}; nothing in this file was checked")
 
 
-def check_source(path: str, text: str, config: Optional[Config] = None) -> List[Finding]:
+def check_source(path: str, text: str, config: Optional[Config] = None,
+                 cache: bool = False) -> List[Finding]:
     """WL1xx findings (and WL901 if it cannot be parsed) for one file's text;
-    `config` None means the defaults (every rule, no target torch)."""
+    `config` None means the defaults (every rule, no target torch). `cache` keeps the
+    parsed tree for later stages of the same run (the review bot's diff)."""
     config = config or Config()
     codes = config.enabled_codes(RULE_CODES, path)
     if not codes or not could_match(text, codes):
         return []
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        found = [_parse_error(path, exc.lineno or 1, (exc.offset or 1) - 1, exc.msg)]
-        return found if config.is_enabled(PARSE_ERROR, path) else []
-    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes (< 3.12), depth
-        found = [_parse_error(path, 1, 0, str(exc) or type(exc).__name__)]
+    tree, error = parse(text, path, cache=cache)
+    if tree is None:
+        assert error is not None
+        found = [_parse_error(path, error.line, error.col, error.message)]
         return found if config.is_enabled(PARSE_ERROR, path) else []
     raw = analyze(tree, config.target_version, codes, text)
     if not raw:
@@ -78,15 +76,7 @@ def check_file(path: str, config: Config) -> List[Finding]:
             data = handle.read()
     except OSError as exc:
         raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = decode_source(data)
-    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        loose = data.decode("latin-1")
-        codes = config.enabled_codes(RULE_CODES, path)
-        if codes and could_match(loose, codes) and config.is_enabled(PARSE_ERROR, path):
-            return [_parse_error(path, 1, 0, f"not valid UTF-8 or declared encoding ({exc})")]
-        return []
-    return check_source(path, text, config)
+    return check_source(path, read_text(data), config)
 
 
 # -------------------------------------------------------------------- paths

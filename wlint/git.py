@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
+from wlint.source import read_text
+
 INDEX = ":index"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (unborn HEAD)
 WORKTREE = None
@@ -42,9 +44,7 @@ def git_blob_id(data: bytes) -> str:
     return h.hexdigest()
 
 
-def _decode(data: bytes) -> str:
-    text = data.decode("utf-8", errors="surrogateescape")
-    return text[1:] if text.startswith("\ufeff") else text
+_decode = read_text  # one decoder for blobs and files (BOM, coding cookie; see wlint.source)
 
 
 def git_root(path: str) -> Optional[str]:

@@ -10,8 +10,9 @@ project class that can be built with no arguments, `Net(Cfg())` is predicted too
 from __future__ import annotations
 
 import ast
-import functools
 from typing import Any, List, Optional, Tuple
+
+from wlint.source import dotted_name, parse
 
 __all__ = ["config_call_args", "required_config_params"]
 
@@ -23,23 +24,12 @@ def _dotted(node: Optional[ast.expr]) -> Optional[str]:
             node = ast.parse(node.value.strip(), mode="eval").body
         except SyntaxError:
             return None
-    parts: List[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    return dotted_name(node) if node is not None else None
 
 
-@functools.lru_cache(maxsize=8)
 def _parse(text: str) -> Optional[ast.Module]:
-    """One parse per file text (a changed file's classes are checked one by one)."""
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
+    """The run's one parse of this text (wlint.source caches it)."""
+    return parse(text)[0]
 
 
 def required_config_params(text: str, cls_name: str) -> Optional[List[Tuple[str, str, bool]]]:

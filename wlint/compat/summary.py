@@ -10,6 +10,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from wlint.source import dotted_name, parse
+
 _NON_MODULE_BASES = {
     "object", "Enum", "IntEnum", "Flag", "IntFlag", "NamedTuple", "TypedDict", "Protocol",
     "ABC", "Exception", "BaseException", "ValueError", "TypeError", "RuntimeError", "dict",
@@ -64,11 +66,10 @@ class FileSummary:
 
 
 def summarize(text: str) -> FileSummary:
-    try:
-        module = ast.parse(text)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None) or 1
-        return FileSummary([], (int(line), f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"))
+    module, error = parse(text)
+    if module is None:
+        assert error is not None
+        return FileSummary([], (error.line, f"{error.kind}: {error.message}"))
     lines = text.splitlines()
     classes = []
     for node in ast.walk(module):
@@ -119,7 +120,7 @@ def _dotted(node: ast.AST) -> str:
     if isinstance(node, ast.Subscript):
         return _dotted(node.value)
     try:
-        return ast.unparse(node)
+        return dotted_name(node) or ast.unparse(node)
     except Exception:  # pragma: no cover - ast.unparse handles every expression
         return "?"
 

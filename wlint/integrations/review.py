@@ -123,7 +123,7 @@ def build_review(
             text = tree.read(rel)
             if text is None:
                 continue
-            hygiene.extend(f.with_(path=rel) for f in check_source(full, text, cfg))
+            hygiene.extend(f.with_(path=rel) for f in check_source(full, text, cfg, cache=True))
     result = diff_revisions(root, base_sha, head, use_cache=use_cache)
     compat = [_rel(f, root) for f in result.findings]
     compat = [f for f in compat if cfg.is_enabled(f.code, os.path.join(root, f.path))]

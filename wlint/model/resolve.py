@@ -13,12 +13,12 @@ and the tree root (the git work-tree root or the current directory).
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import posixpath
-from typing import Dict, List, Optional, Protocol, Tuple
+from typing import List, Optional, Protocol, Tuple
 
 from wlint.git import git_root
+from wlint.source import content_id, parse, read_text
 
 
 class SourceTree(Protocol):
@@ -44,50 +44,20 @@ class FileSystemTree:
                 data = fh.read()
         except OSError:
             return None
-        return data.decode("utf-8", errors="replace")
+        return read_text(data)
 
     def content_id(self, relpath: str) -> Optional[str]:
         text = self.read(relpath)
-        return None if text is None else text_id(text)
-
-
-def text_id(text: str) -> str:
-    """A stable id of a file's content (the parse cache key)."""
-    return hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest()
+        return None if text is None else content_id(text)
 
 
 # -- parsing (once per content) --------------------------------------------------
 
-_PARSE_CACHE: Dict[str, Tuple[Optional[ast.Module], Optional[str]]] = {}
-_PARSE_CACHE_MAX = 4096
-
 
 def parse_source(text: str) -> Tuple[Optional[ast.Module], Optional[str]]:
-    """(module, None) or (None, error message); cached by content hash.
-
-    The predictor reads code and never rewrites it, so it walks the standard
-    `ast` (line numbers built in, ~13x cheaper to parse than libcst, DESIGN §5).
-    """
-    key = text_id(text)
-    hit = _PARSE_CACHE.get(key)
-    if hit is not None:
-        return hit
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        result: Tuple[Optional[ast.Module], Optional[str]] = (ast.parse(text), None)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        result = (None, f"{type(exc).__name__}: {getattr(exc, 'msg', exc)} (line {line})")
-    finally:
-        if enabled:
-            gc.enable()
-    if len(_PARSE_CACHE) >= _PARSE_CACHE_MAX:
-        _PARSE_CACHE.clear()
-    _PARSE_CACHE[key] = result
-    return result
+    """(module, None) or (None, error message): wlint.source's one cached parse."""
+    module, error = parse(text)
+    return module, error.describe() if error is not None else None
 
 
 # -- import roots ------------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+from wlint.source import dotted_name as dotted  # re-exported: the rules' name for it
+
 Pos = Tuple[int, int]
 _END: Pos = (1 << 62, 0)
 # Every rule's call mentions one of these (torch.load, load_state_dict, torch.save ...).
@@ -78,18 +80,6 @@ class CallSite:
         self.node = node
         self.scope = scope
         self.discarded = discarded
-
-
-def dotted(expr: ast.AST) -> Optional[str]:
-    """`a.b.c` for a chain of attributes on a name, else None."""
-    parts: List[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    parts.append(expr.id)
-    return ".".join(reversed(parts))
 
 
 def _is_none(node: Optional[ast.AST]) -> bool:
