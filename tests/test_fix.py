@@ -78,8 +78,7 @@ def f(path, **kw):
 
 
 def _fix(text: str, config: Optional[Config] = None) -> str:
-    new, _ = fix_source(text, check_source("m.py", text, config or Config()))
-    return new
+    return fix_source(text, check_source("m.py", text, config or Config())).text
 
 
 def test_fix_adds_arguments_and_keeps_layout() -> None:
@@ -131,9 +130,9 @@ def test_cli_fix_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     writes: List[str] = []
     real = fix_module.write_atomic
 
-    def spy(target: str, text: str) -> None:
+    def spy(target: str, text: bytes, expected: bytes) -> None:
         writes.append(target)
-        real(target, text)
+        real(target, text, expected=expected)
 
     monkeypatch.setattr(fix_module, "write_atomic", spy)
     assert main(["check", "--no-config", "--fix", str(path)]) == 0

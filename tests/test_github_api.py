@@ -25,6 +25,7 @@ from wlint.integrations.github_api import (
 
 TOKEN = "ghs_TESTtoken0123456789abcdefSECRET"
 REPO = "octo/models"
+BOT = "github-actions[bot]"
 PR = 7
 
 
@@ -42,6 +43,7 @@ class FakeGitHub:
         self.delay = 0.0
         self.link_override: str | None = None
         self.lose_posts = 0  # POSTs applied but answered 502 (a lost answer)
+        self.viewer = ""  # GET /user's login ("" = 403, as for GITHUB_TOKEN)
         self._next_id = 1000
         self.lock = threading.Lock()
         fake = self
@@ -75,7 +77,8 @@ class FakeGitHub:
         for _ in range(n):
             self._new_comment(body, login)
 
-    def _new_comment(self, body: str, login: str = "github-actions[bot]") -> dict[str, Any]:
+    def _new_comment(self, body: str, login: str = "") -> dict[str, Any]:
+        login = login or self.viewer or BOT
         with self.lock:
             self._next_id += 1
             cid = self._next_id
@@ -116,6 +119,9 @@ class FakeGitHub:
         base = f"/repos/{self.repo}"
         issue_comments = f"{base}/issues/{self.pr}/comments"
         pulls_comments = f"{base}/pulls/{self.pr}/comments"
+        if method == "GET" and path == "/user":  # an Actions token may not ask (403)
+            return lambda p, q: ((200, {"login": self.viewer}, {}) if self.viewer else
+                                 (403, {"message": "Resource not accessible by integration"}, {}))
         if method == "GET" and path == issue_comments:
             return lambda p, q: self.page(list(self.comments.values()), q, path)
         if method == "POST" and path == issue_comments:
@@ -161,7 +167,7 @@ class FakeGitHub:
         with self.lock:
             self._next_id += 1
             cid = self._next_id
-        c = dict(payload, id=cid)
+        c = dict(payload, id=cid, user={"login": self.viewer or BOT, "type": "Bot"})
         self.review_comments[cid] = c
         return 201, c, {}
 
@@ -400,7 +406,7 @@ def test_post_is_not_blindly_repeated_after_a_lost_answer(github: FakeGitHub) ->
     action, cid = upsert_comment(client(github, sleeps), PULL, "report")
     assert action == "created" and cid in github.comments
     assert len(github.comments) == 1
-    assert [r["method"] for r in github.requests] == ["GET", "POST", "GET"]
+    assert [r["method"] for r in github.requests if r["path"] != "/user"] == ["GET", "POST", "GET"]
     assert len(sleeps) == 1
 
 

@@ -1,7 +1,8 @@
 """On-disk cache of per-blob analysis results for `wlint diff` / `wlint review`.
 
 Where: `$XDG_CACHE_HOME/wlint` or `~/.cache/wlint` (`WLINT_CACHE_DIR`
-overrides; no platformdirs dependency).
+overrides; no platformdirs dependency), always an absolute path (relative
+values are ignored) and never inside the work tree being analysed.
 
 Soundness. A class's prediction depends on its own file *and on every file
 the predictor read while resolving imports* (a config default in another
@@ -16,7 +17,8 @@ blob only (the class list) are keyed by that blob id alone.
 
 Concurrency: every write goes to a temporary file renamed over the target
 (`os.replace`), so concurrent runs never read a torn file; the worst case is
-a lost variant, i.e. a later cache miss. Unreadable entries count as misses.
+a lost variant, i.e. a later cache miss. Unreadable entries, and entries that are valid JSON of another shape, count
+as misses (callers decode values with `decoded`).
 """
 
 from __future__ import annotations
@@ -26,19 +28,46 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from wlint import __version__
+from wlint.fsutil import inside
 
 MAX_VARIANTS = 8
+T = TypeVar("T")
 
 
 def default_dir() -> str:
-    override = os.environ.get("WLINT_CACHE_DIR")
-    if override:
-        return override
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "wlint")
+    """An absolute folder: `WLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/wlint`, else
+    `~/.cache/wlint`. A relative value is ignored, as the XDG spec says for
+    XDG_CACHE_HOME: it would put the cache inside whatever folder wlint runs in
+    (usually the repository being analysed)."""
+    for name, suffix in (("WLINT_CACHE_DIR", ""), ("XDG_CACHE_HOME", "wlint")):
+        value = os.environ.get(name, "")
+        if value and os.path.isabs(value):
+            return os.path.normpath(os.path.join(value, suffix))
+    return os.path.join(os.path.abspath(os.path.expanduser("~")), ".cache", "wlint")
+
+
+def outside(directory: str, tree_root: Optional[str]) -> str:
+    """`directory`, unless it lies inside the work tree being analysed (the cache would
+    show up in `git status` and in the analysed files): then the default under ~."""
+    if tree_root and inside(directory, tree_root):
+        return os.path.join(os.path.abspath(os.path.expanduser("~")), ".cache", "wlint")
+    return directory
+
+
+def _deps(raw: Any) -> Optional[List[Tuple[str, Optional[str]]]]:
+    """A variant's dependency list, or None when it is not a list of [path, blob-or-null]."""
+    if not isinstance(raw, list):
+        return None
+    deps = []
+    for dep in raw:
+        if (not isinstance(dep, list) or len(dep) != 2 or not isinstance(dep[0], str)
+                or not (dep[1] is None or isinstance(dep[1], str))):
+            return None
+        deps.append((dep[0], dep[1]))
+    return deps
 
 
 class RecordingTree:
@@ -71,15 +100,19 @@ class RecordingTree:
 class Cache:
     """Keyed JSON documents under the cache directory; a disabled cache stores nothing."""
 
-    def __init__(self, directory: Optional[str] = None, enabled: bool = True) -> None:
+    def __init__(self, directory: Optional[str] = None, enabled: bool = True,
+                 tree_root: Optional[str] = None) -> None:
         self.enabled = enabled
-        self.directory = os.path.join(directory or default_dir(), f"v{__version__}")
+        folder = os.path.abspath(directory) if directory else outside(default_dir(), tree_root)
+        self.directory = os.path.join(folder, f"v{__version__}")
         self.hits = 0
         self.misses = 0
         self._made: Set[str] = set()  # folders known to exist
 
     def _path(self, kind: str, key: str) -> str:
-        digest = hashlib.sha256(f"{__version__}\0{kind}\0{key}".encode()).hexdigest()
+        # surrogateescape: a key holding a file name that is not UTF-8
+        raw = f"{__version__}\0{kind}\0{key}".encode("utf-8", "surrogateescape")
+        digest = hashlib.sha256(raw).hexdigest()
         return os.path.join(self.directory, kind, digest[:2], digest[2:] + ".json")
 
     def load(self, kind: str, key: str) -> Optional[Any]:
@@ -88,7 +121,7 @@ class Cache:
         try:
             with open(self._path(kind, key), encoding="utf-8") as fh:
                 return json.load(fh)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # (UnicodeDecodeError is a ValueError)
             return None
 
     def store(self, kind: str, key: str, value: Any) -> None:
@@ -107,7 +140,7 @@ class Cache:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(data)
             os.replace(tmp, path)
-        except (OSError, TypeError, ValueError):
+        except (OSError, TypeError, ValueError, RecursionError):
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -122,11 +155,13 @@ class Cache:
         if not isinstance(variants, list):
             self.misses += 1
             return None
-        for variant in variants:
-            deps: List[Tuple[str, Optional[str]]] = variant.get("deps", [])
-            if all(_blob(tree, p) == b for p, b in deps):
+        for variant in variants:  # valid JSON of another shape is a miss, not a crash
+            deps = _deps(variant.get("deps")) if isinstance(variant, dict) else None
+            value = variant.get("value") if isinstance(variant, dict) else None
+            if deps is not None and isinstance(value, dict) and all(
+                    _blob(tree, p) == b for p, b in deps):
                 self.hits += 1
-                return variant.get("value")  # type: ignore[no-any-return]
+                return value
         self.misses += 1
         return None
 
@@ -142,9 +177,19 @@ class Cache:
         variants = self.load("pred", key)
         if not isinstance(variants, list):
             variants = []
-        variants = [v for v in variants if v.get("deps") != [list(d) for d in deps]]
+        variants = [v for v in variants if isinstance(v, dict) and _deps(v.get("deps")) is not None
+                    and v.get("deps") != [list(d) for d in deps]]
         variants.insert(0, {"deps": deps, "value": value})
         self.store("pred", key, variants[:MAX_VARIANTS])
+
+
+def decoded(decode: Callable[[Any], T], value: Any) -> Tuple[bool, Optional[T]]:
+    """(True, decode(value)), or (False, None) when a cached value of the wrong shape
+    makes `decode` fail: a miss, never a traceback."""
+    try:
+        return True, decode(value)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError):
+        return False, None
 
 
 def _blob(tree: Any, relpath: str) -> Optional[str]:

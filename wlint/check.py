@@ -20,10 +20,12 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from wlint.checkpoint.paths import is_checkpoint_path
 from wlint.config import Config
+from wlint.fsutil import UnsafeFile, inside, is_regular_file, read_regular
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter
 from wlint.rules import RULE_CODES, SEVERITY, analyze, could_match
 from wlint.source import PARSE_ERROR, WL901, parse, read_text
+from wlint.workers import die_with_parent
 
 
 class PathError(OSError):
@@ -62,8 +64,9 @@ def check_source(path: str, text: str, config: Optional[Config] = None,
 
 
 def check_file(path: str, config: Config) -> List[Finding]:
-    """Read one file and check it; undecodable bytes are a WL901 finding. Checkpoint
-    files (named on the command line) get the WL306-WL309 checks instead."""
+    """Read one file and check it; undecodable bytes are a WL901 finding, a file that
+    is not regular (a FIFO, a device) or too large is a WL901 note, never read.
+    Checkpoint files (named on the command line) get the WL306-WL309 checks instead."""
     if is_checkpoint_path(path):
         from wlint.checkpoint.lint import CheckpointPathError, checkpoint_findings
 
@@ -72,11 +75,31 @@ def check_file(path: str, config: Config) -> List[Finding]:
         except CheckpointPathError as exc:
             raise PathError(str(exc)) from None
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path)
+    except UnsafeFile as exc:
+        if not config.is_enabled(PARSE_ERROR, path):
+            return []
+        return [Finding.of(WL901, path, 1, 0, f"{str(exc).split(': ', 1)[-1]}; "
+                           "nothing in this file was checked")]
     except OSError as exc:
         raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return check_bytes(path, data, config)
+
+
+def check_bytes(path: str, data: bytes, config: Config) -> List[Finding]:
+    """check_source for a file's bytes (decoded as Python would; see wlint.source)."""
     return check_source(path, read_text(data), config)
+
+
+def utf8_text(data: bytes) -> Optional[str]:
+    """The text of plain UTF-8 bytes (no BOM), else None: rewriting a file in another
+    encoding (or with a BOM) would change its bytes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 # -------------------------------------------------------------------- paths
@@ -111,7 +134,8 @@ def _walk(top: str, config: Config) -> Iterator[str]:
             if not name.endswith(".py"):
                 continue
             path = os.path.join(folder, name)
-            if os.path.isfile(path) and not config.is_excluded(path, parents=False):
+            if (is_regular_file(path) and (not os.path.islink(path) or inside(path, top))
+                    and not config.is_excluded(path, parents=False)):
                 yield _display(path)
 
 
@@ -145,7 +169,7 @@ def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Fin
         return sort_findings(_check_many((files, config)))
     chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
     found: List[Finding] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
         for part in pool.map(_check_many, [(chunk, config) for chunk in chunks if chunk]):
             found.extend(part)
     return sort_findings(found)

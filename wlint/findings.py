@@ -52,7 +52,8 @@ class Finding:
         raw = "\x1f".join(
             [self.code, self.path, self.cls or "", self.key or "", self.old_key or ""]
         )
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        # surrogateescape: a path that is not UTF-8 (its original bytes are hashed)
+        return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)

@@ -1,36 +1,203 @@
-"""File-system helpers shared by the fixer and the reporters."""
+"""File-system helpers shared by the fixer, the readers and the reporters.
+
+Reading: `read_regular` reads only regular files (never a device, FIFO or
+socket: a committed `zero.py -> /dev/zero` or a FIFO must neither exhaust
+memory nor hang), optionally only inside a root folder (a symlink out of the
+analysed tree is not followed), and at most `MAX_FILE_BYTES`.
+
+Writing: `write_atomic` writes a report or a fixed source so that a crash
+never leaves a half-written file, the file keeps its mode, owner and hard
+links, a symlink keeps pointing at its (rewritten) target, and a file that
+changed since it was read is left alone (`FileChanged`). Every failure is a
+`WriteError` with a one-line message.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
-from typing import Union
+from typing import Optional, Union
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # no hand-written model file comes near this
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 
-def write_atomic(path: Union[str, os.PathLike[str]], text: str, encoding: str = "utf-8") -> None:
-    """Write via a temporary file in the same folder and rename over the target,
-    keeping the target's permission bits: a crash never leaves a half-written file."""
+class UnsafeFile(OSError):
+    """A path that is not read: not a regular file, outside the tree or too large."""
+
+
+class WriteError(OSError):
+    """A write that did not happen; `str()` is one line naming the path."""
+
+
+class FileChanged(WriteError):
+    """The file's bytes differ from what was read: someone else changed it."""
+
+
+# ------------------------------------------------------------------ reading
+def inside(path: PathLike, root: PathLike) -> bool:
+    """Does `path`, all symlinks resolved, lie in `root` (resolved too)?"""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def read_regular(path: PathLike, root: Optional[PathLike] = None,
+                 limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file; UnsafeFile when it is something else, lies outside
+    `root` (after resolving links) or holds more than `limit` bytes. The file is opened
+    non-blocking and checked with fstat before any read, so a FIFO never blocks."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    if root is not None and not inside(path, root):
+        raise UnsafeFile(f"{path}: links outside the analysed tree; not read")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    if not hasattr(os, "O_NONBLOCK") and not stat.S_ISREG(os.stat(path).st_mode):
+        raise UnsafeFile(f"{path}: not a regular file; not read")  # (no O_NONBLOCK here)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(f"{path}: not a regular file; not read")
+        if info.st_size > limit:
+            raise UnsafeFile(f"{path}: larger than {limit >> 20} MiB; not read")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeFile(f"{path}: larger than {limit >> 20} MiB; not read")
+    return data
+
+
+def is_regular_file(path: PathLike) -> bool:
+    """A regular file (links followed); False for devices, FIFOs, sockets, folders."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ writing
+def write_atomic(path: PathLike, text: Union[str, bytes], encoding: str = "utf-8",
+                 expected: Optional[bytes] = None) -> None:
+    """Write `text` to `path`: via a temporary file renamed over the target, or in
+    place when a rename would split hard links or change the owner.
+
+    A symlink is resolved and its target written. `expected`: the bytes the file held
+    when it was read; checked right before the replace (FileChanged if they differ).
+    A read-only file is refused, never replaced behind its mode. WriteError on failure."""
+    shown = os.fspath(path)
+    target = os.path.realpath(shown)
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _failed(shown, exc) from None
+    if info is not None:
+        _check_writable(shown, target, info)
+    try:
+        if info is not None and (info.st_nlink > 1 or _needs_owner(info)):
+            _write_in_place(shown, target, data, expected)
+        else:
+            _replace(shown, target, data, info, expected)
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise _failed(shown, exc) from None
+
+
+def _check_writable(shown: str, target: str, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise WriteError(f"{shown}: is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteError(f"{shown}: not a regular file; not written")
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise WriteError(f"{shown}: file is read-only; not written")
+
+
+def _needs_owner(info: os.stat_result) -> bool:
+    """Would a new file get another owner or group (and we cannot give them back)?"""
+    if not hasattr(os, "geteuid"):
+        return False
+    mine = info.st_uid == os.geteuid() and info.st_gid in (os.getegid(), *os.getgroups())
+    return not mine and os.geteuid() != 0
+
+
+def _verify(shown: str, target: str, expected: Optional[bytes]) -> None:
+    if expected is None:
+        return
+    try:
+        now = read_regular(target, limit=max(len(expected), 1))
+    except OSError:
+        now = None
+    if now != expected:
+        raise FileChanged(f"{shown}: changed while wlint was fixing it; not written")
+
+
+def _replace(shown: str, target: str, data: bytes, info: Optional[os.stat_result],
+             expected: Optional[bytes]) -> None:
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise WriteError(f"{shown}: folder {os.path.dirname(shown) or '.'} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".wlint-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, info.st_mode & 0o7777 if info is not None else _new_file_mode())
+        if info is not None and hasattr(os, "chown") and os.geteuid() == 0:
+            os.chown(tmp, info.st_uid, info.st_gid)  # root keeps the owner too
+        _verify(shown, target, expected)
+        os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def _mode_for(path: str) -> int:
-    """The target's permission bits, or what `open()` would give a new file (mkstemp's
-    0o600 would make a new report unreadable to others)."""
+def _write_in_place(shown: str, target: str, data: bytes, expected: Optional[bytes]) -> None:
+    """Rewrite the file's own inode (hard links and owner stay); not atomic, so the
+    content is verified immediately before and written in one call."""
+    with open(target, "r+b") as handle:
+        _verify(shown, target, expected)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _failed(shown: str, exc: OSError) -> WriteError:
+    return WriteError(f"{shown}: cannot write: {exc.strerror or exc}")
+
+
+def _new_file_mode() -> int:
+    """What `open()` would give a new file (mkstemp's 0o600 would make a new report
+    unreadable to others)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# ------------------------------------------------------------------ reports
+def report_bytes(text: str, json_like: bool) -> bytes:
+    """A report as bytes. File names that are not UTF-8 reach us as surrogate escapes:
+    a JSON report spells them as `\\udcXX` escapes (valid JSON that decodes back to the
+    same name), a text report gives the name's original bytes back."""
+    if json_like:
+        return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c
+                       for c in text).encode("utf-8") if _has_surrogates(text) \
+            else text.encode("utf-8")
     try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to
+        return text.encode("utf-8", "backslashreplace")
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from wlint.source import read_text
+from wlint.fsutil import UnsafeFile, read_regular
 
 INDEX = ":index"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (unborn HEAD)
@@ -490,12 +491,15 @@ class WorkTree(SourceTreeBase):
         self.root = repo.root
         self.label = "working tree"
         self._raw: Dict[str, Optional[bytes]] = {}
+        self.refused: Dict[str, str] = {}  # path -> why it was not read (read as absent)
 
     def _bytes(self, rel: str) -> Optional[bytes]:
         if rel not in self._raw:
-            try:
-                with open(os.path.join(self.root, rel), "rb") as handle:
-                    self._raw[rel] = handle.read()
+            try:  # regular files inside the work tree only (no /dev/zero link, no FIFO)
+                self._raw[rel] = read_regular(os.path.join(self.root, rel), root=self.root)
+            except UnsafeFile as exc:
+                self.refused[rel] = str(exc)
+                self._raw[rel] = None
             except OSError:
                 self._raw[rel] = None
         return self._raw[rel]

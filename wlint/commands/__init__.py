@@ -53,14 +53,23 @@ def option(ns: argparse.Namespace, name: str, default: Any = None) -> Any:
 
 
 def emit(text: str, output: Optional[str]) -> None:
-    """Write a report to stdout or atomically to a file."""
-    if output:
-        from wlint.fsutil import write_atomic
+    """Write a report to stdout or atomically to a file (fsutil.WriteError: one line,
+    exit 2). File names that are not UTF-8 are written as their own bytes, or as JSON
+    escapes in a JSON report (see fsutil.report_bytes)."""
+    from wlint.fsutil import report_bytes, write_atomic
 
-        write_atomic(output, text)
+    data = report_bytes(text, json_like=text[:1] in ("{", "["))
+    if output:
+        write_atomic(output, data)
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8", "replace"))
     else:
-        sys.stdout.write(text)
         sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+    sys.stdout.flush()
 
 
 def findings_exit(findings: Sequence[Any], fail_on_info: bool = True) -> int:
@@ -102,8 +111,10 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
 
 def dispatch(name: str, ns: argparse.Namespace) -> int:
     """Run `wlint NAME`: its domain errors and UsageError become one stderr line, exit 2."""
+    from wlint.fsutil import WriteError  # -o / --emit-remap / --sarif that cannot be written
+
     module = importlib.import_module(f"wlint.commands.{name}")
-    errors = (UsageError, *getattr(module, "ERRORS", ()))
+    errors = (UsageError, WriteError, *getattr(module, "ERRORS", ()))
     try:
         return int(module.run(ns))
     except errors as exc:

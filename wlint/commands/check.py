@@ -19,10 +19,14 @@ def run(ns: argparse.Namespace) -> int:
     if option(ns, "fix", False) or option(ns, "diff", False):
         from wlint.fix import run_fix
 
-        findings, patch = run_fix(paths, config, write=not ns.diff)
+        fixed = run_fix(paths, config, write=not ns.diff)
+        findings = fixed.findings
         if ns.diff:
-            emit(patch, output)
-            return 1 if patch or findings else 0
+            emit(fixed.patch, output)
+            return 2 if fixed.failures else 1 if fixed.patch or findings else 0
+        if fixed.failures:  # (each named on stderr already)
+            emit(render_report(findings, ns, "check"), output)
+            return 2
     else:
         findings = check_paths(paths, config, jobs=max(1, option(ns, "jobs", 1)))
     emit(render_report(findings, ns, "check"), output)

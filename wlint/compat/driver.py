@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from wlint.cache import Cache
+from wlint.cache import Cache, decoded
 from wlint.compat import remap
 from wlint.compat.codes import WL201, WL290
 from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rules_of
@@ -121,10 +121,8 @@ class _Engine:
         result: Optional[FileSummary] = None
         blob = tree.blob_id(relpath)
         if blob is not None:
-            hit = self.cache.load("classes", blob)
-            if isinstance(hit, dict):
-                result = FileSummary.from_json(hit)
-            else:
+            ok, result = decoded(_cached_summary, self.cache.load("classes", blob))
+            if not ok or result is None:
                 text = tree.read(relpath)
                 if text is not None:
                     result = summarize(text)
@@ -147,10 +145,9 @@ class _Engine:
             key = (id(tree), relpath, cls)
             if key in self._preds:
                 continue
-            hit = self.cache.get_prediction(tree, relpath, cls)
-            if hit is not None:
-                data = hit.get("prediction")
-                self._preds[key] = Prediction.from_cache(data) if data is not None else None
+            ok, pred = decoded(_cached_prediction, self.cache.get_prediction(tree, relpath, cls))
+            if ok:
+                self._preds[key] = pred
             else:
                 todo.append((tree, relpath, cls))
         jobs = parallel.jobs_for(len(todo))
@@ -180,10 +177,9 @@ class _Engine:
         return pred
 
     def _predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
-        hit = self.cache.get_prediction(tree, relpath, cls)
-        if hit is not None:
-            data = hit.get("prediction")
-            return Prediction.from_cache(data) if data is not None else None
+        ok, cached = decoded(_cached_prediction, self.cache.get_prediction(tree, relpath, cls))
+        if ok:
+            return cached
         from wlint.compat.predict import predict_recorded
 
         pred, reads, error = predict_recorded(tree, relpath, cls)
@@ -194,6 +190,21 @@ class _Engine:
             self.cache.put_prediction(tree, relpath, cls,
                                       {"prediction": pred.to_cache() if pred else None}, reads)
         return pred
+
+
+def _cached_summary(hit: Any) -> FileSummary:
+    """A cached class list back as a FileSummary; raises on an entry of the wrong shape."""
+    summary = FileSummary.from_json(hit)
+    if summary.imports is not None and not all(isinstance(i, str) for i in summary.imports):
+        raise TypeError("imports")
+    return summary
+
+
+def _cached_prediction(hit: Any) -> Optional[Prediction]:
+    """A cache hit back as a Prediction (None: not a module); raises on a miss or an
+    entry of the wrong shape (see cache.decoded)."""
+    data = hit["prediction"]
+    return Prediction.from_cache(data) if data is not None else None
 
 
 def diff_revisions(
@@ -208,7 +219,7 @@ def diff_revisions(
     Raises GitError (one line) for a bad repository or revision.
     """
     with GitRepo.open(repo) as git:
-        engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache))
+        engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache, tree_root=git.root))
         return _run(engine, _normalise_paths(git.root, repo, paths))
 
 
@@ -578,7 +589,7 @@ def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
     start = os.path.dirname(os.path.abspath(new_path or old_path)) if os.path.exists(
         new_path or old_path) else os.getcwd()
     with GitRepo.open(start) as git:
-        engine = _Engine(git, rev, None, Cache(cache_dir, enabled=use_cache))
+        engine = _Engine(git, rev, None, Cache(cache_dir, enabled=use_cache, tree_root=git.root))
         old_rel = _repo_rel(git.root, old_path)
         new_rel = _repo_rel(git.root, new_path or old_path)
         bsum = engine.summary(engine.base_tree, old_rel)
@@ -644,7 +655,7 @@ def diff_findings_for_file(filename: str, base: str) -> List[Finding]:
         memo = _FLAKE8_PLANS.get((root, base))
         if memo is None:
             git = GitRepo.open(root)
-            engine = _Engine(git, base, None, Cache())
+            engine = _Engine(git, base, None, Cache(tree_root=git.root))
             memo = (engine, _plan(engine))
             _FLAKE8_PLANS[(root, base)] = memo
     except GitError as exc:

@@ -40,6 +40,9 @@ def jobs_for(n_tasks: int) -> int:
 def _init(root: str, git_dir: str) -> None:
     global _REPO
     from wlint.git import GitRepo
+    from wlint.workers import die_with_parent
+
+    die_with_parent()  # a SIGKILLed `wlint diff` leaves no worker behind
 
     _REPO = GitRepo(root, git_dir)
     _TREES.clear()

@@ -7,6 +7,14 @@ What it guarantees, because CI logs are public:
   forwarded to another host); pagination links are followed only on the API's
   own origin; error messages never contain it;
 - 401/403/404/422 fail fast with one clear line (`GitHubError`);
+- every request has a total deadline (connect + headers + body: a watchdog
+  shuts the socket, so a body dripped one byte at a time cannot hold the run),
+  the whole run has one too, and a response body is capped at
+  `MAX_RESPONSE_BYTES`; every malformed answer is a one-line `GitHubError`;
+- the token is scrubbed from any text before it is cut to length;
+- a marker comment counts only when the token's own user wrote it (`GET
+  /user`; a `GITHUB_TOKEN` cannot ask, it is `github-actions[bot]`, or
+  `WLINT_BOT_LOGIN`), so nobody can make the bot edit their comment;
 - 5xx, network errors/timeouts and rate limits (429, or 403 with
   `x-ratelimit-remaining: 0` / `retry-after`) are retried a bounded number of
   times with exponential backoff; `sleep` and `backoff_base` are injectable so
@@ -20,10 +28,13 @@ lines, de-duplicated across pushes by the findings' fingerprints).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from wlint import __version__
+from wlint.fsutil import read_regular
 
 DEFAULT_API_URL = "https://api.github.com"
 COMMENT_MARKER = "<!-- wlint-review -->"
@@ -45,6 +57,11 @@ TIMEOUT = 20.0
 MAX_RETRIES = 4
 BACKOFF_BASE = 1.0
 MAX_WAIT = 60.0
+REQUEST_DEADLINE = 60.0  # seconds for one request, all of it
+RUN_DEADLINE = 600.0  # seconds for every request of one client together
+MAX_RESPONSE_BYTES = 16 << 20
+MAX_EVENT_BYTES = 32 << 20
+ACTIONS_BOT = "github-actions[bot]"  # who GITHUB_TOKEN comments as
 
 
 class GitHubError(Exception):
@@ -71,6 +88,78 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Sockets:
+    """The sockets urllib connects (proxies included), so a watchdog can shut them
+    when a request's deadline passes: the only way to stop a blocked receive."""
+
+    def __init__(self) -> None:
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.fired = False
+
+    def connection_class(self, base: type) -> type:
+        sockets = self
+
+        class Tracked(base):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                super().connect()
+                with sockets.lock:
+                    sockets.open.append(self.sock)
+
+        return Tracked
+
+    def cut(self) -> None:
+        self.fired = True
+        with self.lock:
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.open.clear()
+            self.fired = False
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, sockets: _Sockets) -> None:
+        super().__init__()
+        self._class = sockets.connection_class(http.client.HTTPConnection)
+
+    def http_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(self._class, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, sockets: _Sockets) -> None:
+        super().__init__()
+        self._class = sockets.connection_class(http.client.HTTPSConnection)
+
+    def https_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(self._class, req, context=getattr(self, "_context", None))
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _read_capped(resp: Any, limit: int) -> bytes:
+    """The body, refusing one longer than `limit` (by header or by counting)."""
+    length = (resp.headers.get("Content-Length") or "").strip() if resp.headers else ""
+    if length.isdigit() and len(length) < 20 and int(length) > limit:
+        raise _TooLarge(int(length))
+    data = resp.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge(len(data))
+    if length.isdigit() and len(data) != int(length):
+        raise http.client.IncompleteRead(data, int(length) - len(data))
+    return data  # type: ignore[no-any-return]
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -90,6 +179,9 @@ class GitHubClient:
         max_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        deadline: float | None = None,
+        run_deadline: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         parts = urllib.parse.urlsplit(api_url)
@@ -104,7 +196,14 @@ class GitHubClient:
         self.max_wait = MAX_WAIT if max_wait is None else max_wait
         self.sleep = sleep
         self.clock = clock
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self.deadline = REQUEST_DEADLINE if deadline is None else deadline
+        self.run_deadline = RUN_DEADLINE if run_deadline is None else run_deadline
+        self.max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
+        self._started = time.monotonic()
+        self._login: str | None = None
+        self._sockets = _Sockets()
+        self._opener = urllib.request.build_opener(
+            _NoRedirect(), _HTTPHandler(self._sockets), _HTTPSHandler(self._sockets))
 
     # -- plumbing ------------------------------------------------------------
     def _scrub(self, text: str) -> str:
@@ -127,17 +226,62 @@ class GitHubClient:
         if body is not None:
             req.add_header("Content-Type", "application/json; charset=utf-8")
         req.add_unredirected_header("Authorization", f"Bearer {self._token}")
+        budget = min(self.deadline, self._remaining())
+        if budget <= 0:
+            raise _DeadlinePassed()
+        watchdog = threading.Timer(budget, self._sockets.cut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
-                return Response(resp.status, _lower(resp.headers), _decode(resp.read()))
+            resp = self._exchange(req, min(self.timeout, budget))
+        except (OSError, http.client.HTTPException):
+            if self._sockets.fired:
+                raise _DeadlinePassed() from None
+            raise
+        else:
+            if self._sockets.fired:  # a cut body can read as a short, "complete" one
+                raise _DeadlinePassed()
+            return resp
+        finally:
+            watchdog.cancel()
+            self._sockets.forget()
+
+    def _exchange(self, req: urllib.request.Request, timeout: float) -> Response:
+        try:
+            with self._opener.open(req, timeout=timeout) as resp:
+                raw = _read_capped(resp, self.max_bytes)
+                return Response(resp.status, _lower(resp.headers), _decode(raw))
         except urllib.error.HTTPError as err:
             try:
-                raw = err.read()
-            except Exception:
+                raw = _read_capped(err, self.max_bytes)
+            except (OSError, http.client.HTTPException):
                 raw = b""
             finally:
                 err.close()
             return Response(err.code, _lower(err.headers or {}), _decode(raw))
+
+    def _remaining(self) -> float:
+        return self.run_deadline - (time.monotonic() - self._started)
+
+    def login(self) -> str:
+        """Who the token comments as: GET /user, or for an Actions/App installation
+        token (which may not ask) WLINT_BOT_LOGIN or github-actions[bot]."""
+        if self._login is None:
+            try:
+                data = self.request("GET", "/user").data
+            except GitHubError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                data = None
+            login = data.get("login") if isinstance(data, dict) else None
+            self._login = (login if isinstance(login, str) and login
+                           else os.environ.get("WLINT_BOT_LOGIN", "").strip() or ACTIONS_BOT)
+        return self._login
+
+    def wrote(self, comment: Any) -> bool:
+        """Was this comment written by the token's own user?"""
+        user = comment.get("user") if isinstance(comment, dict) else None
+        return isinstance(user, dict) and user.get("login") == self.login()
 
     def request(self, method: str, path: str, payload: Any = None) -> Response:
         """One API call with the retry policy; GitHubError on failure.
@@ -156,27 +300,45 @@ class GitHubClient:
         while True:
             try:
                 resp = self._send(method, url, body)
+            except _DeadlinePassed:
+                if attempt >= self.max_retries or not replay or self._remaining() <= 0:
+                    raise GitHubError(
+                        f"GitHub API did not answer in time on {label} (deadline "
+                        f"{min(self.deadline, self.run_deadline):g} s per request, "
+                        f"{self.run_deadline:g} s per run)", ambiguous=not replay) from None
+                attempt += 1
+                continue
+            except _TooLarge as exc:
+                raise GitHubError(f"GitHub API answered {label} with {exc.args[0]} bytes, more "
+                                  f"than the {self.max_bytes >> 20} MiB wlint reads") from None
             except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
-                    http.client.HTTPException) as exc:
+                    http.client.HTTPException, OSError, ValueError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if attempt >= self.max_retries or not replay:
-                    raise GitHubError(self._scrub(
-                        f"GitHub API unreachable ({_one_line(str(reason), 120)}) on {label} "
-                        f"after {attempt + 1} attempts"), ambiguous=not replay) from None
-                self.sleep(self._backoff(attempt))
+                    raise GitHubError(
+                        f"GitHub API unreachable ({_one_line(self._scrub(str(reason)), 120)}) "
+                        f"on {label} after {attempt + 1} attempts", ambiguous=not replay) from None
+                self._pause(self._backoff(attempt), label)
                 attempt += 1
                 continue
             if 200 <= resp.status < 300:
                 return resp
             wait = self._retry_wait(resp, attempt)
             if resp.status >= 500 and not replay:
-                raise GitHubError(self._scrub(_explain(resp, label, attempt + 1)), resp.status,
+                raise GitHubError(_explain(resp, label, attempt + 1, self._scrub), resp.status,
                                   ambiguous=True)
             if wait is not None and attempt < self.max_retries:
-                self.sleep(wait)
+                self._pause(wait, label)
                 attempt += 1
                 continue
-            raise GitHubError(self._scrub(_explain(resp, label, attempt + 1)), resp.status)
+            raise GitHubError(_explain(resp, label, attempt + 1, self._scrub), resp.status)
+
+    def _pause(self, seconds: float, label: str) -> None:
+        """Sleep before a retry, unless that would overrun the run's deadline."""
+        if seconds >= self._remaining():
+            raise GitHubError(f"GitHub API: no time left to retry {label} within the run's "
+                              f"{self.run_deadline:g} s")
+        self.sleep(seconds)
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (exponential, capped)."""
@@ -191,11 +353,12 @@ class GitHubClient:
             return self._backoff(attempt)
         if not is_rate_limited(resp):
             return None
-        retry_after = resp.headers.get("retry-after", "")
-        if retry_after.strip().isdigit():
-            wait = float(retry_after.strip())
-        elif resp.headers.get("x-ratelimit-reset", "").strip().isdigit():
-            wait = float(resp.headers["x-ratelimit-reset"]) - self.clock() + 1
+        retry_after = _seconds(resp.headers.get("retry-after", ""))
+        reset = _seconds(resp.headers.get("x-ratelimit-reset", ""))
+        if retry_after is not None:
+            wait = float(retry_after)
+        elif reset is not None:
+            wait = reset - self.clock() + 1
         else:
             wait = self._backoff(attempt)
         if wait > self.max_wait:
@@ -240,6 +403,12 @@ def next_link(header: str) -> str | None:
     return None
 
 
+def _seconds(header: str) -> int | None:
+    """A header holding ASCII digits only (not `²`, not 40 digits), else None."""
+    value = header.strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else None
+
+
 def _lower(headers: Any) -> dict[str, str]:
     try:
         items = headers.items()
@@ -263,7 +432,8 @@ def _where(url: str) -> str:
     return parts.path or "/"
 
 
-def _github_message(resp: Response) -> str:
+def _github_message(resp: Response, scrub: Callable[[str], str]) -> str:
+    """GitHub's own explanation, the token scrubbed before it is cut to length."""
     data = resp.data if isinstance(resp.data, dict) else {}
     msg = str(data.get("message", "")).strip()
     errors = data.get("errors")
@@ -275,19 +445,18 @@ def _github_message(resp: Response) -> str:
             else:
                 details.append(str(e))
         msg = f"{msg}: {'; '.join(details)}" if msg else "; ".join(details)
-    return _one_line(msg, 200)
+    return _one_line(scrub(msg), 200)
 
 
-def _explain(resp: Response, label: str, attempts: int) -> str:
+def _explain(resp: Response, label: str, attempts: int,
+             scrub: Callable[[str], str] = lambda text: text) -> str:
     status = resp.status
-    gh = _github_message(resp)
+    gh = _github_message(resp, scrub)
     said = f" ({gh})" if gh else ""
     if status == 401:
         return f"GitHub API rejected the token: 401{said} on {label}; check GITHUB_TOKEN"
     if status == 403 and is_rate_limited(resp):
-        reset = resp.headers.get("x-ratelimit-reset", "")
-        when = f", resets at {time.strftime('%H:%M:%S UTC', time.gmtime(int(reset)))}" \
-            if reset.isdigit() else ""
+        when = _reset_time(resp.headers.get("x-ratelimit-reset", ""))
         return f"GitHub API rate limit exceeded: 403{said} on {label}{when}"
     if status == 429:
         return f"GitHub API rate limit exceeded: 429{said} on {label} after {attempts} attempts"
@@ -304,6 +473,15 @@ def _explain(resp: Response, label: str, attempts: int) -> str:
     if status >= 500:
         return f"GitHub API failed: {status}{said} on {label} after {attempts} attempts"
     return f"GitHub API error: {status}{said} on {label}"
+
+
+def _reset_time(header: str) -> str:
+    seconds = _seconds(header)
+    try:
+        return f", resets at {time.strftime('%H:%M:%S UTC', time.gmtime(seconds))}" \
+            if seconds is not None else ""
+    except (OverflowError, OSError, ValueError):  # a reset beyond what time_t holds
+        return ""
 
 
 # ----------------------------------------------------------------- the PR context
@@ -326,10 +504,9 @@ def pull_request_from_env(environ: Mapping[str, str]) -> PullRequest:
     if not event_path:
         raise GitHubError("GITHUB_EVENT_PATH is not set: --post-github runs inside a "
                           "pull_request workflow")
-    try:
-        with open(event_path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as exc:
+    try:  # a regular file of bounded size: not /dev/zero, not a FIFO
+        event = json.loads(read_regular(event_path, limit=MAX_EVENT_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
         raise GitHubError(f"cannot read the event payload GITHUB_EVENT_PATH: "
                           f"{_one_line(str(exc), 120)}") from None
     pr = event.get("pull_request") if isinstance(event, dict) else None
@@ -357,8 +534,9 @@ def upsert_comment(
     created = False
     for attempt in range(client.max_retries + 1):
         for comment in client.paginate(f"{base}/{pr.number}/comments"):
-            if isinstance(comment, dict) and marker in str(comment.get("body") or ""):
-                cid = int(comment["id"])
+            cid = _comment_id(comment)
+            if (cid is not None and marker in str(comment.get("body") or "")
+                    and client.wrote(comment)):
                 if not created:  # (a lost POST answer: it is there already)
                     client.request("PATCH", f"{base}/comments/{cid}", {"body": body})
                 return ("created" if created else "updated"), cid
@@ -370,9 +548,14 @@ def upsert_comment(
             created = True  # if it shows up on the next listing, our POST made it
             client.sleep(client.backoff(attempt))
             continue
-        cid = int(resp.data["id"]) if isinstance(resp.data, dict) and "id" in resp.data else 0
-        return "created", cid
+        return "created", _comment_id(resp.data) or 0
     raise GitHubError("GitHub API: could not create the review comment")  # pragma: no cover
+
+
+def _comment_id(comment: Any) -> int | None:
+    """The comment's id when the answer has a sane one."""
+    cid = comment.get("id") if isinstance(comment, dict) else None
+    return cid if isinstance(cid, int) and not isinstance(cid, bool) and cid > 0 else None
 
 
 @dataclass(frozen=True)
@@ -404,7 +587,7 @@ def post_review_comments(
             if str(old.get("body") or "") == body:
                 counts["unchanged"] += 1
             else:
-                client.request("PATCH", f"/repos/{pr.repository}/pulls/comments/{int(old['id'])}",
+                client.request("PATCH", f"/repos/{pr.repository}/pulls/comments/{_comment_id(old)}",
                                {"body": body})
                 counts["updated"] += 1
             continue
@@ -433,7 +616,7 @@ def _inline_comments(client: GitHubClient, pr: PullRequest) -> dict[str, dict[st
     """The bot's existing review comments by their fingerprint marker."""
     existing: dict[str, dict[str, Any]] = {}
     for c in client.paginate(f"/repos/{pr.repository}/pulls/{pr.number}/comments"):
-        if not isinstance(c, dict):
+        if _comment_id(c) is None or not client.wrote(c):
             continue
         m = re.search(r"<!-- wlint-inline:([0-9a-f]+(?::\d+)?) -->", str(c.get("body") or ""))
         if m and m.group(1) not in existing:

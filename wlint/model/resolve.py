@@ -19,6 +19,7 @@ from typing import List, Optional, Protocol, Tuple
 
 from wlint.git import git_root
 from wlint.source import content_id, parse, read_text
+from wlint.fsutil import read_regular
 
 
 class SourceTree(Protocol):
@@ -39,9 +40,8 @@ class FileSystemTree:
 
     def read(self, relpath: str) -> Optional[str]:
         full = os.path.join(self.root, *relpath.split("/"))
-        try:
-            with open(full, "rb") as fh:
-                data = fh.read()
+        try:  # regular files inside the tree only: no FIFO, device or link out of it
+            data = read_regular(full, root=self.root)
         except OSError:
             return None
         return read_text(data)
