@@ -27,7 +27,8 @@ def accelerator(path: str, entries: Sequence[TensorEntry]) -> Optional[Finding]:
         return None
     where = ", ".join(f"{n} on {d}" for d, n in sorted(counts.items()))
     kind = sorted(counts)[0].split(":")[0]
-    return Finding.of(codes.WL306, path, 1, 0,
+    return Finding.of(
+        codes.WL306, path, 1, 0,
         f"tensors saved on an accelerator ({where}): torch.load without map_location fails on "
         f"a machine without {kind} (\"Attempting to deserialize object on a CUDA device but "
         "torch.cuda.is_available() is False\"); load with map_location=\"cpu\"",
@@ -41,7 +42,8 @@ def dangerous(path: str, names: Sequence[Tuple[str, str]]) -> Optional[Finding]:
     if not names:
         return None
     what = "; ".join(f"{n} ({why})" for n, why in names)
-    return Finding.of(codes.WL308, path, 1, 0,
+    return Finding.of(
+        codes.WL308, path, 1, 0,
         f"the pickle references callables that run code when loaded: {what}; do not load "
         "this file with torch.load(weights_only=False) or pickle (weights_only=True refuses it)",
         extra={"globals": [n for n, _ in names]},
@@ -71,7 +73,8 @@ def refused(path: str, unsafe: Sequence[str], opcodes: Sequence[str],
         advice = "if you trust the file, allowlist them with torch.serialization.add_safe_globals " \
                  "(attached), or re-save the state_dict"
         fix = _safe_globals_fix(list(unsafe) + [t for t in built if t not in unsafe])
-    return Finding.of(codes.WL307, path, 1, 0,
+    return Finding.of(
+        codes.WL307, path, 1, 0,
         "torch.load(weights_only=True) refuses this file (\"Unsupported global\" / "
         f"\"Unsupported operand\"): {'; '.join(parts)}; {advice}",
         fix=fix, extra={"globals": list(unsafe), "opcodes": list(opcodes)},

@@ -12,7 +12,7 @@ from typing import IO, List
 
 from wlint.checkpoint import dtypes
 from wlint.checkpoint.contents import Contents
-from wlint.checkpoint.pickle_vm import read_pickle
+from wlint.checkpoint.pickle_vm import pickle_from_bytes
 from wlint.checkpoint.values import CorruptError
 
 MAX_COMPRESSED_PICKLE = 1 << 30  # a deflated data.pkl larger than this is a zip bomb
@@ -41,9 +41,12 @@ def read(handle: IO[bytes], file_size: int) -> Contents:
         raise CorruptError(f"compressed data.pkl declares {pkl.file_size} bytes")
     try:
         with archive.open(pkl) as member:
-            result = read_pickle(member, pkl.file_size)  # type: ignore[arg-type]
+            # the pickle is what a checkpoint costs: read it at once (its size is bounded by
+            # the file for a stored record, by MAX_COMPRESSED_PICKLE for a compressed one)
+            data = member.read(pkl.file_size)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise CorruptError(f"cannot read {pkl.filename}: {exc}") from None
+    result = pickle_from_bytes(data)
     contents = Contents(format="torch-zip", top=result.top, globals=result.globals,
                         opcodes=frozenset(result.opcodes), protocol=result.protocol,
                         storages=result.storages, built_types=result.built_types)

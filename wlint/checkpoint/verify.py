@@ -19,6 +19,7 @@ from wlint.checkpoint import codes, fixes, structure
 from wlint.checkpoint.listing import Checkpoint
 from wlint.checkpoint.locate import VERSION_2_CLASSES
 from wlint.compat import remap
+from wlint.compat.codes import WL290
 from wlint.compat.compare import compare, drops_of, rules_of, shape_text
 from wlint.findings import Finding
 from wlint.model.prediction import Prediction
@@ -123,7 +124,7 @@ def verify(ckpt: Checkpoint, model: Prediction, model_label: str = "") -> Verify
     path = ckpt.path
     shapes: Dict[str, Shape] = {e.key: e.shape for e in ckpt.entries}
     strict = strict_verdict(shapes, model, ckpt.versions)
-    findings: List[Finding] = list(ckpt.findings)
+    findings: List[Finding] = list(ckpt.findings) + _incomplete(model)
     if strict.ok:
         return VerifyResult(findings, strict, strict, model_label)
     prefix = wrapper_prefix(list(shapes), [e.key for e in model.entries])
@@ -155,6 +156,26 @@ def _remapped(shapes: Dict[str, Shape], rules: List[Tuple[str, str]], exact: Dic
     return out
 
 
+def _incomplete(model: Prediction) -> List[Finding]:
+    """WL290 (info): the prediction has unresolved parts or symbolic shapes, so the
+    verdict may miss keys there (precision first: said, not guessed)."""
+    symbolic = [e.key for e in model.entries if "{" in e.key or e.shape is None
+                or any(isinstance(d, str) for d in e.shape)]
+    out = []
+    for u in model.unresolved[:5]:
+        out.append(Finding.of(
+            WL290, u.path or model.path, max(1, u.line), 0,
+            f"{model.cls}: the model's state_dict is not fully known here ({u.reason}): "
+            "keys created there are not compared with the checkpoint", cls=model.cls))
+    if symbolic:
+        out.append(Finding.of(
+            WL290, model.path, 1, 0,
+            f"{model.cls}: {len(symbolic)} key(s) have an unknown count or shape "
+            f"({_keys(symbolic)}): give SPEC the concrete constructor arguments the checkpoint "
+            "was trained with", cls=model.cls))
+    return out
+
+
 def _renames(path: str, stripped: Dict[str, Shape], model: Prediction) -> Tuple[
         List[Tuple[str, str]], Dict[str, str], List[str], Dict[str, str]]:
     base = structure.as_prediction(path, stripped, model)
@@ -179,7 +200,8 @@ def _prefix_finding(path: str, cls: str, prefix: str, count: int, alone: bool) -
     who = WRAPPER_NAMES.get(first, "a wrapper module")
     rest = ("stripping it makes the checkpoint load" if alone
             else "strip it (the WL305 fix below strips it too)")
-    return Finding.of(codes.WL304, path, 1, 0,
+    return Finding.of(
+        codes.WL304, path, 1, 0,
         f"{cls}: every checkpoint key ({count}) starts with \"{prefix}\" (saved from {who}): "
         f"strict loading fails with every key \"Unexpected\" and every model key \"Missing\"; "
         f"{rest}",
@@ -197,7 +219,8 @@ def _rename_finding(path: str, cls: str, prefix: str, rules: List[Tuple[str, str
         shown += f", ... ({len(pairs)} keys)"
     outcome = "after remapping the checkpoint loads" if after.ok else \
         f"after remapping, {after.failures} key(s) still fail (below)"
-    return Finding.of(codes.WL305, path, 1, 0,
+    return Finding.of(
+        codes.WL305, path, 1, 0,
         f"{cls}: the checkpoint holds the model's tensors under other names ({shown}): strict "
         f"loading reports them as missing and unexpected, strict=False drops them; {outcome}; "
         "remap with the attached remap_state_dict()",
@@ -212,19 +235,26 @@ def _left(path: str, cls: str, after: Verdict, model: Prediction, fixed: bool) -
     nonpersistent = {e.key for e in model.nonpersistent}
     out = []
     for key in after.missing:
-        out.append(Finding.of(codes.WL301, path, 1, 0,
+        out.append(Finding.of(
+            codes.WL301, path, 1, 0,
             f'{cls}: Missing key(s) in state_dict: "{key}"{note}: the checkpoint lacks it; '
             "strict loading fails, strict=False leaves it at its initial value",
             cls=cls, key=key, new_shape=_shape_of(model, key)))
     for key in after.unexpected:
         why = (" (a non-persistent buffer in the model: persistent=False keeps it out of "
                "state_dict)" if key in nonpersistent else "")
-        out.append(Finding.of(codes.WL302, path, 1, 0,
+        finding = Finding.of(
+            codes.WL302, path, 1, 0,
             f'{cls}: Unexpected key(s) in state_dict: "{key}"{note}{why}: the model has no such '
             f'key; drop it (state_dict.pop("{key}")) or load with strict=False',
-            cls=cls, old_key=key))
+            cls=cls, old_key=key)
+        if model.unresolved:  # the key may come from the part the prediction cannot see
+            finding = finding.with_(severity="info", message=finding.message + (
+                " [info: the model's prediction is incomplete (WL290); the key may exist there]"))
+        out.append(finding)
     for key, file_shape, model_shape in after.mismatched:
-        out.append(Finding.of(codes.WL303, path, 1, 0,
+        out.append(Finding.of(
+            codes.WL303, path, 1, 0,
             f"{cls}: size mismatch for {key}{note}: copying a param with shape "
             f"{shape_text(file_shape)} from checkpoint, the shape in current model is "
             f"{shape_text(model_shape)}",
