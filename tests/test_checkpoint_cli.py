@@ -144,3 +144,21 @@ def test_ckpt_and_verify_without_torch(tmp_path: Path) -> None:
 def test_rules_explain_checkpoint_codes(code: str, capsys: Any, tmp_path: Path) -> None:
     rc, out, _ = _run(["rules", code], tmp_path, capsys)
     assert rc == 0 and out.startswith(code)
+
+
+def test_verify_every_named_signature(tmp_path: Path, capsys: Any) -> None:
+    project = _project(tmp_path)
+    _run(["ckpt", "run.pt", "--format", "json", "-o", "small.json"], project, capsys)
+    (project / "pyproject.toml").write_text(
+        '[tool.wlint.models]\n'
+        'small = { spec = "net.py:Net(hidden=8)", signature = "small.json" }\n'
+        'wide = { spec = "net.py:Net(hidden=16)", signature = "small.json" }\n'
+        'other = "net.py:Net(hidden=4)"\n')
+    code, out, _ = _run(["verify", "--model", "small"], project, capsys)
+    assert code == 0 and "loads into small" in out
+    code, out, _ = _run(["verify", "--format", "json"], project, capsys)
+    data = json.loads(out)
+    assert code == 1 and [c["name"] for c in data["checkpoints"]] == ["small", "wide"]
+    assert {f["model"] for f in data["findings"]} == {"wide"}
+    code, _, err = _run(["verify", "run.pt"], project, capsys)
+    assert code == 2 and "--model" in err

@@ -114,8 +114,10 @@ def _add_verify(sub: Subcommands) -> None:
         "checkpoint or its signature file): missing, unexpected and size-mismatched keys, "
         "wrapper prefixes and renames with a remap_state_dict() fix.",
     )
-    verify.add_argument("ckpt", metavar="CKPT")
-    verify.add_argument("--model", metavar="SPEC", required=True,
+    verify.add_argument("ckpt", metavar="CKPT", nargs="?",
+                        help="checkpoint or signature file (default: the signature of every "
+                        "[tool.wlint.models] entry that has one)")
+    verify.add_argument("--model", metavar="SPEC",
                         help="PATH:EXPR or a name from [tool.wlint.models]")
     verify.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.wlint] from")
     verify.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
