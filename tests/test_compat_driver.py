@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 
 from wlint.compat import diff_revisions
+from wlint.git import GitError
 
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
@@ -83,8 +84,11 @@ def test_paths_may_be_absolute_or_repo_relative(repo: Path) -> None:
     for paths in ([str(repo / "m.py")], ["m.py"], [str(repo)]):
         result = diff_revisions(str(repo), "HEAD", None, paths=paths, use_cache=False)
         assert {f.cls for f in result.findings} == {"Good", "Bad"}, paths
-    result = diff_revisions(str(repo), "HEAD", None, paths=["elsewhere.py"], use_cache=False)
-    assert result.findings == []
+    # a path that exists nowhere is an error, never an all-clear
+    with pytest.raises(GitError, match=r"no such path: elsewhere\.py"):
+        diff_revisions(str(repo), "HEAD", None, paths=["elsewhere.py"], use_cache=False)
+    (repo / "other.py").write_text("x = 1\n")
+    assert diff_revisions(str(repo), "HEAD", None, paths=["other.py"], use_cache=False).findings == []
 
 
 BLOCK = """\
@@ -174,3 +178,182 @@ def test_wl290_only_qualifies_findings_or_new_unknowns(tmp_path: Path) -> None:
     assert sorted(f.code for f in result.findings) == ["WL204", "WL204", "WL290"]
     note = next(f for f in result.findings if f.code == "WL290")
     assert note.severity == "info" and note.line == 8
+
+
+def commit_then_edit(root: Path, files: Dict[str, str], edits: Dict[str, str]) -> None:
+    """A repository with `files` committed and `edits` left in the working tree."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    for name, text in edits.items():
+        (root / name).write_text(text)
+
+
+LOOPED = """\
+import torch.nn as nn
+from thirdparty import settings
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = []
+        for width in settings.widths:
+            layers.append(nn.Linear(width, width))
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(4, 2)
+"""
+
+
+def test_an_unseen_part_is_noted_even_when_it_reads_the_same(tmp_path: Path) -> None:
+    after = LOOPED.replace("            layers.append(nn.Linear(width, width))\n",
+                           "            layers.append(nn.Linear(width, width))\n"
+                           "            layers.append(nn.Dropout(0.1))\n")
+    commit_then_edit(tmp_path / "r", {"net.py": LOOPED}, {"net.py": after})
+    result = diff_revisions(str(tmp_path / "r"), "HEAD", None, use_cache=False)
+    assert [f.code for f in result.findings] == ["WL290"]
+    assert "settings" in result.findings[0].message
+
+
+BUDGET = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        i = 0
+        while i < 200000:
+            i += 1
+        self.fc = nn.Linear(2, 3)
+"""
+
+
+def test_budget_exhaustion_is_never_an_all_clear(tmp_path: Path) -> None:
+    commit_then_edit(tmp_path / "r", {"net.py": BUDGET},
+                     {"net.py": BUDGET.replace("Linear(2, 3)", "Linear(2, 300)")})
+    result = diff_revisions(str(tmp_path / "r"), "HEAD", None, use_cache=False)
+    assert result.findings and {f.code for f in result.findings} <= {"WL290", "WL204"}
+    assert any(f.code == "WL290" and "budget" in f.message for f in result.findings)
+
+
+APEX = """\
+import torch.nn as nn
+from apex.normalization import FusedLayerNorm
+
+
+class Net(nn.Module):
+    def __init__(self, d=4):
+        super().__init__()
+        self.ln = FusedLayerNorm(d)
+        self.fc = nn.Linear(d, d)
+"""
+
+
+def test_an_unidentified_layer_is_never_added_or_removed(tmp_path: Path) -> None:
+    after = APEX.replace("FusedLayerNorm(d)", "nn.LayerNorm(d)")
+    for name, (before, head) in {"swap": (APEX, after), "back": (after, APEX)}.items():
+        commit_then_edit(tmp_path / name, {"net.py": before}, {"net.py": head})
+        result = diff_revisions(str(tmp_path / name), "HEAD", None, use_cache=False)
+        codes = [f.code for f in result.findings]
+        assert "WL290" in codes and not {"WL201", "WL202"} & set(codes), name
+        assert any("`ln`" in f.message for f in result.findings), name
+
+
+RENAMED = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, in_planes, planes):
+        super().__init__()
+        self.conv = nn.Conv2d(in_planes, planes * 4, 3)
+"""
+
+
+def test_a_renamed_parameter_with_the_same_formula_is_not_a_shape_change(tmp_path: Path) -> None:
+    after = RENAMED.replace("in_planes", "in_channels")
+    commit_then_edit(tmp_path / "r", {"b.py": RENAMED}, {"b.py": after})
+    assert diff_revisions(str(tmp_path / "r"), "HEAD", None, use_cache=False).findings == []
+    wider = after.replace("planes * 4", "planes * 2")
+    commit_then_edit(tmp_path / "w", {"b.py": RENAMED}, {"b.py": wider})
+    found = diff_revisions(str(tmp_path / "w"), "HEAD", None, use_cache=False).findings
+    assert sorted(f.code for f in found) == ["WL204", "WL204"]
+
+
+def test_a_missing_blob_of_the_changed_file_is_said(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head")
+    oid = subprocess.run(["git", "rev-parse", "HEAD:m.py"], cwd=repo, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    result = diff_revisions(str(repo), "HEAD~1", "HEAD", use_cache=False)
+    assert [f.code for f in result.findings] == ["WL290"]
+    assert "not in this clone" in result.findings[0].message
+
+
+def test_a_file_with_a_backslash_in_its_name_is_compared(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head")
+    (repo / "m\\v.py").write_text(TWO)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "odd name")
+    (repo / "m\\v.py").write_text(TWO.replace("nn.Linear(4, 4)", "nn.Linear(4, 9)"))
+    result = diff_revisions(str(repo), "HEAD", None, use_cache=False)
+    assert {f.path for f in result.findings} == {"m\\v.py"}
+    assert {f.code for f in result.findings} == {"WL204"}
+
+
+FORMULA = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+"""
+
+
+def test_a_formula_equal_under_the_named_models_is_no_shape_error(tmp_path: Path) -> None:
+    from wlint.named_models import ModelSpec
+
+    root = tmp_path / "r"
+    commit_then_edit(root, {"b.py": FORMULA},
+                     {"b.py": FORMULA.replace("nn.Linear(dim, dim)", "nn.Linear(dim, max(dim, 16))")})
+    plain = diff_revisions(str(root), "HEAD", None, use_cache=False)
+    assert sorted(f.code for f in plain.findings) == ["WL204", "WL204"]
+    big = ModelSpec(name="big", path="b.py", expr="Block(32)", root=str(root))
+    result = diff_revisions(str(root), "HEAD", None, use_cache=False, models=[big])
+    assert [(f.code, f.severity) for f in result.findings] == [("WL206", "info")] * 2
+    assert [v.status for v in result.models] == ["loads"]
+    small = ModelSpec(name="small", path="b.py", expr="Block(8)", root=str(root))
+    result = diff_revisions(str(root), "HEAD", None, use_cache=False, models=[big, small])
+    assert sorted((f.code, f.extra.get("model", "")) for f in result.findings) == [
+        ("WL204", ""), ("WL204", ""), ("WL204", "small"), ("WL204", "small")]
+    assert [v.status for v in result.models] == ["loads", "breaks"]
+
+
+def test_a_model_that_names_nothing_is_an_error(repo: Path) -> None:
+    from wlint.named_models import ModelSpec
+
+    for spec, match in ((ModelSpec("x", "nowhere.py", "Net()", root=str(repo)), "no such file"),
+                        (ModelSpec("y", "m.py", "Nope()", root=str(repo)), "Nope")):
+        with pytest.raises(GitError, match=match):
+            diff_revisions(str(repo), "HEAD", None, use_cache=False, models=[spec])
+
+
+def test_a_model_untouched_by_the_change_is_not_predicted_at_base(repo: Path) -> None:
+    from wlint.named_models import ModelSpec
+
+    (repo / "other.py").write_text(TWO.replace("Good", "Other"))
+    git(repo, "add", "other.py")
+    git(repo, "commit", "-qm", "other")
+    spec = ModelSpec("o", "other.py", "Other()", root=str(repo))
+    result = diff_revisions(str(repo), "HEAD", None, use_cache=False, models=[spec])
+    assert [v.status for v in result.models] == ["unchanged"]
+    assert not any(f.extra.get("model") for f in result.findings)

@@ -147,8 +147,9 @@ def test_emit_remap_makes_old_checkpoint_load(repo: Path, tmp_path: Path) -> Non
             sys.modules.pop(mod, None)
 
 
-def meta_state(torch: object, repo: Path, rev: str) -> Dict[str, object]:
-    """state_dict of Net at a revision, built on meta from `git show` sources."""
+def meta_state(torch: object, repo: Path, rev: str, expr: str = "Net()") -> Dict[str, object]:
+    """state_dict of `expr` (in model.py) at a revision, built on meta from `git show`
+    sources."""
     import importlib
     import tempfile
 
@@ -162,7 +163,7 @@ def meta_state(torch: object, repo: Path, rev: str) -> Dict[str, object]:
             importlib.invalidate_caches()
             mod = importlib.import_module("model")
             with torch.device("meta"):  # type: ignore[attr-defined]
-                return dict(mod.Net().state_dict())
+                return dict(eval(expr, vars(mod)).state_dict())
         finally:
             sys.path.remove(tmp)
             for m in ("model", "config"):
@@ -303,3 +304,74 @@ def test_emit_remap_covers_containers_of_a_changed_class(tmp_path: Path) -> None
         for cls in ("Tower", "FFN"):  # a checkpoint of either class loads after remapping
             state = old[cls]().state_dict()  # type: ignore[operator]
             new[cls]().load_state_dict(remap(state), strict=True)  # type: ignore[operator]
+
+
+def test_a_missing_path_is_exit_2(repo: Path, tmp_path: Path) -> None:
+    rc, out, err = wlint(repo, "--base", "HEAD", "nope.py", cache=tmp_path / "c")
+    assert (rc, out) == (2, "") and "no such path: nope.py" in err and err.count("\n") == 1
+    (repo / "model.py").unlink()  # deleted in the working tree: still a path at base
+    rc, out, _ = wlint(repo, "--base", "HEAD", "model.py", cache=tmp_path / "c")
+    assert rc == 1 and "WL201" in out
+
+
+def test_naming_only_the_model_file_sees_a_change_in_another_file(repo: Path,
+                                                                  tmp_path: Path) -> None:
+    edit(repo / "config.py", "width: int = 16", "width: int = 24")
+    rc, out, _ = wlint(repo, "model.py", "--format", "json", cache=tmp_path / "c")
+    found = as_json(out)
+    assert rc == 1 and {f["code"] for f in found} == {"WL204"}
+    assert {f["class"] for f in found} == {"Net"}
+
+
+def _model_keys(torch: object, repo: Path, expr: str) -> Dict[str, Tuple[int, ...]]:
+    state = meta_state(torch, repo, "HEAD", expr)
+    return {k: tuple(v.shape) for k, v in state.items()}  # type: ignore[attr-defined]
+
+
+def test_named_models_from_the_command_line_and_the_config(repo: Path, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    spec = "model.py:Net(Config(width=4))"
+    before = _model_keys(torch, repo, "Net(Config(width=4))")
+    edit(repo / "model.py", "nn.Conv1d(cfg.width, cfg.width, 3)", "nn.Conv1d(cfg.width, cfg.width, 5)")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "kernel 5")
+    after = _model_keys(torch, repo, "Net(Config(width=4))")
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    rc, out, _ = wlint(repo, "--base", "HEAD~1", "--head", "HEAD", "--model", spec,
+                       "--format", "json", cache=tmp_path / "c")
+    mine = [f for f in as_json(out) if f.get("model") == spec]
+    assert rc == 1 and sorted(str(f["key"]) for f in mine) == changed == ["conv1.weight"]
+    assert [f["new_shape"] for f in mine] == [list(after["conv1.weight"])]
+    # configured models are compared without --model (what the pre-commit hook runs)
+    (repo / "pyproject.toml").write_text(
+        '[tool.wlint.models]\ntiny = "model.py:Net(Config(width=4))"\n')
+    edit(repo / "model.py", "nn.Conv1d(cfg.width, cfg.width, 5)", "nn.Conv1d(cfg.width, cfg.width, 7)")
+    git(repo, "add", "-A")
+    rc, out, _ = wlint(repo, "--staged", "--format", "json", cache=tmp_path / "c")
+    assert rc == 1 and {f["key"] for f in as_json(out) if f.get("model") == "tiny"} == {
+        "conv1.weight"}
+    rc, out, _ = wlint(repo, "--staged", "--model", "tiny", "model.py", cache=tmp_path / "c")
+    assert rc == 1 and "model tiny:" in out
+    rc, out, err = wlint(repo, "--staged", "--model", "huge", cache=tmp_path / "c")
+    assert (rc, out) == (2, "") and "huge" in err and err.count("\n") == 1
+    rc, out, err = wlint(repo, "--staged", "--model", "model.py:Nope()", cache=tmp_path / "c")
+    assert (rc, out) == (2, "") and "Nope" in err and err.count("\n") == 1
+
+
+def test_review_has_a_verdict_line_per_named_model(repo: Path, tmp_path: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[tool.wlint.models]\nwide = "model.py:Net(Config(width=32))"\n'
+        'narrow = "model.py:Net(Config(width=4))"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "models")
+    edit(repo / "config.py", "width: int = 16", "width: int = 12")  # a default both override
+    edit(repo / "model.py", "nn.Linear(cfg.width, 2)", "nn.Linear(cfg.width, 3)")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "three classes")
+    proc = subprocess.run([sys.executable, "-m", "wlint", "review", "--base", "HEAD~1",
+                           "--head", "HEAD", "--no-cache"], cwd=repo, capture_output=True,
+                          text=True, env=ENV)
+    assert proc.returncode == 1, proc.stderr
+    verdicts = [line for line in proc.stdout.splitlines() if line.startswith("- ") and "`" in line
+                and ("`wide`" in line or "`narrow`" in line)]
+    assert len(verdicts) == 2 and all("no longer load" in line for line in verdicts), proc.stdout

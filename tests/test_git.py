@@ -161,3 +161,57 @@ def test_grep_files_with_unusual_names(repo: Path) -> None:
         git(repo, "commit", "-qm", "two")
         assert r.grep_files("HEAD", ["zyxw"]) == ["pkg/ünï côde.py"]
         assert r.grep_files("HEAD", ["nowhere_to_be_found"]) == []
+
+
+def _drop_object(root: Path, oid: str) -> None:
+    """Delete a loose object: the tree still lists the file, its blob is gone (what a
+    partial clone or an unfetched large file looks like to git)."""
+    (root / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+
+
+def test_a_backslash_is_part_of_the_name(repo: Path) -> None:
+    (repo / "m\\v.py").write_text("x = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "two")
+    (repo / "m\\v.py").write_text("x = 2\n")
+    with GitRepo.open(str(repo)) as r:
+        assert [c.path for c in r.changed_files("HEAD")] == ["m\\v.py"]
+        assert r.tree("HEAD").read("m\\v.py") == "x = 1\n"
+        assert r.tree(None).read("m\\v.py") == "x = 2\n"
+        assert r.tree("HEAD").read("m/v.py") is None
+
+
+def test_listing_sees_only_python_files_under_the_paths(repo: Path) -> None:
+    (repo / "notes.txt").write_text("changed\n")
+    (repo / "pkg" / "a.py").write_text("x = 2\n")
+    (repo / "gone.py").write_text("y = 2\n")
+    with GitRepo.open(str(repo)) as r:
+        assert [c.path for c in r.changed_files("HEAD")] == ["gone.py", "pkg/a.py"]
+        assert [c.path for c in r.changed_files("HEAD", paths=["pkg"])] == ["pkg/a.py"]
+        assert [c.path for c in r.changed_files("HEAD", paths=["gone.py"])] == ["gone.py"]
+
+
+def test_a_missing_blob_of_another_file_never_fails(repo: Path) -> None:
+    big = repo / "weights.bin"
+    big.write_bytes(b"\0" * 100_000)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "two")
+    big.write_bytes(b"\1" * 100_000)
+    git(repo, "mv", "old_name.py", "new_name.py")
+    (repo / "lost.py").write_text("lost = 1\n")
+    (repo / "pkg" / "a.py").write_text("from pkg import zyxw\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "three")
+    for rev in ("HEAD~1", "HEAD"):
+        _drop_object(repo, git(repo, "rev-parse", f"{rev}:weights.bin").strip())
+    _drop_object(repo, git(repo, "rev-parse", "HEAD:lost.py").strip())
+    with GitRepo.open(str(repo)) as r:
+        changes = r.changed_files("HEAD~1", "HEAD")
+        assert ("R", "old_name.py", "new_name.py") in [(c.status, c.old_path, c.new_path)
+                                                      for c in changes]
+        tree = r.tree("HEAD")
+        assert tree.read("lost.py") is None and tree.missing == {"lost.py"}
+        assert tree.read("gone.py") == "y = 1\n"
+        # git grep cannot read lost.py: the readable files are searched instead
+        assert r.grep_files("HEAD", ["zyxw"]) == ["pkg/a.py"]
+        assert "weights.bin" not in r.unified_diff("HEAD~1", "HEAD")

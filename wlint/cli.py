@@ -78,7 +78,14 @@ def _add_diff(sub: Subcommands) -> None:
                       help="do not read or write the prediction cache (~/.cache/wlint)")
     diff.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
     diff.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    _add_model(diff)
     _add_format(diff)
+
+
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="SPEC", action="append", dest="models", default=[],
+                        help="a named model, PATH:EXPR or a name from [tool.wlint.models], "
+                             "compared concretely (repeatable; default: every configured model)")
 
 
 def _add_review(sub: Subcommands) -> None:
@@ -91,6 +98,7 @@ def _add_review(sub: Subcommands) -> None:
     review.add_argument("--review-comments", action="store_true")
     review.add_argument("--no-cache", action="store_true")
     review.add_argument("--sarif", metavar="FILE", help="also write SARIF to FILE")
+    _add_model(review)
     review.add_argument("--format", choices=FORMATS, default="markdown")
     review.add_argument("--output", "-o", metavar="FILE")
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from wlint.source import read_text
 from wlint.fsutil import UnsafeFile, read_regular
@@ -297,16 +297,22 @@ class GitRepo:
     ) -> List[Change]:
         """Files that differ between base and head, renames paired by `git diff -M`.
 
+        Listing and rename detection see only files ending in `suffix` under `paths`
+        (pathspecs, so git never reads another blob: an LFS object or a large binary
+        missing from a partial clone cannot fail the run). When rename detection
+        itself needs a blob that is not there, the changes are listed without renames.
         For the working tree, untracked (not ignored) files count as added.
         """
         rng = self._diff_range(base, head)
-        spec = ["--", *paths] if paths else []
-        out = self.git("diff", "-M", "--name-status", "-z", *rng, *spec)
+        spec = ["--", *pathspecs(paths, suffix)]
+        try:
+            out = self.git("diff", "-M", "--name-status", "-z", *rng, *spec)
+        except GitError:
+            out = self.git("diff", "--no-renames", "--name-status", "-z", *rng, *spec)
         changes = _parse_name_status(out)
         if normalize_head(head) is None:
             known = {c.new_path for c in changes if c.new_path}
-            extra = ["--", *paths] if paths else []
-            untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *extra)
+            untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *spec)
             for path in untracked.split("\0"):
                 if path and path not in known:
                     changes.append(Change("A", None, path))
@@ -317,13 +323,15 @@ class GitRepo:
 
     def grep_files(self, rev: Optional[str], words: Sequence[str], suffix: str = ".py") -> List[str]:
         """Files at rev (None = working tree incl. untracked, INDEX = staged) containing any
-        of `words` as a whole word: one `git grep`, no file is read into Python."""
-        words = [w for w in words if w]
+        of `words` as a whole word: one `git grep`, no file is read into Python. When git
+        grep cannot read a blob (missing from a partial clone), the readable files are
+        searched one by one instead; an unreadable one is skipped, never fatal."""
+        words = sorted({w for w in words if w})
         if not words:
             return []
         head = normalize_head(rev)
         args = ["grep", "-l", "-z", "-w", "-F", "--no-color", "-I"]
-        for w in sorted(set(words)):
+        for w in words:
             args += ["-e", w]
         if head is None:
             args.append("--untracked")
@@ -334,8 +342,7 @@ class GitRepo:
         args += ["--", f"*{suffix}"]
         proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True)
         if proc.returncode not in (0, 1):
-            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git grep failed: {msg[-1] if msg else proc.returncode}")
+            return self._grep_slowly(head, words, suffix)
         out = []
         prefix = "" if head is None or head == INDEX else self.rev_parse(head) + ":"
         for line in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
@@ -345,6 +352,14 @@ class GitRepo:
                 out.append(line)
         return sorted(set(out))
 
+    def _grep_slowly(self, head: Optional[str], words: Sequence[str], suffix: str) -> List[str]:
+        import re
+
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+        tree = self.tree(head)
+        return [f for f in tree.files() if f.endswith(suffix)
+                and pattern.search(tree.read(f) or "")]
+
     def unified_diff(
         self, base: str, head: Optional[str] = None, context: int = 3,
         paths: Optional[Sequence[str]] = None,
@@ -352,9 +367,19 @@ class GitRepo:
         """`git diff -M -U<context>` text between base and head (working tree: plus
         untracked files as new files), for the review bot's changed-line filter."""
         rng = self._diff_range(base, head)
-        spec = ["--", *paths] if paths else []
-        text = self.git("diff", "-M", f"-U{int(context)}", "--no-color", "--no-ext-diff",
-                        "--src-prefix=a/", "--dst-prefix=b/", *rng, *spec)  # despite noprefix
+        spec = ["--", *pathspecs(paths)]
+        args = ["diff", f"-U{int(context)}", "--no-color", "--no-ext-diff",
+                "--src-prefix=a/", "--dst-prefix=b/", *rng]  # despite diff.noprefix
+        try:
+            text = self.git(*args[:1], "-M", *args[1:], *spec)
+        except GitError:  # a blob is missing: every readable file on its own
+            text = ""
+            for change in self.changed_files(base, head, paths):
+                files = [p for p in (change.old_path, change.new_path) if p]
+                try:
+                    text += self.git(*args, "--no-renames", "--", *dict.fromkeys(files))
+                except GitError:
+                    continue
         if normalize_head(head) is None:
             untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *spec)
             for path in untracked.split("\0"):
@@ -367,6 +392,31 @@ class GitRepo:
                 )
                 text += proc.stdout.decode("utf-8", "surrogateescape")
         return text
+
+
+def pathspecs(paths: Optional[Sequence[str]], suffix: str = ".py") -> List[str]:
+    """Literal-prefix pathspecs for the files ending in `suffix` under `paths` (files or
+    folders, repo-relative; none: the whole repository). Git's default pathspec magic
+    lets `*` match `/` too, so `dir/*.py` covers every depth; a path with a glob
+    character of its own is passed literally."""
+    if not paths:
+        return [f"*{suffix}"] if suffix else []
+    out: List[str] = []
+    for p in paths:
+        p = p.rstrip("/")
+        if not p or p == ".":
+            out.append(f"*{suffix}" if suffix else ".")
+        elif _has_glob(p):
+            out.append(f":(literal){p}")
+        elif not suffix or p.endswith(suffix):
+            out.append(p)
+        else:
+            out.append(f"{p}/*{suffix}")
+    return out
+
+
+def _has_glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
 
 
 def _parse_name_status(out: str) -> List[Change]:
@@ -400,6 +450,7 @@ class SourceTreeBase:
 
     root: str
     label: str = ""
+    missing: Set[str]  # paths the tree lists but whose content could not be read
 
     def read(self, relpath: str) -> Optional[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -412,12 +463,28 @@ class SourceTreeBase:
 
 
 def _clean(relpath: str) -> Optional[str]:
-    rel = relpath.replace("\\", "/")
+    """A repo-relative posix path as git spells it, byte for byte (a backslash is a
+    character of the name, not a separator); None for paths leaving the tree."""
+    rel = relpath
     while rel.startswith("./"):
         rel = rel[2:]
     if not rel or rel.startswith("/") or rel.startswith("../") or "/../" in rel:
         return None
     return rel
+
+
+def _read_listed(repo: GitRepo, table: Dict[str, str], rel: str,
+                 missing: Set[str]) -> Optional[str]:
+    """Text of a listed file; a listed path whose blob is not in the object store (a
+    partial clone, a pruned object) joins `missing` so callers can say so."""
+    oid = table.get(rel)
+    if not oid:
+        return None
+    data = repo.read_object(oid)
+    if data is None:
+        missing.add(rel)
+        return None
+    return _decode(data)
 
 
 class GitTree(SourceTreeBase):
@@ -430,16 +497,15 @@ class GitTree(SourceTreeBase):
         self.root = repo.root
         self.label = rev
         self._text: Dict[str, Optional[str]] = {}
+        self.missing: Set[str] = set()  # listed in the tree, blob not in the clone
 
     def read(self, relpath: str) -> Optional[str]:
         rel = _clean(relpath)
         if rel is None:
             return None
         if rel not in self._text:
-            table = self.repo.ls_tree(self.sha)
-            oid = table.get(rel)
-            data = self.repo.read_object(oid) if oid else None
-            self._text[rel] = _decode(data) if data is not None else None
+            self._text[rel] = _read_listed(self.repo, self.repo.ls_tree(self.sha), rel,
+                                           self.missing)
         return self._text[rel]
 
     def blob_id(self, relpath: str) -> Optional[str]:
@@ -459,6 +525,7 @@ class IndexTree(SourceTreeBase):
         self.label = "index"
         self._table: Optional[Dict[str, str]] = None
         self._text: Dict[str, Optional[str]] = {}
+        self.missing: Set[str] = set()
 
     def _entries(self) -> Dict[str, str]:
         if self._table is None:
@@ -470,9 +537,7 @@ class IndexTree(SourceTreeBase):
         if rel is None:
             return None
         if rel not in self._text:
-            oid = self._entries().get(rel)
-            data = self.repo.read_object(oid) if oid else None
-            self._text[rel] = _decode(data) if data is not None else None
+            self._text[rel] = _read_listed(self.repo, self._entries(), rel, self.missing)
         return self._text[rel]
 
     def blob_id(self, relpath: str) -> Optional[str]:
@@ -492,6 +557,7 @@ class WorkTree(SourceTreeBase):
         self.label = "working tree"
         self._raw: Dict[str, Optional[bytes]] = {}
         self.refused: Dict[str, str] = {}  # path -> why it was not read (read as absent)
+        self.missing: Set[str] = set()
 
     def _bytes(self, rel: str) -> Optional[bytes]:
         if rel not in self._raw:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 _SPEC_KEYS = {"spec", "signature"}
 
@@ -114,3 +114,12 @@ def resolve_spec(text: str, models: Mapping[str, ModelSpec]) -> ModelSpec:
                         f"[tool.wlint.models] ({known})")
     path, expr = split_spec(text)
     return ModelSpec(name=text, path=path, expr=expr)
+
+
+def selected_models(config: Any, specs: Sequence[str]) -> List[ModelSpec]:
+    """The models `diff`/`review` compare: the `--model` arguments (resolved by
+    `config.model`, which raises ConfigError), else every model of `config.models`, so
+    the pre-commit hook and CI compare the configured ones without being asked."""
+    if specs:
+        return [config.model(text) for text in dict.fromkeys(specs)]
+    return list(config.models.values())

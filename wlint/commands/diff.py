@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from wlint.commands import UsageError, config_from_args, emit, findings_exit, option, render_report
 from wlint.compat.driver import DiffResult, diff_revisions, diff_single_file
 from wlint.config import ConfigError
 from wlint.findings import sort_findings
 from wlint.git import GitError, GitRepo
+from wlint.named_models import selected_models
 
 ERRORS = (ConfigError, GitError)
 
@@ -37,7 +38,7 @@ def run(ns: argparse.Namespace) -> int:
     paths: List[str] = list(option(ns, "paths", []))
     start = paths[0] if paths and os.path.exists(paths[0]) else os.getcwd()
     config = config_from_args(ns, start)
-    result = _diff(ns, paths, start, config.base)
+    result = _diff(ns, paths, start, config)
     root = result.root or os.getcwd()
     findings = [f for f in result.findings
                 if config.is_enabled(f.code, os.path.join(root, f.path))
@@ -51,8 +52,7 @@ def run(ns: argparse.Namespace) -> int:
     return findings_exit(findings, fail_on_info=False)
 
 
-def _diff(ns: argparse.Namespace, paths: List[str], start: str,
-          config_base: Optional[str]) -> DiffResult:
+def _diff(ns: argparse.Namespace, paths: List[str], start: str, config: Any) -> DiffResult:
     head = option(ns, "head")
     if option(ns, "staged", False):
         if head:
@@ -66,9 +66,10 @@ def _diff(ns: argparse.Namespace, paths: List[str], start: str,
         rev, old_path = single
         return diff_single_file(rev, old_path, paths[1] if len(paths) > 1 else None,
                                 use_cache=use_cache)
-    base = option(ns, "base") or config_base or "HEAD"
+    base = option(ns, "base") or config.base or "HEAD"
     repo = GitRepo.open(start).root
-    return diff_revisions(repo, base, head, paths=paths or None, use_cache=use_cache)
+    return diff_revisions(repo, base, head, paths=paths or None, use_cache=use_cache,
+                          models=selected_models(config, option(ns, "models", [])))
 
 
 def _write_remap(result: DiffResult, path: str) -> None:

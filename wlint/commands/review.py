@@ -12,7 +12,7 @@ from wlint.config import ConfigError
 from wlint.fsutil import write_atomic
 from wlint.git import GitError
 from wlint.integrations.github_api import GitHubError
-from wlint.integrations.review import build_review, fallback, publish
+from wlint.integrations.review import build_review, fallback, publish, with_model_verdicts
 from wlint.report import render
 
 ERRORS = (GitError, ConfigError, GitHubError)
@@ -23,10 +23,11 @@ def run(ns: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> 
     env = os.environ if environ is None else environ
     review = build_review(os.getcwd(), ns.base, option(ns, "head"),
                           option(ns, "filter_mode", "added"),
-                          use_cache=not option(ns, "no_cache", False))
+                          use_cache=not option(ns, "no_cache", False),
+                          models=option(ns, "models", []))
     context = review.context(env)
     findings = review.findings
-    markdown = render(findings, "markdown", **context)
+    markdown = with_model_verdicts(render(findings, "markdown", **context), review)
     fmt = option(ns, "format", "markdown")
     report = markdown if fmt == "markdown" else render(findings, fmt, **context)
     if option(ns, "sarif"):

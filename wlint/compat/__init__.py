@@ -22,12 +22,13 @@ __all__ = ["ClassDiff", "CompareOptions", "DiffResult", "compare", "diff_finding
 
 def diff_revisions(repo: str, base: str, head: Optional[str] = None,
                    paths: Optional[Sequence[str]] = None, use_cache: bool = True,
-                   cache_dir: Optional[str] = None) -> DiffResult:
+                   cache_dir: Optional[str] = None, models: Sequence[Any] = ()) -> DiffResult:
     """WL2xx findings of every model class between `base` and `head` (None: working tree,
-    ":index" / "--staged": the index). Raises wlint.git.GitError (one line)."""
+    ":index" / "--staged": the index), and of every named model (`models`: ModelSpecs).
+    Raises wlint.git.GitError (one line)."""
     from wlint.compat import driver
 
-    return driver.diff_revisions(repo, base, head, paths, use_cache, cache_dir)
+    return driver.diff_revisions(repo, base, head, paths, use_cache, cache_dir, models)
 
 
 def diff_findings_for_file(filename: str, base: str) -> List[Finding]:

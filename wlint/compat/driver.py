@@ -16,7 +16,9 @@ Predictions are cached per blob with the blobs they read (see wlint.cache).
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -24,6 +26,9 @@ from wlint.cache import Cache, decoded
 from wlint.compat import remap
 from wlint.compat.codes import WL201, WL290
 from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rules_of
+from wlint.compat.named import ModelVerdict, NamedModel, compare_models, equal_under_models
+from wlint.compat.named import named_model as _named_model
+from wlint.compat.unseen import incomplete, same_state, unidentified_layers
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
@@ -60,6 +65,7 @@ class DiffResult:
     cache_hits: int = 0
     cache_misses: int = 0
     root: str = ""
+    models: List[ModelVerdict] = field(default_factory=list)  # one per named model
 
     def remap_snippet(self) -> Optional[str]:
         """One `remap_state_dict` for every rename / shift / swap of the diff (or None).
@@ -111,6 +117,41 @@ class _Engine:
         self._summaries: Dict[Tuple[int, str], Optional[FileSummary]] = {}
         self.failures: Dict[Tuple[str, str], str] = {}  # (path, class) -> predictor error
         self._preds: Dict[Tuple[int, str, str], Optional[Prediction]] = {}
+        # (tree, path, expr) -> every (path, blob id) the prediction read; absent: unknown
+        self._reads: Dict[Tuple[int, str, str], Dict[str, Optional[str]]] = {}
+
+    def reads(self, tree: Any, relpath: str, expr: str) -> Optional[Dict[str, Optional[str]]]:
+        """What the prediction of `expr` read (None: not known, e.g. an old cache entry)."""
+        return self._reads.get((id(tree), relpath, expr))
+
+    def changed_reads(self, reads: Dict[str, Optional[str]]) -> Set[str]:
+        """The files of a read-set whose syntax differs between base and head. A
+        prediction is a function of the files it read, so when none changed, the other
+        revision's prediction is the same (formatting and comment edits do not count)."""
+        out = set()
+        for path in reads:
+            if self.base_tree.blob_id(path) != self.head_tree.blob_id(path) and \
+                    self.file_digest(self.base_tree, path) != self.file_digest(self.head_tree,
+                                                                              path):
+                out.add(path)
+        return out
+
+    def file_digest(self, tree: Any, relpath: str) -> Optional[str]:
+        """Syntax-tree digest of a whole file (None: absent or unreadable)."""
+        summary = self.summary(tree, relpath)
+        if summary is None:
+            return None
+        if summary.error is not None or not summary.toplevel_digest:
+            return tree.blob_id(relpath)  # type: ignore[no-any-return]
+        return summary.toplevel_digest + "".join(c.ast_digest for c in summary.classes)
+
+    def missing_reads(self, tree: Any, reads: Optional[Dict[str, Optional[str]]]) -> List[str]:
+        """Files the prediction needed that the tree lists but could not read (a blob
+        missing from a partial clone)."""
+        if not reads:
+            return []
+        return sorted(p for p, blob in reads.items() if blob is None
+                      and tree.blob_id(p) is not None)
 
     def summary(self, tree: Any, relpath: Optional[str]) -> Optional[FileSummary]:
         if relpath is None:
@@ -145,7 +186,7 @@ class _Engine:
             key = (id(tree), relpath, cls)
             if key in self._preds:
                 continue
-            ok, pred = decoded(_cached_prediction, self.cache.get_prediction(tree, relpath, cls))
+            ok, pred = self._from_hit(key, self.cache.get_prediction(tree, relpath, cls))
             if ok:
                 self._preds[key] = pred
             else:
@@ -164,8 +205,10 @@ class _Engine:
                 continue
             self._preds[(id(tree), relpath, cls)] = (Prediction.from_cache(data)
                                                      if data is not None else None)
+            self._reads[(id(tree), relpath, cls)] = reads
             if self.cache.enabled:
-                self.cache.put_prediction(tree, relpath, cls, {"prediction": data}, reads)
+                self.cache.put_prediction(tree, relpath, cls,
+                                          {"prediction": data, "reads": reads}, reads)
 
     def predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
         """Prediction of the bare class name (None: not an nn.Module after all)."""
@@ -176,8 +219,17 @@ class _Engine:
         self._preds[key] = pred
         return pred
 
+    def _from_hit(self, key: Tuple[int, str, str], hit: Any) -> Tuple[bool, Optional[Prediction]]:
+        """(found, prediction) of a cache entry; its read-set is kept for could_change."""
+        ok, pred = decoded(_cached_prediction, hit)
+        reads = hit.get("reads") if ok and isinstance(hit, dict) else None
+        if isinstance(reads, dict):
+            self._reads[key] = reads
+        return ok, pred
+
     def _predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
-        ok, cached = decoded(_cached_prediction, self.cache.get_prediction(tree, relpath, cls))
+        key = (id(tree), relpath, cls)
+        ok, cached = self._from_hit(key, self.cache.get_prediction(tree, relpath, cls))
         if ok:
             return cached
         from wlint.compat.predict import predict_recorded
@@ -185,10 +237,12 @@ class _Engine:
         pred, reads, error = predict_recorded(tree, relpath, cls)
         if error is not None:
             self.failures[(relpath, cls)] = error
-            return None
+            return None  # not cached: a later wlint may do better
+        self._reads[key] = reads
         if self.cache.enabled:
             self.cache.put_prediction(tree, relpath, cls,
-                                      {"prediction": pred.to_cache() if pred else None}, reads)
+                                      {"prediction": pred.to_cache() if pred else None,
+                                       "reads": reads}, reads)
         return pred
 
 
@@ -209,18 +263,44 @@ def _cached_prediction(hit: Any) -> Optional[Prediction]:
 
 def diff_revisions(
     repo: str, base: str, head: Optional[str] = None, paths: Optional[Sequence[str]] = None,
-    use_cache: bool = True, cache_dir: Optional[str] = None,
+    use_cache: bool = True, cache_dir: Optional[str] = None, models: Sequence[Any] = (),
 ) -> DiffResult:
     """WL2xx findings for every model class between `base` and `head`.
 
     head None = working tree, ":index" (or "--staged") = the index. `paths`
     restricts the classes reported (files or folders, repo-relative or
     absolute); changes anywhere still count for classes that contain them.
-    Raises GitError (one line) for a bad repository or revision.
+    `models`: named models (`wlint.named_models.ModelSpec`: name, file, expr),
+    each compared concretely, with a verdict in `DiffResult.models`.
+    Raises GitError (one line) for a bad repository or revision, a missing path,
+    or a model that names no file or builds no module.
     """
     with GitRepo.open(repo) as git:
         engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache, tree_root=git.root))
-        return _run(engine, _normalise_paths(git.root, repo, paths))
+        selection = _normalise_paths(git.root, repo, paths)
+        for given, rel in zip(paths or [], selection or []):
+            if not _path_exists(engine, rel):
+                sides = engine.base_rev + ("" if engine.head_rev is None
+                                           else f" or {engine.head_rev}")
+                raise GitError(f"no such path: {given} (not in the working tree, nor at {sides})")
+        named = [_named_model(m.name, _inside(git.root, m.file), m.expr) for m in models]
+        return _run(engine, selection, named)
+
+
+def _inside(root: str, path: str) -> Optional[str]:
+    rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    return None if rel == ".." or rel.startswith("../") else rel
+
+
+def _path_exists(engine: _Engine, rel: str) -> bool:
+    """A selection path names something: on disk, or a file or folder at either side."""
+    if rel == "" or os.path.exists(os.path.join(engine.repo.root, rel)):
+        return True
+    folder = rel.rstrip("/") + "/"
+    for tree in (engine.head_tree, engine.base_tree):
+        if tree.blob_id(rel) is not None or any(f.startswith(folder) for f in tree.files()):
+            return True
+    return False
 
 
 def _normalise_paths(root: str, repo: str, paths: Optional[Sequence[str]]) -> Optional[List[str]]:
@@ -259,11 +339,23 @@ class _Plan:
     syntax: List[Tuple[str, Finding]]  # (selection path, WL901 finding)
 
 
-def _run(engine: _Engine, paths: Optional[List[str]]) -> DiffResult:
-    return _evaluate(engine, _plan(engine), paths)
+def _run(engine: _Engine, paths: Optional[List[str]],
+         models: Sequence[NamedModel] = ()) -> DiffResult:
+    # files named one by one are covered by their read-sets: no search for importers
+    only_files = bool(paths) and all(p.endswith(".py") for p in paths or [])
+    plan = _plan(engine, candidates=not only_files)
+    result = _evaluate(engine, plan, paths)
+    if models:
+        verdicts = compare_models(engine, list(models), plan.renamed)
+        own = {(d.head_path or "", d.cls): d.findings for d in result.predictions.values()}
+        findings = equal_under_models(result.findings, own, verdicts)
+        findings += _drop_noqa(engine, [f for v in verdicts for f in v.findings])
+        result.findings = _dedupe(sort_findings(findings))
+        result.models = verdicts
+    return result
 
 
-def _plan(engine: _Engine) -> _Plan:
+def _plan(engine: _Engine, candidates: bool = True) -> _Plan:
     git = engine.repo
     changes = git.changed_files(engine.base_rev, engine.head_rev)
     syntax: List[Tuple[str, Finding]] = []
@@ -277,6 +369,13 @@ def _plan(engine: _Engine) -> _Plan:
     for change in changes:
         bsum = engine.summary(engine.base_tree, change.old_path)
         hsum = engine.summary(engine.head_tree, change.new_path)
+        unreadable = [(tree, path) for tree, path in ((engine.base_tree, change.old_path),
+                                                      (engine.head_tree, change.new_path))
+                      if path and path in tree.missing]
+        for tree, path in unreadable:
+            syntax.append((change.new_path or path, _unreadable_finding(path, tree)))
+        if unreadable:
+            continue  # its classes are neither removed nor compared
         if hsum is not None and hsum.error is not None and change.new_path:
             syntax.append((change.new_path,
                            _syntax_finding(change.new_path, hsum.error, engine.head_tree)))
@@ -310,7 +409,7 @@ def _plan(engine: _Engine) -> _Plan:
     changed_paths = {p for c in changes for p in (c.old_path, c.new_path) if p}
 
     # classes that may contain a changed class: files importing a changed module
-    for hpath in _candidate_files(engine, changes):
+    for hpath in (_candidate_files(engine, changes) if candidates else []):
         if hpath in changed_paths:
             continue
         hsum = engine.summary(engine.head_tree, hpath)
@@ -340,17 +439,16 @@ def _plan(engine: _Engine) -> _Plan:
 def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffResult:
     findings: List[Finding] = [f for sel, f in plan.syntax if _selected(sel, paths)]
     diffs: Dict[str, ClassDiff] = {}
-    tasks: List[Tuple[Any, str, str]] = []
-    for name, bpath, bc, hpath, _ in plan.pairs:
-        if _selected(hpath or bpath, paths) and bpath:
-            tasks.append((engine.base_tree, bpath, bc.name if bc else name))
-            if hpath:
-                tasks.append((engine.head_tree, hpath, name))
-    engine.prefetch(tasks)
-    for name, bpath, bc, hpath, hc in plan.pairs:
+    pairs = [p for p in plan.pairs if _selected(p[3] or p[1], paths)]
+    pairs += _named_file_pairs(engine, plan, paths, pairs)
+    heads = [(engine.head_tree, hpath, name) for name, _, _, hpath, _ in pairs if hpath]
+    engine.prefetch(heads)
+    engine.prefetch([(engine.base_tree, bpath, bc.name if bc else name)
+                     for name, bpath, bc, hpath, hc in pairs if bpath and (
+                         hpath is None or hc is None or engine.failures.get((hpath, name))
+                         or could_change(engine, bpath, bc, hpath, hc))])
+    for name, bpath, bc, hpath, hc in pairs:
         report_path = hpath or bpath
-        if not _selected(report_path, paths):
-            continue
         key = f"{report_path}::{name}"
         if hc is None or hpath is None:
             diff = _deleted_class(engine, name, bpath or "", bc)
@@ -367,6 +465,31 @@ def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffR
         renamed_files=plan.renamed, cache_hits=engine.cache.hits,
         cache_misses=engine.cache.misses, root=engine.repo.root,
     )
+
+
+def _named_file_pairs(engine: _Engine, plan: _Plan, paths: Optional[List[str]],
+                      pairs: List[Pair]) -> List[Pair]:
+    """Every module class of a file the user named, when the plan does not compare it
+    already: whether a change reached it (a base class, a constant, a config class in
+    another file, through any import chain) is decided from its head prediction's
+    read-set (see could_change), so naming only the model's file is enough."""
+    files = [p for p in paths or [] if p.endswith(".py")]
+    if not files:
+        return []
+    known = {(hpath, name) for name, _, _, hpath, _ in pairs}
+    inverse = {new: old for old, new in plan.renamed.items()}
+    out: List[Pair] = []
+    for hpath in files:
+        hsum = engine.summary(engine.head_tree, hpath)
+        if hsum is None or hsum.error is not None:
+            continue
+        bpath = inverse.get(hpath, hpath)
+        old = engine.summary(engine.base_tree, bpath)
+        olds = old.by_name() if old is not None else {}
+        for c in hsum.classes:
+            if c.maybe_module and (hpath, c.name) not in known and c.name in olds:
+                out.append((c.name, bpath, olds[c.name], hpath, c))
+    return out
 
 
 def _pair_renamed_classes(engine: _Engine, pairs: List[Pair],
@@ -429,33 +552,117 @@ def _candidate_files(engine: _Engine, changes: Sequence[Any]) -> List[str]:
 def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSummary],
                    hpath: str, hc: ClassSummary, changed_paths: Set[str],
                    changed_names: Set[Tuple[str, str]]) -> ClassDiff:
-    base = engine.predict(engine.base_tree, bpath, bc.name if bc else name)
+    base_name = bc.name if bc else name
     head = engine.predict(engine.head_tree, hpath, name)
-    direct = bc is None or bc.digest != hc.digest
-    diff = ClassDiff(name, bpath, hpath, base, head)
-    failed = engine.failures.get((hpath, name)) or engine.failures.get((bpath, bc.name if bc
-                                                                         else name))
-    if failed and direct:
+    diff = ClassDiff(name, bpath, hpath, None, head)
+    failed = engine.failures.get((hpath, name))
+    if not failed and not could_change(engine, bpath, bc, hpath, hc):
+        diff.base = head  # nothing the prediction read changed: the base is the same
+        return diff
+    base = engine.predict(engine.base_tree, bpath, base_name)
+    diff.base = base
+    failed = failed or engine.failures.get((bpath, base_name))
+    if failed:
         diff.findings = [Finding.of(
             WL290, path=hpath, line=hc.line, col=0, cls=name,
             message=f"{name}: state_dict not compared: the predictor failed ({failed})",
         )]
         return diff
+    missing = _missing_note(engine, hpath, name, bpath, base_name)
+    if missing:
+        diff.findings = [Finding.of(WL290, path=hpath, line=hc.line, col=0, cls=name,
+                                    message=f"{name}: state_dict not compared: {missing}")]
+        return diff
     if base is None or head is None:
         return diff
-    if not _same(base, head):
-        diff.findings = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
-    _default_config_findings(engine, diff, bc.name if bc else name, hc, changed_names)
-    if _same(base, head) and not diff.findings:
-        return diff
+    if not same_state(base, head):
+        found = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
+        found = unidentified_layers(found, base, head, name)
+        diff.findings = _equal_after_renames(engine, found, bpath, base_name, hpath, name)
+    _default_config_findings(engine, diff, base_name, hc, changed_names)
+    _mark_inherited(engine, diff, hc, changed_names)
     labels = sorted({f.message.rsplit("[affected: this class contains the changed ", 1)[-1]
                      .rstrip("]") for f in diff.findings if f.affected})
     diff.affected = bool(labels)
     diff.affected_by = ", ".join(labels[:3])
-    new_unknowns = {u.reason for u in head.unresolved} - {u.reason for u in base.unresolved}
-    if direct and (diff.findings or new_unknowns):
-        diff.findings.extend(_incomplete(head, hpath, name))
+    diff.findings.extend(incomplete(base, head, hpath, name))
     return diff
+
+
+def could_change(engine: _Engine, bpath: Optional[str], bc: Optional[ClassSummary],
+                 hpath: str, hc: ClassSummary) -> bool:
+    """May the class's prediction differ between base and head? No only when it is
+    provable: the head prediction's read-set is known, and every file in it has the
+    same syntax tree at both revisions, except perhaps the class's own file, where
+    nothing the class can reach changed (its own body, the code outside classes, and
+    the classes of that file it names, transitively)."""
+    if bc is None or bpath != hpath:
+        return True
+    reads = engine.reads(engine.head_tree, hpath, hc.name)
+    if reads is None:
+        return True
+    changed = engine.changed_reads(reads)
+    if not changed:
+        return False
+    return changed != {hpath} or _own_file_change_reaches(engine, hpath, hc)
+
+
+def _own_file_change_reaches(engine: _Engine, path: str, hc: ClassSummary) -> bool:
+    bsum = engine.summary(engine.base_tree, path)
+    hsum = engine.summary(engine.head_tree, path)
+    if bsum is None or hsum is None or bsum.error or hsum.error or not hsum.toplevel_digest \
+            or bsum.toplevel_digest != hsum.toplevel_digest:
+        return True
+    old, new = bsum.by_name(), hsum.by_name()
+    changed = {n for n, c in new.items()
+               if n not in old or not c.ast_digest or old[n].ast_digest != c.ast_digest}
+    changed |= set(old) - set(new)
+    seen: Set[str] = set()
+    todo = [hc.name]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        cls = new.get(name)
+        if cls is not None:
+            names = list(cls.refs) + [b.rsplit(".", 1)[-1] for b in cls.bases]
+            todo.extend(n for n in names if n in new or n in old)
+    return bool(seen & changed)
+
+
+def _missing_note(engine: _Engine, hpath: str, name: str, bpath: str, base_name: str) -> str:
+    """Why a comparison cannot be trusted because a file it needs has no blob here."""
+    parts = []
+    for tree, path, expr in ((engine.head_tree, hpath, name), (engine.base_tree, bpath,
+                                                                base_name)):
+        gone = engine.missing_reads(tree, engine.reads(tree, path, expr))
+        if gone:
+            where = getattr(tree, "label", "") or "head"
+            parts.append(f"{', '.join(gone[:3])} cannot be read at {where} (the blob is not in "
+                         "this clone: fetch it, or clone without a blob filter)")
+    return "; ".join(parts)
+
+
+def _mark_inherited(engine: _Engine, diff: ClassDiff, hc: ClassSummary,
+                    changed_names: Set[Tuple[str, str]]) -> None:
+    """Findings of a class whose own code is unchanged but whose base class (or mixin)
+    changed belong to that base class: mark them affected by it (one change, one
+    finding; the class is a container of the change)."""
+    if not diff.findings or any(f.affected for f in diff.findings) or diff.base is None:
+        return
+    bsum = engine.summary(engine.base_tree, diff.base_path)
+    old = bsum.by_name().get(diff.cls) if bsum else None
+    if old is None or not old.ast_digest or old.ast_digest != hc.ast_digest:
+        return  # the class's own code changed
+    bases = {b.rsplit(".", 1)[-1] for b in hc.bases}
+    owners = sorted(f"{c} ({p})" for p, c in changed_names if c in bases and c != diff.cls)
+    if not owners:
+        return
+    label = owners[0]
+    diff.findings = [f if f.code == "WL290" else f.with_(
+        affected=True, message=f"{f.message} [affected: this class contains the changed {label}]")
+        for f in diff.findings]
 
 
 def _options(base: Prediction, head: Prediction, hc: ClassSummary, hpath: str, name: str,
@@ -493,7 +700,7 @@ def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
         return
     base = engine.predict(engine.base_tree, bpath, f"{base_name}({args})")
     head = engine.predict(engine.head_tree, hpath, f"{name}({args})")
-    if base is None or head is None or _same(base, head):
+    if base is None or head is None or same_state(base, head):
         return
     seen = {(f.code, f.key, f.old_key) for f in diff.findings}
     found = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
@@ -504,18 +711,48 @@ def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
             diff.findings.append(f.with_(message=text + with_cfg + sep + tail))
 
 
-def _incomplete(head: Prediction, hpath: str, name: str) -> List[Finding]:
-    """WL290 (info): the head prediction of a changed class has unresolved parts, so the
-    absence of a finding there is not a proof of compatibility."""
-    if not head.unresolved:
-        return []
-    first = head.unresolved[0]
-    more = f" (and {len(head.unresolved) - 1} more)" if len(head.unresolved) > 1 else ""
-    return [Finding.of(
-        WL290, path=first.path or hpath, line=max(1, first.line), col=0, cls=name,
-        message=f"{name}: state_dict comparison incomplete: {first.reason}{more}; keys under "
-                "unresolved constructs were not compared",
-    )]
+def _equal_after_renames(engine: _Engine, findings: List[Finding], bpath: str, base_name: str,
+                         hpath: str, name: str) -> List[Finding]:
+    """Drop a WL204 whose old and new symbolic shapes are equal once the constructor
+    parameters renamed between the revisions (same position, new name) are substituted:
+    `in_planes * 4` -> `in_channels * 4` is the same tensor."""
+    if not any(f.code == "WL204" for f in findings):
+        return findings
+    renames = renamed_params(engine.base_tree.read(bpath) or "", base_name,
+                             engine.head_tree.read(hpath) or "", name)
+    if not renames:
+        return findings
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, renames)) + r")\b")
+
+    def subst(shape: Any) -> Any:
+        return tuple(pattern.sub(lambda m: renames[m.group(1)], d) if isinstance(d, str) else d
+                     for d in shape)
+    return [f for f in findings if not (
+        f.code == "WL204" and f.old_shape is not None and f.new_shape is not None
+        and subst(f.old_shape) == tuple(f.new_shape))]
+
+
+def renamed_params(base_text: str, base_name: str, head_text: str, name: str) -> Dict[str, str]:
+    """{old: new} of `__init__` parameters renamed in place (same position, the old name
+    gone, the new one not there before)."""
+    old, new = init_params(base_text, base_name), init_params(head_text, name)
+    if old is None or new is None or len(old) != len(new):
+        return {}
+    return {a: b for a, b in zip(old, new) if a != b and a not in new and b not in old}
+
+
+def init_params(text: str, name: str) -> Optional[List[str]]:
+    from wlint.compat.configs import _parse
+
+    module = _parse(text)
+    cls = next((n for n in module.body if isinstance(n, ast.ClassDef) and n.name == name),
+               None) if module else None
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                None) if cls else None
+    if init is None:
+        return None
+    spec = init.args
+    return [a.arg for a in list(spec.posonlyargs) + list(spec.args) + list(spec.kwonlyargs)]
 
 
 def _changed_classes_used(base: Prediction, head: Prediction,
@@ -525,15 +762,6 @@ def _changed_classes_used(base: Prediction, head: Prediction,
     uses = list(getattr(head, "uses", None) or []) + list(getattr(base, "uses", None) or [])
     return sorted({f"{c} ({p})" for p, c in (tuple(u) for u in uses)
                    if (p, c) in changed_names and not (c == own and p == own_path)})
-
-
-def _same(base: Prediction, head: Prediction) -> bool:
-    return (base.entries == head.entries and base.nonpersistent == head.nonpersistent
-            and _mods(base) == _mods(head))
-
-
-def _mods(p: Prediction) -> List[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
-    return [(m.prefix, m.type, m.args) for m in p.modules]
 
 
 def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSummary]) -> ClassDiff:
@@ -548,6 +776,13 @@ def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
             key=None, old_key=None, extra={"removed_class": True},
         )]
     return diff
+
+
+def _unreadable_finding(path: str, tree: Any) -> Finding:
+    where = getattr(tree, "label", "") or "head"
+    return Finding.of(WL290, path=path, line=1, col=0,
+                      message=f"cannot read {path} at {where}: its blob is not in this clone "
+                              "(a partial clone or a pruned object); its classes are not compared")
 
 
 def _syntax_finding(path: str, error: Tuple[int, str], tree: Any) -> Finding:
@@ -572,7 +807,7 @@ def _dedupe(findings: List[Finding]) -> List[Finding]:
     seen: Set[Tuple[Any, ...]] = set()
     out = []
     for f in findings:
-        ident = (f.code, f.path, f.line, f.cls, f.key, f.old_key)
+        ident = (f.code, f.path, f.line, f.cls, f.key, f.old_key, f.extra.get("model"))
         if ident not in seen:
             seen.add(ident)
             out.append(f)

@@ -30,6 +30,8 @@ class ClassSummary:
     ignore_missing: List[str] = field(default_factory=list)
     ignore_unexpected: List[str] = field(default_factory=list)
     dataclass_like: bool = False
+    ast_digest: str = ""  # hash of the class's syntax tree: "" = unknown (older cache entry)
+    refs: List[str] = field(default_factory=list)  # names the class body reads
 
     @property
     def maybe_module(self) -> bool:
@@ -43,16 +45,23 @@ class FileSummary:
     classes: List[ClassSummary]
     error: Optional[Tuple[int, str]] = None  # (line, message) when the file does not parse
     imports: Optional[List[str]] = None  # dotted names of every import (None: unknown)
+    toplevel_digest: str = ""  # hash of the syntax tree outside classes ("" = unknown)
 
     def to_json(self) -> Dict[str, Any]:
         return {"classes": [vars(c) for c in self.classes], "error": self.error,
-                "imports": self.imports}
+                "imports": self.imports, "toplevel_digest": self.toplevel_digest}
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> FileSummary:
         err = data.get("error")
         return cls([ClassSummary(**c) for c in data["classes"]], tuple(err) if err else None,
-                   data.get("imports"))
+                   data.get("imports"), data.get("toplevel_digest", ""))
+
+    def by_name(self) -> Dict[str, ClassSummary]:
+        out: Dict[str, ClassSummary] = {}
+        for c in self.classes:
+            out.setdefault(c.name, c)
+        return out
 
     def imports_any(self, stems: Set[str]) -> bool:
         """Does an import statement name one of these modules (as a dotted component)?
@@ -82,11 +91,31 @@ def summarize(text: str) -> FileSummary:
             digest=hashlib.sha1(_normalise(body).encode()).hexdigest(),
             dataclass_like=any(_dotted(d).rsplit(".", 1)[-1] == "dataclass" for d in
                                node.decorator_list),
+            ast_digest=_ast_digest(node),
+            refs=_refs(node),
         )
         for stmt in node.body:
             _collect_ignores(stmt, summary)
         classes.append(summary)
-    return FileSummary(classes, None, _imports(module))
+    outside = [stmt for stmt in module.body if not isinstance(stmt, ast.ClassDef)]
+    return FileSummary(classes, None, _imports(module), _ast_digest(ast.Module(outside, [])))
+
+
+def _refs(node: ast.ClassDef) -> List[str]:
+    """Names the class reads, string annotations (`cfg: "Cfg"`) included."""
+    names = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
+            names.add(n.value)
+    return sorted(names)
+
+
+def _ast_digest(node: ast.AST) -> str:
+    """Hash of a syntax tree without positions: equal for edits of formatting, comments
+    and blank lines only, which cannot change any prediction."""
+    return hashlib.sha1(ast.dump(node, annotate_fields=False).encode()).hexdigest()
 
 
 def _imports(module: ast.Module) -> List[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ class Review:
     diffs: dict[str, FileDiff] = field(default_factory=dict)
     remap: str | None = None
     link_sha: str | None = None  # commit whose blobs the report links to
+    models: list[Any] = field(default_factory=list)  # one ModelVerdict per named model
 
     @property
     def findings(self) -> list[Finding]:
@@ -93,14 +94,16 @@ def merge_base(repo: Any, base: str, head: str | None) -> str:
 
 def build_review(
     start: str, base: str, head: str | None = None, filter_mode: str = "added",
-    use_cache: bool = True, config: Any = None,
+    use_cache: bool = True, config: Any = None, models: Sequence[str] = (),
 ) -> Review:
-    """Run check + diff over the files changed between (the merge base of) base and head.
+    """Run check + diff over the files changed between (the merge base of) base and head;
+    `models` (`--model` SPECs; default: every configured model) are compared concretely.
     Raises GitError / ConfigError (one line) for the CLI to report."""
     from wlint.check import check_source
     from wlint.compat.driver import diff_revisions
     from wlint.config import load_config
     from wlint.git import GitRepo, normalize_head
+    from wlint.named_models import selected_models
 
     head = normalize_head(head)
     with GitRepo.open(start) as repo:
@@ -124,7 +127,8 @@ def build_review(
             if text is None:
                 continue
             hygiene.extend(f.with_(path=rel) for f in check_source(full, text, cfg, cache=True))
-    result = diff_revisions(root, base_sha, head, use_cache=use_cache)
+    result = diff_revisions(root, base_sha, head, use_cache=use_cache,
+                            models=selected_models(cfg, models))
     compat = [_rel(f, root) for f in result.findings]
     compat = [f for f in compat if cfg.is_enabled(f.code, os.path.join(root, f.path))]
     kept, dropped = filter_findings(sort_findings(hygiene), diffs, filter_mode)
@@ -132,8 +136,21 @@ def build_review(
         root=root, base=base, base_sha=base_sha, head=head, head_sha=head_sha,
         filter_mode=filter_mode, compat=sort_findings(compat), hygiene=kept, hidden=dropped,
         changed_files=sorted({c.path for c in changes}), diffs=diffs,
-        remap=result.remap_snippet(), link_sha=link_sha,
+        remap=result.remap_snippet(), link_sha=link_sha, models=result.models,
     )
+
+
+def with_model_verdicts(markdown: str, review: Review) -> str:
+    """The report with one verdict line per named model, right after its headline (the
+    first paragraph that is not a marker comment or a heading)."""
+    if not review.models:
+        return markdown
+    lines = "\n".join(f"- {v.text}" for v in review.models)
+    block = f"**Named models** (each compared with its own configuration):\n\n{lines}"
+    paragraphs = markdown.split("\n\n")
+    at = next((i + 1 for i, p in enumerate(paragraphs)
+               if p.strip() and not p.lstrip().startswith(("<!--", "#"))), len(paragraphs))
+    return "\n\n".join(paragraphs[:at] + [block] + paragraphs[at:])
 
 
 def _clean_head(repo: Any) -> str | None:
