@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlint.config import ConfigError, load_config
@@ -19,6 +19,7 @@ _ARGS = st.lists(st.one_of(st.integers(0, 999).map(str),
 _EXPRS = st.builds(lambda name, args: f"{name}({', '.join(args)})", _SEGMENT, _ARGS)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_PATHS, _EXPRS)
 def test_split_spec_round_trips_even_with_colons_in_expr(path: str, expr: str) -> None:
     assert split_spec(f"{path}:{expr}") == (path, expr)
