@@ -14,12 +14,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from wlint.model.interpret import BudgetExceeded, Interpreter, Scope, dotted_name
+from wlint.model.interpret import Interpreter, Scope, dotted_name
+from wlint.model.signals import BudgetExceeded
 from wlint.model.layers import REQUIRED, lookup
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.symbolic import shape_item
-from wlint.model.values import Alts, BoundMethod, Function, ModuleInst, SymObj, Tensor, TorchRef, UserClass
+from wlint.model.values import (
+    BoundMethod, Conditional, Function, ModuleInst, SymbolicObject, Tensor, TorchRef, UserClass,
+)
 
 
 class PredictError(ValueError):
@@ -117,24 +120,24 @@ def _symbolic_args(interp: Interpreter, cls: Any) -> Tuple[List[Any], Dict[str, 
             if isinstance(c, UserClass):
                 for fname, has_default in c.fields:
                     if not has_default and fname not in kwargs:
-                        kwargs[fname] = SymObj(fname)
+                        kwargs[fname] = SymbolicObject(fname)
         return [], kwargs
     if not isinstance(fnode, (ast.FunctionDef, ast.AsyncFunctionDef)):
         base = getattr(init, "self_obj", None)
         layer = lookup(base.last) if isinstance(base, TorchRef) else None
         if layer is None:
             return [], {}
-        return [SymObj(n) for n, d in layer.signature if d is REQUIRED], {}
+        return [SymbolicObject(n) for n, d in layer.signature if d is REQUIRED], {}
     spec = fnode.args
     positional = list(getattr(spec, "posonlyargs", [])) + list(spec.args)
     required = len(positional) - len(spec.defaults)
     args: List[Any] = []
     for a in positional[1:required]:
-        args.append(SymObj(a.arg, _may_be_module(a)))
+        args.append(SymbolicObject(a.arg, _may_be_module(a)))
     kwargs = {}
     for a, d in zip(spec.kwonlyargs, spec.kw_defaults):
         if d is None:
-            kwargs[a.arg] = SymObj(a.arg, _may_be_module(a))
+            kwargs[a.arg] = SymbolicObject(a.arg, _may_be_module(a))
     return args, kwargs
 
 
@@ -199,13 +202,13 @@ def _emit(root: ModuleInst, pred: Prediction, relpath: str) -> None:
 
 def _alts(slot: Any) -> Iterable[Tuple[Optional[str], Any]]:
     """(condition, value) pairs of a slot; a plain slot (the common case) without a generator."""
-    if not isinstance(slot, Alts):
+    if not isinstance(slot, Conditional):
         return ((None, slot),)
     return _alts_gen(slot)
 
 
 def _alts_gen(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
-    if isinstance(slot, Alts):
+    if isinstance(slot, Conditional):
         for cond, value in slot.items:
             for c2, v2 in _alts(value):
                 yield _join(cond, c2), v2

@@ -20,9 +20,14 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from wlint.model.layers import Layer, lookup
 from wlint.model.resolve import SourceTree, import_roots, module_file, parse_source, resolve_import
 from wlint.model.symbolic import Sym, opaque, render
+from wlint.model.signals import (
+    BreakSig, BudgetExceeded, CannotInterpret, ContinueSig, RaiseSig, ReturnSig,
+)
 from wlint.model.values import (
-    Alts, BoundMethod, Builtin, CondVal, ExternalRef, Function, ModuleInst, ModuleNS, Obj, Partial, PList,
-    Rep, SuperProxy, SymObj, Tensor, TorchRef, Unknown, UserClass, value_text,
+    MISSING, BoundMethod, Builtin, ClassMethod, Conditional, EnumeratedRun, ExternalRef, FieldSpec,
+    Function, ItemsIterator, ModuleInst, ModuleNamespace, Partial, PlainInstance, Property, Repeated,
+    StaticMethod, SuperProxy, SymbolicBool, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor,
+    TorchRef, TrackedList, Unknown, UserClass, is_unknownish, sym_text, to_sym, value_text,
 )
 
 MAX_STEPS = 1_000_000
@@ -31,97 +36,13 @@ MAX_ITEMS = 200_000  # longest sequence the interpreter materialises
 LOOP_ATOMS = ("i", "j", "k", "l", "m")
 
 
-class BudgetExceeded(Exception):
-    pass
-
-
-class ReturnSig(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class BreakSig(Exception):
-    pass
-
-
-class ContinueSig(Exception):
-    pass
-
-
-class RaiseSig(Exception):
-    """The analysed code raises (an `assert`-like guard): this path is dead."""
-
-
-class Interp(Exception):
-    """The interpreter cannot handle a construct (becomes a note)."""
-
-
 class Scope:
     __slots__ = ("module", "parent", "vars")
 
-    def __init__(self, vars: Dict[str, Any], parent: Optional[Scope], module: ModuleNS) -> None:
+    def __init__(self, vars: Dict[str, Any], parent: Optional[Scope], module: ModuleNamespace) -> None:
         self.vars = vars
         self.parent = parent
         self.module = module
-
-
-class StaticMethod:
-    def __init__(self, func: Any) -> None:
-        self.func = func
-
-
-class ClassMethod:
-    def __init__(self, func: Any) -> None:
-        self.func = func
-
-
-class Property:
-    def __init__(self, func: Any) -> None:
-        self.func = func
-
-
-class FieldSpec:
-    def __init__(self, default: Any, factory: Any) -> None:
-        self.default = default
-        self.factory = factory
-
-
-class SymRange:
-    """range() with a symbolic bound."""
-
-    def __init__(self, start: Any, stop: Any, step: Any) -> None:
-        self.start, self.stop, self.step = start, stop, step
-
-
-class SymF:
-    """A float-valued symbolic expression (`dim * 4.0`, `dim / 5`).
-
-    `exact`: it equals the integer symbol `sym`; otherwise `text` is the Python
-    expression of the float, kept for `int(...)`/`ceil(...)` of it.
-    """
-
-    def __init__(self, sym: Any, exact: bool, text: str = "") -> None:
-        self.sym = sym
-        self.exact = exact
-        self.text = text or (_txt(sym) if sym is not None else "?")
-
-
-_MISSING = object()
-_UNKNOWN_TYPES = (Sym, SymObj, Unknown, SymF, Tensor, SymRange, CondVal)
-
-
-def is_unknownish(v: Any) -> bool:
-    return isinstance(v, _UNKNOWN_TYPES)
-
-
-def to_sym(v: Any) -> Any:
-    """Numbers for arithmetic: SymObj -> Sym, exact SymF -> Sym."""
-    if isinstance(v, SymObj):
-        v.may_module = False  # used as a number
-        return v.sym()
-    if isinstance(v, SymF):
-        return v.sym if v.exact else Unknown("non-integral symbolic value")
-    return v
 
 
 class Interpreter:
@@ -132,7 +53,7 @@ class Interpreter:
         self.tree = tree
         self.main = main_relpath
         self.roots = import_roots(tree, main_relpath, extra_roots)
-        self.modules: Dict[str, ModuleNS] = {}
+        self.modules: Dict[str, ModuleNamespace] = {}
         self.notes: List[Tuple[str, int, str]] = []
         self._note_set: set = set()
         self.steps = 0
@@ -148,7 +69,7 @@ class Interpreter:
         self.pass_ids: List[int] = []  # parallel to loop_atoms
         self.pass_counter = 0
         self.loading = 0  # > 0 while running a module's top level
-        self.maybe_module_args: List[Tuple[SymObj, str, int, str]] = []
+        self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str]] = []
 
     # -- bookkeeping -------------------------------------------------------------
     def finish(self) -> None:
@@ -177,11 +98,11 @@ class Interpreter:
         return " and ".join(self.conds) if self.conds else None
 
     # -- modules -----------------------------------------------------------------
-    def load_module(self, relpath: str) -> ModuleNS:
+    def load_module(self, relpath: str) -> ModuleNamespace:
         ns = self.modules.get(relpath)
         if ns is not None:
             return ns
-        ns = ModuleNS(relpath, self.tree)
+        ns = ModuleNamespace(relpath, self.tree)
         ns.vars["__name__"] = relpath[:-3].replace("/", ".").replace(".__init__", "")
         self.modules[relpath] = ns
         text = self.tree.read(relpath)
@@ -248,7 +169,7 @@ class Interpreter:
         mod = self.import_value(node.module or "", node.level, node.lineno)
         for alias in node.names:
             if alias.name == "*":
-                if isinstance(mod, ModuleNS):
+                if isinstance(mod, ModuleNamespace):
                     for k, v in list(mod.vars.items()):
                         if not k.startswith("_"):
                             scope.vars[k] = v
@@ -256,7 +177,7 @@ class Interpreter:
             scope.vars[alias.asname or alias.name] = self.module_attr(mod, alias.name, node.lineno)
 
     def module_attr(self, mod: Any, name: str, line: int) -> Any:
-        if isinstance(mod, ModuleNS):
+        if isinstance(mod, ModuleNamespace):
             if name in mod.vars:
                 return mod.vars[name]
             folder = posixpath.dirname(mod.relpath)
@@ -444,7 +365,7 @@ class Interpreter:
              node: ast.stmt) -> None:
         """Run both arms of a branch on an unknown condition, marking what they register."""
         selfobj = scope.vars.get("self")
-        attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, Obj)) else None
+        attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
         vars0 = dict(scope.vars)
         outcomes = []
         for arm, arm_cond in ((body, cond), (orelse, f"not ({cond})")):
@@ -489,10 +410,10 @@ class Interpreter:
         for v in versions:
             names.update(dict.fromkeys(v))
         for name in names:
-            values = [v.get(name, _MISSING) for v in versions]
+            values = [v.get(name, MISSING) for v in versions]
             first = values[0]
             if all(_same(first, other) for other in values[1:]):
-                if first is not _MISSING:
+                if first is not MISSING:
                     target[name] = first
             else:
                 target[name] = Unknown(f"`{name}` depends on `{cond}`", node.lineno, True)
@@ -510,10 +431,10 @@ class Interpreter:
             self.poison(node, scope, f"assigned in a loop over `{_src(node.iter)}`")
             return
         broke = False
-        if isinstance(iterable, SymRange) and not isinstance(to_sym(iterable.stop), (int, Sym)):
+        if isinstance(iterable, SymbolicRange) and not isinstance(to_sym(iterable.stop), (int, Sym)):
             self.note(node.lineno, f"number of iterations of `{_src(node.iter)}` is unknown")
         for item in items:
-            if isinstance(item, Rep):
+            if isinstance(item, Repeated):
                 if self.sym_iteration(node.target, item, node.body, scope, node):
                     broke = True
                     break
@@ -529,14 +450,14 @@ class Interpreter:
         if not broke:
             self.exec_block(node.orelse, scope)
 
-    def sym_iteration(self, target: ast.expr, item: Rep, body: Sequence[ast.stmt], scope: Scope,
+    def sym_iteration(self, target: ast.expr, item: Repeated, body: Sequence[ast.stmt], scope: Scope,
                       node: ast.stmt) -> bool:
         """One pass over the body standing for a loop of unknown length."""
         atom = LOOP_ATOMS[min(len(self.loop_atoms), len(LOOP_ATOMS) - 1)]
         value = _rep_value(item, atom)
         vars0 = dict(scope.vars)
         selfobj = scope.vars.get("self")
-        attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, Obj)) else None
+        attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
         self.loop_atoms.append(atom)
         self.pass_counter += 1
         self.pass_ids.append(self.pass_counter)
@@ -555,7 +476,7 @@ class Interpreter:
         for name, old in vars0.items():
             if name in targets:
                 continue
-            new = scope.vars.get(name, _MISSING)
+            new = scope.vars.get(name, MISSING)
             if not _same(old, new):
                 self.note(node.lineno, f"`{name}` changes in every iteration of a loop of unknown "
                                        "length: shapes after the first iteration are unknown")
@@ -563,7 +484,7 @@ class Interpreter:
                                            node.lineno, True)
         if attrs0 is not None:
             for name, old in attrs0.items():
-                if not _same(old, selfobj.attrs.get(name, _MISSING)):
+                if not _same(old, selfobj.attrs.get(name, MISSING)):
                     self.note(node.lineno, f"`self.{name}` changes in every iteration of a loop "
                                            "of unknown length")
                     selfobj.attrs[name] = Unknown("changes in a loop", node.lineno, True)
@@ -602,7 +523,7 @@ class Interpreter:
                     scope.vars[name] = Unknown(reason, node.lineno, True)
                 for a in ast.walk(t):
                     if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and \
-                            a.value.id == "self" and isinstance(selfobj, (ModuleInst, Obj)) and \
+                            a.value.id == "self" and isinstance(selfobj, (ModuleInst, PlainInstance)) and \
                             a.attr in selfobj.attrs:
                         selfobj.attrs[a.attr] = Unknown(reason, node.lineno, True)
 
@@ -642,7 +563,7 @@ class Interpreter:
             self.setitem(obj, key, value, node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.iterate(value, node)
-            if items is None or any(isinstance(i, Rep) for i in items):
+            if items is None or any(isinstance(i, Repeated) for i in items):
                 for name in _target_names(target):
                     scope.vars[name] = Unknown("cannot unpack", node.lineno, True)
                 return
@@ -650,18 +571,18 @@ class Interpreter:
             if stars:
                 s = stars[0]
                 after = len(target.elts) - s - 1
-                parts = items[:s] + [PList(items[s:len(items) - after])] + items[len(items) - after:]
+                parts = items[:s] + [TrackedList(items[s:len(items) - after])] + items[len(items) - after:]
                 for elt, v in zip(target.elts, parts):
                     self.assign(elt.value if isinstance(elt, ast.Starred) else elt, v, scope, node)
                 return
             if len(items) != len(target.elts):
-                raise Interp("unpacking length mismatch")
+                raise CannotInterpret("unpacking length mismatch")
             for elt, v in zip(target.elts, items):
                 self.assign(elt, v, scope, node)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, scope, node)
         else:
-            raise Interp(f"cannot assign to {type(target).__name__}")
+            raise CannotInterpret(f"cannot assign to {type(target).__name__}")
 
     def delete(self, target: ast.expr, scope: Scope) -> None:
         if isinstance(target, ast.Name):
@@ -672,7 +593,7 @@ class Interpreter:
                 for d in (obj.params, obj.buffers, obj.modules, obj.attrs):
                     d.pop(target.attr, None)
                 obj.nonpersistent.discard(target.attr)
-            elif isinstance(obj, Obj):
+            elif isinstance(obj, PlainInstance):
                 obj.attrs.pop(target.attr, None)
         elif isinstance(target, ast.Subscript):
             obj = self.eval(target.value, scope)
@@ -689,17 +610,17 @@ class Interpreter:
     def setattr(self, obj: Any, name: str, value: Any, node: ast.AST) -> None:
         if isinstance(obj, ModuleInst):
             self.module_setattr(obj, name, value, node)
-        elif isinstance(obj, Obj):
+        elif isinstance(obj, PlainInstance):
             obj.attrs[name] = value
         elif isinstance(obj, UserClass):
             obj.ns[name] = value
-        elif isinstance(obj, ModuleNS):
+        elif isinstance(obj, ModuleNamespace):
             obj.vars[name] = value
 
     def module_setattr(self, inst: ModuleInst, name: str, value: Any, node: ast.AST) -> None:
         """torch's Module.__setattr__ over the abstract slots."""
         line = getattr(node, "lineno", 0)
-        if isinstance(value, Alts):
+        if isinstance(value, Conditional):
             for cond, v in value.items:
                 self.conds.append(cond or "True")
                 try:
@@ -731,32 +652,32 @@ class Interpreter:
         else:
             if isinstance(value, Unknown) and value.may_module:
                 self.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
-            elif isinstance(value, SymObj) and value.may_module:
+            elif isinstance(value, SymbolicObject) and value.may_module:
                 # decided at the end: an argument also used as a number is no module
                 self.maybe_module_args.append((value, self.path, line, name))
-            elif isinstance(value, (list, tuple)) and any(isinstance(v, Rep) for v in value):
+            elif isinstance(value, (list, tuple)) and any(isinstance(v, Repeated) for v in value):
                 pass
             inst.attrs[name] = value
 
     def set_slot(self, slots: Dict[str, Any], name: str, value: Any,
                  owner: Optional[ModuleInst] = None) -> None:
         """Store into a slot; inside unknown branches entered after `owner` was
-        created, the slot becomes conditional (`Alts`)."""
+        created, the slot becomes conditional (`Conditional`)."""
         base = owner.cond_depth if owner is not None else 0
         conds = self.conds[base:]
         cond = " and ".join(conds) if conds else None
         if cond is None:
             slots[name] = value
             return
-        old = slots.get(name, _MISSING)
-        if old is _MISSING:
-            slots[name] = Alts([(cond, value)])
-        elif isinstance(old, Alts):
+        old = slots.get(name, MISSING)
+        if old is MISSING:
+            slots[name] = Conditional([(cond, value)])
+        elif isinstance(old, Conditional):
             items = [(c, v) for c, v in old.items if c != cond]
             items.append((cond, value))
-            slots[name] = Alts(items)
+            slots[name] = Conditional(items)
         else:
-            slots[name] = Alts([(f"not ({cond})", old), (cond, value)])
+            slots[name] = Conditional([(f"not ({cond})", old), (cond, value)])
 
     def setitem(self, obj: Any, key: Any, value: Any, node: ast.AST) -> None:
         if isinstance(obj, ModuleInst):
@@ -768,10 +689,10 @@ class Interpreter:
             else:
                 self.note(getattr(node, "lineno", 0), "unknown container index")
         elif isinstance(obj, (list, dict)):
-            if isinstance(key, (Sym, SymObj, Unknown)):
-                raise Interp("unknown index")
+            if isinstance(key, (Sym, SymbolicObject, Unknown)):
+                raise CannotInterpret("unknown index")
             obj[key] = value
-        elif isinstance(obj, Obj):
+        elif isinstance(obj, PlainInstance):
             obj.attrs[str(key)] = value
 
     # -- expressions -----------------------------------------------------------------
@@ -808,7 +729,7 @@ class Interpreter:
         return tuple(self.eval_elts(node.elts, scope, node))
 
     def e_list(self, node: ast.List, scope: Scope) -> Any:
-        out = PList(self.eval_elts(node.elts, scope, node))
+        out = TrackedList(self.eval_elts(node.elts, scope, node))
         out.depth = len(self.loop_atoms)
         out.cond_depth = len(self.conds)
         return out
@@ -826,7 +747,7 @@ class Interpreter:
             if isinstance(e, ast.Starred):
                 items = self.iterate(self.eval(e.value, scope), node)
                 if items is None:
-                    raise Interp(f"cannot unpack `{_src(e.value)}`")
+                    raise CannotInterpret(f"cannot unpack `{_src(e.value)}`")
                 out.extend(items)
             else:
                 out.append(self.eval(e, scope))
@@ -840,7 +761,7 @@ class Interpreter:
                 if isinstance(other, dict):
                     out.update(other)
                 else:
-                    raise Interp("cannot unpack mapping")
+                    raise CannotInterpret("cannot unpack mapping")
             else:
                 key = self.eval(k, scope)
                 _check_key(key)
@@ -870,7 +791,7 @@ class Interpreter:
     def to_str(self, value: Any, spec: str = "", conversion: int = -1) -> Any:
         if isinstance(value, Sym) and set(value.atoms()) & set(LOOP_ATOMS) and not spec:
             return "{" + render(value) + "}"
-        if isinstance(value, (Sym, SymObj, Unknown, SymF, Tensor)):
+        if isinstance(value, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor)):
             return Unknown("string built from an unknown value", 0, False)
         try:
             if conversion == ord("r"):
@@ -893,7 +814,7 @@ class Interpreter:
             return _tensor_binop(left, right)
         if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) and isinstance(
                 op, ast.Add):
-            out = PList(list(left) + list(right)) if isinstance(left, list) else tuple(left) + tuple(right)
+            out = TrackedList(list(left) + list(right)) if isinstance(left, list) else tuple(left) + tuple(right)
             return out
         if isinstance(op, ast.Mod) and isinstance(left, str):
             args = right if isinstance(right, tuple) else (right,)
@@ -924,7 +845,7 @@ class Interpreter:
             if t is not None:
                 return not t
             text = _value_cond(v)
-            return CondVal(f"not {text}") if text else Unknown("negation of an unknown value")
+            return SymbolicBool(f"not {text}") if text else Unknown("negation of an unknown value")
         v = to_sym(v)
         if isinstance(v, (Unknown, Tensor)):
             return v if isinstance(v, Tensor) else Unknown(v.reason)
@@ -951,7 +872,7 @@ class Interpreter:
                 rest = [self.eval(e, scope) for e in node.values[i + 1:]]
                 if all(_same(value, r) for r in rest):
                     return value
-                nums = [to_sym(v) if isinstance(v, SymObj) else v for v in [value] + rest]
+                nums = [to_sym(v) if isinstance(v, SymbolicObject) else v for v in [value] + rest]
                 if all(isinstance(v, (int, Sym)) and not isinstance(v, bool) for v in nums):
                     word = " and " if is_and else " or "
                     return Sym.name(word.join(_bool_operand(v) for v in nums))
@@ -972,7 +893,7 @@ class Interpreter:
             if r is None:
                 lt, rt = _value_cond(left), _value_cond(right)
                 if lt and rt and len(node.ops) == 1:
-                    result = CondVal(f"{lt} {_CMP_TEXT[type(op)]} {rt}")
+                    result = SymbolicBool(f"{lt} {_CMP_TEXT[type(op)]} {rt}")
                 else:
                     result = Unknown(f"condition `{_src(node)}` is unknown", node.lineno)
             elif r is False:
@@ -995,7 +916,7 @@ class Interpreter:
             return r if isinstance(op, ast.Is) else not r
         if isinstance(op, (ast.In, ast.NotIn)):
             if isinstance(b, (list, tuple, dict, str, set)) and not is_unknownish(a):
-                if any(is_unknownish(x) or isinstance(x, Rep) for x in b):
+                if any(is_unknownish(x) or isinstance(x, Repeated) for x in b):
                     return None
                 try:
                     r = a in b
@@ -1013,7 +934,7 @@ class Interpreter:
                     and (isinstance(a2, Sym) or isinstance(b2, Sym)):
                 return not isinstance(op, ast.Eq)
             return None
-        if isinstance(a, (SymObj, SymF, SymRange)) or isinstance(b, (SymObj, SymF, SymRange)):
+        if isinstance(a, (SymbolicObject, SymbolicFloat, SymbolicRange)) or isinstance(b, (SymbolicObject, SymbolicFloat, SymbolicRange)):
             return None
         if isinstance(a, (TorchRef, ExternalRef)) and isinstance(b, type(a)) and isinstance(
                 op, (ast.Eq, ast.NotEq)):
@@ -1045,7 +966,7 @@ class Interpreter:
             return a
         if isinstance(a, (ModuleInst, type(None), Tensor)) and isinstance(
                 b, (ModuleInst, type(None), Tensor)):
-            return Alts([(cond, a), (f"not ({cond})", b)])
+            return Conditional([(cond, a), (f"not ({cond})", b)])
         return Unknown(f"depends on `{cond}`", node.lineno, not (_plainish(a) and _plainish(b)))
 
     def e_subscript(self, node: ast.Subscript, scope: Scope) -> Any:
@@ -1073,7 +994,7 @@ class Interpreter:
 
     def e_yield(self, node: Any, scope: Scope) -> Any:
         target = scope.vars.get("__wlint_yield__")
-        if not isinstance(target, PList):
+        if not isinstance(target, TrackedList):
             return Unknown("yield outside a generator", node.lineno)
         value = self.eval(node.value, scope) if node.value is not None else None
         if isinstance(node, ast.YieldFrom):
@@ -1092,14 +1013,14 @@ class Interpreter:
         if isinstance(node, ast.DictComp):
             d: Dict[Any, Any] = {}
             for k, v in out:
-                if isinstance(k, Rep) or isinstance(v, Rep):
-                    raise Interp("dict comprehension over a loop of unknown length")
+                if isinstance(k, Repeated) or isinstance(v, Repeated):
+                    raise CannotInterpret("dict comprehension over a loop of unknown length")
                 _check_key(k)
                 d[k] = v
             return d
         if isinstance(node, ast.SetComp):
             return set(out)
-        result = PList(out)
+        result = TrackedList(out)
         result.depth = len(self.loop_atoms)
         result.cond_depth = len(self.conds)
         return result
@@ -1112,16 +1033,16 @@ class Interpreter:
             else:
                 item = self.eval(node.elt, scope)
             for atom, pid in reversed(self._comp_atoms):
-                item = Rep(item, atom, pid)
+                item = Repeated(item, atom, pid)
             out.append(item)
             return
         gen = gens[idx]
         items = self.iterate(self.eval(gen.iter, scope), node)
         if items is None:
-            raise Interp(f"cannot iterate over `{_src(gen.iter)}`")
+            raise CannotInterpret(f"cannot iterate over `{_src(gen.iter)}`")
         for it in items:
             self.step()
-            rep = isinstance(it, Rep)
+            rep = isinstance(it, Repeated)
             if rep:
                 atom = LOOP_ATOMS[min(len(self.loop_atoms), len(LOOP_ATOMS) - 1)]
                 self.loop_atoms.append(atom)
@@ -1135,7 +1056,7 @@ class Interpreter:
                 for cond in gen.ifs:
                     t = self.truth(self.eval(cond, scope))
                     if t is None:
-                        raise Interp(f"comprehension filter `{_src(cond)}` is unknown")
+                        raise CannotInterpret(f"comprehension filter `{_src(cond)}` is unknown")
                     if not t:
                         ok = False
                         break
@@ -1180,24 +1101,24 @@ class Interpreter:
             if "__wlint_class__" in s.vars and "__wlint_self__" in s.vars:
                 return SuperProxy(s.vars["__wlint_class__"], s.vars["__wlint_self__"])
             s = s.parent
-        raise Interp("super() outside a method")
+        raise CannotInterpret("super() outside a method")
 
     def unknown_call(self, func: Any, node: ast.AST, reason: str) -> Unknown:
         return Unknown(reason, getattr(node, "lineno", 0), True)
 
     # -- truth, iteration -------------------------------------------------------------
     def truth(self, v: Any) -> Optional[bool]:
-        if isinstance(v, (Sym, SymObj, Unknown, SymF, Tensor, SymRange, Alts, CondVal)):
+        if isinstance(v, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor, SymbolicRange, Conditional, SymbolicBool)):
             if isinstance(v, Sym):
                 s = v.simplify()
                 if isinstance(s, int):
                     return bool(s)
             return None
-        if isinstance(v, (list, tuple)) and any(isinstance(x, Rep) for x in v):
-            return None if all(isinstance(x, Rep) for x in v) else True
+        if isinstance(v, (list, tuple)) and any(isinstance(x, Repeated) for x in v):
+            return None if all(isinstance(x, Repeated) for x in v) else True
         if isinstance(v, ModuleInst):
             if v.kind in ("Sequential", "ModuleList", "ModuleDict"):
-                return bool(v.modules) if not any(isinstance(x, Alts) for x in v.modules.values()) \
+                return bool(v.modules) if not any(isinstance(x, Conditional) for x in v.modules.values()) \
                     else None
             return True
         try:
@@ -1206,23 +1127,23 @@ class Interpreter:
             return None
 
     def iterate(self, v: Any, node: ast.AST) -> Optional[List[Any]]:
-        """Items of an iterable; `Rep` items stand for unknown-length runs; None if unknown."""
+        """Items of an iterable; `Repeated` items stand for unknown-length runs; None if unknown."""
         if isinstance(v, (list, tuple, range, str, set)):
             if len(v) > MAX_ITEMS:
                 return None
             return list(v)
         if isinstance(v, dict):
             return list(v.keys())
-        if isinstance(v, SymRange):
-            return [Rep(v, "#")]
+        if isinstance(v, SymbolicRange):
+            return [Repeated(v, "#")]
         if isinstance(v, ModuleInst):
             if v.kind == "ModuleDict":
                 return list(v.modules.keys())
             items = list(v.modules.values())
-            if any(isinstance(x, Alts) for x in items):
+            if any(isinstance(x, Conditional) for x in items):
                 return None
             return [x for x in items]
-        if isinstance(v, _Iter):
+        if isinstance(v, ItemsIterator):
             return v.items
         if isinstance(v, Tensor) and v.shape and isinstance(v.shape[0], int) and \
                 v.shape[0] <= MAX_ITEMS:
@@ -1234,30 +1155,30 @@ class Interpreter:
         line = getattr(node, "lineno", 0)
         if isinstance(obj, ModuleInst):
             return self.module_getattr(obj, name, line)
-        if isinstance(obj, (Obj, ModuleInst)) and name == "__dict__":
+        if isinstance(obj, (PlainInstance, ModuleInst)) and name == "__dict__":
             return obj.attrs
-        if isinstance(obj, Obj):
+        if isinstance(obj, PlainInstance):
             if name in obj.attrs:
                 return obj.attrs[name]
             found = self.class_attr(obj.cls, name)
-            if found is not _MISSING:
+            if found is not MISSING:
                 return self.bind_attr(found, obj, obj.cls)
             return Unknown(f"`{obj.cls.name}` has no attribute `{name}`", line, True)
         if isinstance(obj, UserClass):
             found = self.class_attr(obj, name)
-            if found is _MISSING:
+            if found is MISSING:
                 return Unknown(f"class `{obj.name}` has no attribute `{name}`", line, True)
             if isinstance(found, StaticMethod):
                 return found.func
             if isinstance(found, ClassMethod):
                 return BoundMethod(found.func, obj)
             return found
-        if isinstance(obj, SymObj):
+        if isinstance(obj, SymbolicObject):
             obj.may_module = False  # read for its fields: a config, not a module
             if name == "get":
                 return Builtin("get", _symobj_get, obj)
-            return SymObj(f"{obj.name}.{name}")
-        if isinstance(obj, (ModuleNS, TorchRef, ExternalRef)):
+            return SymbolicObject(f"{obj.name}.{name}")
+        if isinstance(obj, (ModuleNamespace, TorchRef, ExternalRef)):
             return self.module_attr(obj, name, line)
         if isinstance(obj, Tensor):
             return _tensor_attr(obj, name)
@@ -1295,7 +1216,7 @@ class Interpreter:
                 return Builtin("__init__", _torch_base_init, c)
             elif isinstance(c, ExternalRef) and name == "__init__":
                 return Builtin("__init__", _external_base_init, c)
-        return _MISSING
+        return MISSING
 
     def bind_attr(self, found: Any, obj: Any, cls: Any) -> Any:
         if isinstance(found, Function):
@@ -1315,12 +1236,12 @@ class Interpreter:
             return inst.attrs[name]
         if inst.cls is not None:
             found = self.class_attr(inst.cls, name)
-            if found is not _MISSING:
+            if found is not MISSING:
                 return self.bind_attr(found, inst, inst.cls)
         for slots in (inst.params, inst.buffers, inst.modules):
             if name in slots:
                 v = slots[name]
-                if isinstance(v, Alts):
+                if isinstance(v, Conditional):
                     return Unknown(f"`{name}` depends on a condition", line, True)
                 return v
         method = _MODULE_METHODS.get(name)
@@ -1332,7 +1253,7 @@ class Interpreter:
 
     def super_attr(self, proxy: SuperProxy, name: str, line: int) -> Any:
         obj = proxy.obj
-        cls = obj.cls if isinstance(obj, (ModuleInst, Obj)) else obj
+        cls = obj.cls if isinstance(obj, (ModuleInst, PlainInstance)) else obj
         if not isinstance(cls, UserClass):
             return Unknown("super() outside a user class", line, True)
         mro = cls.mro
@@ -1365,11 +1286,11 @@ class Interpreter:
         line = getattr(node, "lineno", 0)
         if isinstance(obj, ModuleInst):
             if isinstance(key, str):
-                v = obj.modules.get(key, _MISSING)
-                return v if v is not _MISSING and not isinstance(v, Alts) else Unknown(
+                v = obj.modules.get(key, MISSING)
+                return v if v is not MISSING and not isinstance(v, Conditional) else Unknown(
                     f"no submodule {key!r}", line, True)
             names = list(obj.modules)
-            if any("{" in n for n in names) or any(isinstance(v, Alts) for v in obj.modules.values()):
+            if any("{" in n for n in names) or any(isinstance(v, Conditional) for v in obj.modules.values()):
                 return Unknown("index into a container of unknown length", line, True)
             if isinstance(key, int) and not isinstance(key, bool):
                 try:
@@ -1392,14 +1313,14 @@ class Interpreter:
                 return new
             return Unknown("unknown container index", line, True)
         if isinstance(obj, (list, tuple)):
-            if any(isinstance(x, Rep) for x in obj):
+            if any(isinstance(x, Repeated) for x in obj):
                 return Unknown("index into a list of unknown length", line, True)
             if isinstance(key, (int, slice)):
                 try:
                     out = obj[key]
                 except (IndexError, TypeError):
                     return Unknown("index out of range", line, True)
-                return PList(out) if isinstance(out, list) else out
+                return TrackedList(out) if isinstance(out, list) else out
             return Unknown("unknown index", line, True)
         if isinstance(obj, dict):
             if is_unknownish(key):
@@ -1413,9 +1334,9 @@ class Interpreter:
                 return obj[key]
             except IndexError:
                 return Unknown("index out of range", line)
-        if isinstance(obj, SymObj):
+        if isinstance(obj, SymbolicObject):
             if isinstance(key, (str, int)):
-                return SymObj(f"{obj.name}[{key!r}]")
+                return SymbolicObject(f"{obj.name}[{key!r}]")
             return Unknown("unknown index", line, True)
         if isinstance(obj, Tensor):
             return Tensor(_index_shape(obj.shape, key), obj.line, obj.path)
@@ -1460,7 +1381,7 @@ class Interpreter:
             return Unknown("calling a module (forward) in __init__", line, False)
         if isinstance(func, Unknown):
             return Unknown(func.reason, line, True)
-        if isinstance(func, SymObj):
+        if isinstance(func, SymbolicObject):
             return Unknown(f"calls the unknown argument `{func.name}`", line, True)
         return Unknown(f"cannot call {type(func).__name__}", line, True)
 
@@ -1468,7 +1389,7 @@ class Interpreter:
                       node: Any) -> Any:
         fnode = func.node
         if self.depth >= MAX_DEPTH:
-            raise Interp("call depth limit reached (recursion?)")
+            raise CannotInterpret("call depth limit reached (recursion?)")
         scope = Scope({}, func.scope, func.module)
         self.bind_args(fnode.args, func, args, kwargs, scope, node)
         if func.owner is not None:
@@ -1478,9 +1399,9 @@ class Interpreter:
         saved = self.path
         self.path = func.module.relpath
         self.depth += 1
-        produced: Optional[PList] = None
+        produced: Optional[TrackedList] = None
         if not isinstance(fnode, ast.Lambda) and _is_generator(fnode):
-            produced = PList()
+            produced = TrackedList()
             produced.depth = len(self.loop_atoms)
             produced.cond_depth = len(self.conds)
             scope.vars["__wlint_yield__"] = produced
@@ -1504,14 +1425,14 @@ class Interpreter:
         defaults = spec.defaults
         first_default = len(names) - len(defaults)
         bound: Dict[str, Any] = {}
-        if any(isinstance(a, Rep) for a in args) and (
-                spec.vararg is None or any(isinstance(a, Rep) for a in args[:len(names)])):
-            raise Interp("positional arguments of unknown count")
+        if any(isinstance(a, Repeated) for a in args) and (
+                spec.vararg is None or any(isinstance(a, Repeated) for a in args[:len(names)])):
+            raise CannotInterpret("positional arguments of unknown count")
         for name, value in zip(names, args):
             bound[name] = value
         extra = args[len(names):]
         if extra and spec.vararg is None:
-            raise Interp(f"{func.name}() takes {len(names)} positional arguments")
+            raise CannotInterpret(f"{func.name}() takes {len(names)} positional arguments")
         if spec.vararg is not None:
             varargs = tuple(extra)
             bound[spec.vararg.arg] = varargs
@@ -1520,22 +1441,22 @@ class Interpreter:
         for k, v in kwargs.items():
             if k in names or k in kwonly:
                 if k in bound:
-                    raise Interp(f"{func.name}() got multiple values for `{k}`")
+                    raise CannotInterpret(f"{func.name}() got multiple values for `{k}`")
                 bound[k] = v
             elif spec.kwarg is not None:
                 extra_kw[k] = v
             else:
-                raise Interp(f"{func.name}() got an unexpected keyword argument `{k}`")
+                raise CannotInterpret(f"{func.name}() got an unexpected keyword argument `{k}`")
         for i, name in enumerate(names):
             if name not in bound:
                 if i >= first_default:
                     bound[name] = self.eval(defaults[i - first_default], func.scope)
                 else:
-                    raise Interp(f"{func.name}() missing required argument `{name}`")
+                    raise CannotInterpret(f"{func.name}() missing required argument `{name}`")
         for a, d in zip(spec.kwonlyargs, spec.kw_defaults):
             if a.arg not in bound:
                 if d is None:
-                    raise Interp(f"{func.name}() missing keyword argument `{a.arg}`")
+                    raise CannotInterpret(f"{func.name}() missing keyword argument `{a.arg}`")
                 bound[a.arg] = self.eval(d, func.scope)
         if spec.kwarg is not None:
             bound[spec.kwarg.arg] = extra_kw
@@ -1555,7 +1476,7 @@ class Interpreter:
             inst.torch_bases = tuple(c.last for c in cls.mro if isinstance(c, TorchRef))
             inst.depth = len(self.loop_atoms)
         else:
-            inst = Obj(cls)
+            inst = PlainInstance(cls)
         init = self.class_attr(cls, "__init__")
         if cls.is_dataclass and not (isinstance(init, Function) and init.owner is cls):
             self.dataclass_init(cls, inst, args, kwargs, node)
@@ -1563,9 +1484,9 @@ class Interpreter:
             if isinstance(post, Function):
                 self.call_function(post, [inst], {}, node)
             return inst
-        if init is _MISSING:
+        if init is MISSING:
             if args or kwargs:
-                raise Interp(f"{cls.name}() takes no arguments")
+                raise CannotInterpret(f"{cls.name}() takes no arguments")
             return inst
         bound = self.bind_attr(init, inst, cls)
         if any(isinstance(c, Unknown) for c in cls.bases):
@@ -1587,23 +1508,23 @@ class Interpreter:
                     seen.add(name)
                     fields.append((name, c))
         if len(args) > len(fields):
-            raise Interp(f"{cls.name}() takes {len(fields)} positional arguments")
+            raise CannotInterpret(f"{cls.name}() takes {len(fields)} positional arguments")
         values: Dict[str, Any] = dict(zip([n for n, _ in fields], args))
         for k, v in kwargs.items():
             if k not in seen:
-                raise Interp(f"{cls.name}() got an unexpected keyword argument `{k}`")
+                raise CannotInterpret(f"{cls.name}() got an unexpected keyword argument `{k}`")
             values[k] = v
         for name, _owner in fields:
             if name in values:
                 continue
             default = self.class_attr(cls, name)
-            if default is _MISSING:
-                raise Interp(f"{cls.name}() missing required argument `{name}`")
+            if default is MISSING:
+                raise CannotInterpret(f"{cls.name}() missing required argument `{name}`")
             if isinstance(default, FieldSpec):
                 default = self.call(default.factory, [], {}, node) if default.factory is not None \
                     else default.default
             values[name] = default
-        target = obj.attrs if isinstance(obj, Obj) else None
+        target = obj.attrs if isinstance(obj, PlainInstance) else None
         for name, value in values.items():
             if target is not None:
                 target[name] = value
@@ -1617,7 +1538,7 @@ class Interpreter:
         if last == "__init__":
             base = TorchRef(qual.rsplit(".", 1)[0])
             if not args:
-                raise Interp("__init__ without self")
+                raise CannotInterpret("__init__ without self")
             return _torch_base_init(self, (base, args[0]), args[1:], kwargs, node)
         if _is_torch_module_ref(ref):
             inst = ModuleInst(last, None, line, self.path, "layer")
@@ -1754,7 +1675,7 @@ class Interpreter:
             self.build_layer(sub_layer, value, [], dict(child.args), node)
         else:
             if getattr(child, "if_module", False) and not isinstance(
-                    child.from_value, (ModuleInst, Alts, Unknown, SymObj)) and not _is_layer_call(
+                    child.from_value, (ModuleInst, Conditional, Unknown, SymbolicObject)) and not _is_layer_call(
                     child.from_value):
                 return
             value = self.child_value(layer, child.from_value, line, node)
@@ -1781,8 +1702,8 @@ class Interpreter:
             value.torch_bases = (sub_layer.name, "Module")
             self.build_layer(sub_layer, value, [], dict(src.args), node)
             return value
-        if isinstance(src, Alts):
-            return Alts([(c, deepcopy_value(v)) for c, v in src.items])
+        if isinstance(src, Conditional):
+            return Conditional([(c, deepcopy_value(v)) for c, v in src.items])
         reason = src.reason if isinstance(src, Unknown) else value_text(src)
         self.note(line, f"{layer.name}: submodule argument is unknown ({reason})")
         return None
@@ -1791,7 +1712,7 @@ class Interpreter:
     def add_children(self, inst: ModuleInst, items: List[Any], node: Any) -> None:
         """Append modules to a Sequential/ModuleList, naming them by position.
 
-        Items of a loop of unknown length (`Rep`) are named by their index
+        Items of a loop of unknown length (`Repeated`) are named by their index
         expression: one item per pass `{i}`, two items per pass `{2*i}` and
         `{2*i + 1}`, after c known items `{i + c}`."""
         line = getattr(node, "lineno", 0)
@@ -1804,9 +1725,9 @@ class Interpreter:
             if optional:
                 self.note(line, f"index in {inst.type_name} depends on an unknown condition")
             optional = optional or _optional(item)
-            if isinstance(item, Rep):
+            if isinstance(item, Repeated):
                 inner = item.value
-                while isinstance(inner, Rep):
+                while isinstance(inner, Repeated):
                     inner = inner.value
                 run = inst.run
                 if run is not None and run[0] == item.pass_id and run[3] and run[3][-1] == list(
@@ -1817,7 +1738,7 @@ class Interpreter:
                     self.note(line, "two runs of unknown length in one container")
                 pending_rep = True
                 base = len([n for n in slots if "{" not in n])
-                name = "{" + _txt(Sym.name(item.atom) + base) + "}"
+                name = "{" + sym_text(Sym.name(item.atom) + base) + "}"
                 inst.run = (item.pass_id, item.atom, base, [name])
                 self._add_child(inst, name, inner, line)
                 continue
@@ -1833,7 +1754,7 @@ class Interpreter:
         """One more item per pass of the current run: rename the run's keys."""
         pass_id, atom, base, names = inst.run
         count = len(names) + 1
-        new_names = ["{" + _txt(Sym.name(atom) * count + base + j) + "}" for j in range(count)]
+        new_names = ["{" + sym_text(Sym.name(atom) * count + base + j) + "}" for j in range(count)]
         renamed = dict(zip(names, new_names))
         items = [(renamed.get(k, k), v) for k, v in slots.items()]
         slots.clear()
@@ -1842,7 +1763,7 @@ class Interpreter:
         self._add_child(inst, new_names[-1], value, line)
 
     def _add_child(self, inst: ModuleInst, name: str, value: Any, line: int) -> None:
-        if isinstance(value, Alts):
+        if isinstance(value, Conditional):
             for cond, v in value.items:
                 self.conds.append(cond or "True")
                 try:
@@ -1875,7 +1796,7 @@ class Interpreter:
         depth = getattr(container, "depth", 0)
         if len(self.loop_atoms) > depth:
             atom, pid = self.loop_atoms[depth], self.pass_ids[depth]
-            return [x if isinstance(x, Rep) else Rep(x, atom, pid) for x in items]
+            return [x if isinstance(x, Repeated) else Repeated(x, atom, pid) for x in items]
         return items
 
     def _list_wrap(self, lst: Any, items: List[Any]) -> List[Any]:
@@ -1885,25 +1806,20 @@ class Interpreter:
         base = getattr(lst, "cond_depth", 0)
         if len(self.conds) > base:
             cond = " and ".join(self.conds[base:])
-            items = [Rep(Alts([(cond, x.value)]), x.atom, x.pass_id) if isinstance(x, Rep) else
-                     Alts([(cond, x)]) for x in items]
+            items = [Repeated(Conditional([(cond, x.value)]), x.atom, x.pass_id) if isinstance(x, Repeated) else
+                     Conditional([(cond, x)]) for x in items]
         return items
 
     def list_extend(self, lst: List[Any], value: Any) -> None:
         items = self.iterate(value, None) if not isinstance(value, ModuleInst) else list(
             value.modules.values())
         if items is None:
-            lst.append(Rep(Unknown("unknown items", 0, True), "?"))
+            lst.append(Repeated(Unknown("unknown items", 0, True), "?"))
             return
         lst.extend(self._list_wrap(lst, items))
 
 
 # -- helpers over values ----------------------------------------------------------------
-
-
-class _Iter:
-    def __init__(self, items: List[Any]) -> None:
-        self.items = items
 
 
 def _is_generator(fnode: ast.AST) -> bool:
@@ -1938,9 +1854,9 @@ def _too_big(op: ast.operator, a: Any, b: Any) -> bool:
 
 def _optional(v: Any) -> bool:
     """A container element that exists only under a condition."""
-    while isinstance(v, Rep):
+    while isinstance(v, Repeated):
         v = v.value
-    return isinstance(v, Alts) and len(v.items) == 1
+    return isinstance(v, Conditional) and len(v.items) == 1
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -1956,13 +1872,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _plainish(v: Any) -> bool:
-    return isinstance(v, (int, float, str, bool, type(None), Sym, SymF)) or (
+    return isinstance(v, (int, float, str, bool, type(None), Sym, SymbolicFloat)) or (
         isinstance(v, Unknown) and not v.may_module)
 
 
 def _check_key(key: Any) -> None:
-    if isinstance(key, (Sym, SymObj, Unknown, Rep)):
-        raise Interp("unknown dict key")
+    if isinstance(key, (Sym, SymbolicObject, Unknown, Repeated)):
+        raise CannotInterpret("unknown dict key")
 
 
 def _is_layer_call(v: Any) -> bool:
@@ -1970,19 +1886,19 @@ def _is_layer_call(v: Any) -> bool:
 
 
 def _cond_text(v: Any) -> str:
-    if isinstance(v, (Sym, SymObj, Unknown, CondVal)) or v is None or isinstance(
+    if isinstance(v, (Sym, SymbolicObject, Unknown, SymbolicBool)) or v is None or isinstance(
             v, (int, float, str)):
         return value_text(v)
     return str(v)
 
 
 def _layer_arg(v: Any) -> Any:
-    if isinstance(v, SymObj):
+    if isinstance(v, SymbolicObject):
         v.may_module = False
         return v.sym()
-    if isinstance(v, SymF):
+    if isinstance(v, SymbolicFloat):
         return v.sym if v.exact else Unknown("non-integral symbolic value")
-    if isinstance(v, PList):
+    if isinstance(v, TrackedList):
         return list(v)
     return v
 
@@ -1995,9 +1911,9 @@ def _norm_dim(d: Any) -> Any:
     if isinstance(d, Sym):
         s = d.simplify()
         return s
-    if isinstance(d, SymObj):
+    if isinstance(d, SymbolicObject):
         return d.sym()
-    if isinstance(d, SymF) and d.exact:
+    if isinstance(d, SymbolicFloat) and d.exact:
         return d.sym
     return None
 
@@ -2015,12 +1931,12 @@ def _norm_shape(shape: Any) -> Optional[Tuple[Any, ...]]:
 
 
 def _operand(v: Any) -> str:
-    text = _txt(v)
+    text = sym_text(v)
     return text if text.replace("_", "a").replace(".", "a").isalnum() else f"({text})"
 
 
 def _bool_operand(v: Any) -> str:
-    text = _txt(v)
+    text = sym_text(v)
     return f"({text})" if " or " in text or " and " in text or " if " in text else text
 
 
@@ -2031,10 +1947,10 @@ def _sym_binop(op: ast.operator, a: Any, b: Any) -> Any:
         if isinstance(op, ast.Mult):
             if other.is_integer():
                 product = sym * int(other)
-                return SymF(product, True, _txt(product))
-            return SymF(None, False, f"{_operand(sym)}*{other!r}")
+                return SymbolicFloat(product, True, sym_text(product))
+            return SymbolicFloat(None, False, f"{_operand(sym)}*{other!r}")
         if isinstance(op, ast.Div) and isinstance(a, Sym) and other:
-            return SymF(None, False, f"{_operand(a)}/{other!r}")
+            return SymbolicFloat(None, False, f"{_operand(a)}/{other!r}")
         return Unknown("float arithmetic on a symbol")
     if not isinstance(a, (int, Sym)) or not isinstance(b, (int, Sym)) or isinstance(
             a, bool) or isinstance(b, bool):
@@ -2059,15 +1975,11 @@ def _sym_binop(op: ast.operator, a: Any, b: Any) -> Any:
         if isinstance(b, int) and b and isinstance(a, Sym) and all(
                 c % b == 0 for c in a.terms.values()):
             q = a // b
-            return SymF(q, True, _txt(q))
-        return SymF(None, False, f"{_operand(a)}/{_operand(b)}")
+            return SymbolicFloat(q, True, sym_text(q))
+        return SymbolicFloat(None, False, f"{_operand(a)}/{_operand(b)}")
     if isinstance(op, ast.LShift) and isinstance(b, int):
         return a * (2 ** b)
     return Unknown("unsupported symbolic operator")
-
-
-def _txt(v: Any) -> str:
-    return render(v) if isinstance(v, Sym) else str(v)
 
 
 _BINOPS: Dict[type, Callable[[Any, Any], Any]] = {
@@ -2129,10 +2041,10 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
             for k, x in src.items():
                 dst[k] = deepcopy_value(x, memo)
         return new
-    if isinstance(v, Alts):
-        return Alts([(c, deepcopy_value(x, memo)) for c, x in v.items])
-    if isinstance(v, PList):
-        out = PList(deepcopy_value(x, memo) for x in v)
+    if isinstance(v, Conditional):
+        return Conditional([(c, deepcopy_value(x, memo)) for c, x in v.items])
+    if isinstance(v, TrackedList):
+        out = TrackedList(deepcopy_value(x, memo) for x in v)
         out.depth = v.depth
         return out
     if isinstance(v, list):
@@ -2141,8 +2053,8 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
         return tuple(deepcopy_value(x, memo) for x in v)
     if isinstance(v, dict):
         return {k: deepcopy_value(x, memo) for k, x in v.items()}
-    if isinstance(v, Obj):
-        new_obj = Obj(v.cls)
+    if isinstance(v, PlainInstance):
+        new_obj = PlainInstance(v.cls)
         memo[id(v)] = new_obj
         new_obj.attrs = {k: deepcopy_value(x, memo) for k, x in v.attrs.items()}
         return new_obj
@@ -2226,9 +2138,9 @@ _CMP_TEXT = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: 
 
 def _value_cond(v: Any) -> str:
     """Python text of a value inside a condition ('' when it has none)."""
-    if isinstance(v, CondVal):
+    if isinstance(v, SymbolicBool):
         return f"({v.text})" if " " in v.text else v.text
-    if isinstance(v, SymObj):
+    if isinstance(v, SymbolicObject):
         return v.name
     if isinstance(v, Sym):
         text = render(v)
@@ -2243,9 +2155,9 @@ def _value_cond(v: Any) -> str:
 def _cond_source(node: ast.AST, value: Any) -> str:
     """Text of an unknown condition: the symbol it stands for when it is a bare
     unknown argument (`config.bias`, not the callee's local `bias`), else the source."""
-    if isinstance(value, SymObj):
+    if isinstance(value, SymbolicObject):
         return value.name
-    if isinstance(value, CondVal):
+    if isinstance(value, SymbolicBool):
         return value.text
     if isinstance(value, Sym):
         return render(value)
@@ -2299,27 +2211,27 @@ def _b_range(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node:
     if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
         return range(*vals)
     if len(vals) == 1:
-        return SymRange(0, vals[0], 1)
+        return SymbolicRange(0, vals[0], 1)
     if len(vals) >= 2:
-        return SymRange(vals[0], vals[1], vals[2] if len(vals) > 2 else 1)
-    raise Interp("range()")
+        return SymbolicRange(vals[0], vals[1], vals[2] if len(vals) > 2 else 1)
+    raise CannotInterpret("range()")
 
 
 def _b_len(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     v = args[0]
-    if isinstance(v, SymRange):
+    if isinstance(v, SymbolicRange):
         if v.step == 1 and isinstance(v.start, (int, Sym)) and isinstance(v.stop, (int, Sym)):
             return v.stop - v.start
         return Unknown("len of a symbolic range")
     if isinstance(v, ModuleInst):
-        if any("{" in n for n in v.modules) or any(isinstance(x, Alts) for x in v.modules.values()):
+        if any("{" in n for n in v.modules) or any(isinstance(x, Conditional) for x in v.modules.values()):
             return Unknown("len of a container of unknown length")
         return len(v.modules)
-    if isinstance(v, (list, tuple)) and any(isinstance(x, Rep) for x in v):
+    if isinstance(v, (list, tuple)) and any(isinstance(x, Repeated) for x in v):
         return Unknown("len of a list of unknown length")
     if isinstance(v, (list, tuple, dict, str, set, range)):
         return len(v)
-    if isinstance(v, SymObj):
+    if isinstance(v, SymbolicObject):
         return Sym.name(f"len({v.name})")
     if isinstance(v, Tensor) and v.shape:
         return v.shape[0]
@@ -2330,7 +2242,7 @@ def _b_int(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: A
     if not args:
         return 0
     v = args[0]
-    if isinstance(v, SymF):
+    if isinstance(v, SymbolicFloat):
         return v.sym if v.exact else Sym.name(f"int({v.text})")
     v = to_sym(v)
     if isinstance(v, Sym):
@@ -2348,15 +2260,15 @@ def _pure(fn: Callable[..., Any], name: str) -> Impl:
     def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         flat = list(args) + list(kw.values())
         for a in flat:
-            if is_unknownish(a) or isinstance(a, Rep) or (
-                    isinstance(a, (list, tuple)) and any(isinstance(x, (Rep,)) for x in a)):
+            if is_unknownish(a) or isinstance(a, Repeated) or (
+                    isinstance(a, (list, tuple)) and any(isinstance(x, (Repeated,)) for x in a)):
                 return Unknown(f"{name}() of an unknown value", getattr(node, "lineno", 0))
         try:
             out = fn(*args, **kw)
         except Exception as exc:
             return Unknown(f"{name}(): {_short(exc)}", getattr(node, "lineno", 0))
         if isinstance(out, list):
-            out = PList(out)
+            out = TrackedList(out)
         return out
     return impl
 
@@ -2367,12 +2279,12 @@ def _b_minmax(which: str) -> Impl:
     def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         vals = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
         vals = [to_sym(v) for v in vals]
-        if any(isinstance(v, Rep) for v in vals) or kw:
+        if any(isinstance(v, Repeated) for v in vals) or kw:
             return Unknown(f"{which}() of unknown values")
         if all(isinstance(v, (int, float)) for v in vals):
             return py(vals)
         if all(isinstance(v, (int, Sym)) for v in vals):
-            uniq = sorted({_txt(v) for v in vals})
+            uniq = sorted({sym_text(v) for v in vals})
             if len(uniq) == 1:
                 return vals[0]
             return Sym.name(f"{which}({', '.join(uniq)})")
@@ -2382,7 +2294,7 @@ def _b_minmax(which: str) -> Impl:
 
 def _b_sum(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     items = it.iterate(args[0], node)
-    if items is None or any(isinstance(x, Rep) for x in items):
+    if items is None or any(isinstance(x, Repeated) for x in items):
         return Unknown("sum of unknown values")
     total: Any = args[1] if len(args) > 1 else 0
     for x in items:
@@ -2392,40 +2304,35 @@ def _b_sum(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: A
 
 def _b_zip(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     lists = [it.iterate(a, node) for a in args]
-    if any(lst is None or any(isinstance(x, Rep) for x in lst) for lst in lists):
-        raise Interp("zip over values of unknown length")
-    return _Iter([tuple(t) for t in zip(*lists)])  # type: ignore[arg-type]
+    if any(lst is None or any(isinstance(x, Repeated) for x in lst) for lst in lists):
+        raise CannotInterpret("zip over values of unknown length")
+    return ItemsIterator([tuple(t) for t in zip(*lists)])  # type: ignore[arg-type]
 
 
 def _b_enumerate(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     items = it.iterate(args[0], node)
     start = args[1] if len(args) > 1 else kw.get("start", 0)
     if items is None:
-        raise Interp("enumerate over an unknown value")
+        raise CannotInterpret("enumerate over an unknown value")
     out: List[Any] = []
     for i, x in enumerate(items):
-        if isinstance(x, Rep):
+        if isinstance(x, Repeated):
             if len(items) != 1:
-                raise Interp("enumerate over a list of unknown length")
-            out.append(Rep(_EnumRep(x, start), x.atom, x.pass_id))
+                raise CannotInterpret("enumerate over a list of unknown length")
+            out.append(Repeated(EnumeratedRun(x, start), x.atom, x.pass_id))
         else:
             out.append((start + i, x))
-    return _Iter(out)
+    return ItemsIterator(out)
 
 
-class _EnumRep:
-    def __init__(self, rep: Rep, start: Any) -> None:
-        self.rep, self.start = rep, start
-
-
-def _rep_value(item: Rep, atom: str) -> Any:
+def _rep_value(item: Repeated, atom: str) -> Any:
     """The loop variable's value for one symbolic pass over `item`."""
-    if isinstance(item.value, _EnumRep):
+    if isinstance(item.value, EnumeratedRun):
         return (Sym.name(atom) + item.value.start, _rep_value(item.value.rep, atom))
     if item.atom == "#":
         rng = item.value
         index: Any = Sym.name(atom)
-        if isinstance(rng, SymRange):
+        if isinstance(rng, SymbolicRange):
             step, start = to_sym(rng.step), to_sym(rng.start)
             if isinstance(step, (int, Sym)) and isinstance(start, (int, Sym)):
                 return index * step + start
@@ -2436,12 +2343,12 @@ def _rep_value(item: Rep, atom: str) -> Any:
 
 def _b_list(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if not args:
-        out = PList()
+        out = TrackedList()
     else:
         items = it.iterate(args[0], node)
         if items is None:
             return Unknown("list() of an unknown value", getattr(node, "lineno", 0), True)
-        out = PList(items)
+        out = TrackedList(items)
     out.depth = len(it.loop_atoms)
     out.cond_depth = len(it.conds)
     return out
@@ -2465,10 +2372,10 @@ def _b_dict(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: 
         else:
             items = it.iterate(src, node)
             if items is None:
-                raise Interp("dict() of an unknown value")
+                raise CannotInterpret("dict() of an unknown value")
             for pair in items:
-                if isinstance(pair, Rep):
-                    raise Interp("dict() of unknown length")
+                if isinstance(pair, Repeated):
+                    raise CannotInterpret("dict() of unknown length")
                 k, v = pair
                 _check_key(k)
                 out[k] = v
@@ -2501,11 +2408,11 @@ def _isinstance(obj: Any, t: Any) -> Optional[bool]:
         py = _PY_TYPES[t.name]
         if isinstance(obj, (Sym,)):
             return py is int
-        if isinstance(obj, SymF):
+        if isinstance(obj, SymbolicFloat):
             return py is float
-        if isinstance(obj, (SymObj, Unknown)):
+        if isinstance(obj, (SymbolicObject, Unknown)):
             return None
-        if isinstance(obj, PList):
+        if isinstance(obj, TrackedList):
             return py is list
         if py is int and isinstance(obj, bool):
             return True
@@ -2515,22 +2422,22 @@ def _isinstance(obj: Any, t: Any) -> Optional[bool]:
             return t.last in obj.torch_bases or t.last == obj.type_name or t.last == "Module"
         if isinstance(obj, Tensor):
             return t.last in ("Tensor",) or (t.last == "Parameter" and obj.param)
-        if isinstance(obj, (SymObj, Unknown)):
+        if isinstance(obj, (SymbolicObject, Unknown)):
             return None
         return False
     if isinstance(t, ExternalRef) and t.qual.rsplit(".", 1)[-1] in _ABC:
-        if isinstance(obj, (SymObj, Unknown)):
+        if isinstance(obj, (SymbolicObject, Unknown)):
             return None
-        if isinstance(obj, (Sym, SymF)):
+        if isinstance(obj, (Sym, SymbolicFloat)):
             return t.qual.endswith(("Hashable",))
         py = _ABC[t.qual.rsplit(".", 1)[-1]]
         if isinstance(obj, (Tensor, ModuleInst)):
             return py in (Iterable, _AbcCallable) if isinstance(obj, ModuleInst) else py is Iterable
         return isinstance(obj, py)
     if isinstance(t, UserClass):
-        if isinstance(obj, (ModuleInst, Obj)) and isinstance(obj.cls, UserClass):
+        if isinstance(obj, (ModuleInst, PlainInstance)) and isinstance(obj.cls, UserClass):
             return t in obj.cls.mro
-        if isinstance(obj, (SymObj, Unknown)):
+        if isinstance(obj, (SymbolicObject, Unknown)):
             return None
         return False
     return None
@@ -2540,17 +2447,17 @@ def _b_getattr(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], nod
     obj, name = args[0], args[1]
     if not isinstance(name, str):
         return Unknown("getattr with an unknown name", getattr(node, "lineno", 0), True)
-    if isinstance(obj, dict) and not isinstance(obj, Obj):
+    if isinstance(obj, dict) and not isinstance(obj, PlainInstance):
         pass
     value = it.getattr(obj, name, node)
-    if len(args) > 2 and isinstance(value, Unknown) and not isinstance(obj, (SymObj, Unknown)):
+    if len(args) > 2 and isinstance(value, Unknown) and not isinstance(obj, (SymbolicObject, Unknown)):
         return args[2]
     return value
 
 
 def _b_hasattr(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     obj, name = args[0], args[1]
-    if isinstance(obj, (SymObj, Unknown)) or not isinstance(name, str):
+    if isinstance(obj, (SymbolicObject, Unknown)) or not isinstance(name, str):
         return Unknown("hasattr of an unknown value")
     value = it.getattr(obj, name, node)
     return not isinstance(value, Unknown)
@@ -2568,7 +2475,7 @@ def _b_setattr(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], nod
 def _b_super(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if len(args) == 2:
         return SuperProxy(args[0], args[1])
-    raise Interp("zero-argument super() needs the calling frame")
+    raise CannotInterpret("zero-argument super() needs the calling frame")
 
 
 def _b_print(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
@@ -2577,7 +2484,7 @@ def _b_print(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node:
 
 def _b_partial(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if not args:
-        raise Interp("partial() without a function")
+        raise CannotInterpret("partial() without a function")
     return Partial(args[0], list(args[1:]), dict(kw))
 
 
@@ -2591,8 +2498,8 @@ def _b_deepcopy(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], no
 
 def _b_copy(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     v = args[0]
-    if isinstance(v, PList):
-        out = PList(v)
+    if isinstance(v, TrackedList):
+        out = TrackedList(v)
         out.depth = v.depth
         return out
     if isinstance(v, dict):
@@ -2601,7 +2508,7 @@ def _b_copy(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: 
 
 
 def _b_field(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
-    return FieldSpec(kw.get("default", _MISSING), kw.get("default_factory"))
+    return FieldSpec(kw.get("default", MISSING), kw.get("default_factory"))
 
 
 def _b_dataclass(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
@@ -2610,17 +2517,17 @@ def _b_dataclass(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], n
 
 def _b_type(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     v = args[0]
-    if isinstance(v, (ModuleInst, Obj)) and isinstance(v.cls, UserClass):
+    if isinstance(v, (ModuleInst, PlainInstance)) and isinstance(v.cls, UserClass):
         return v.cls
     if isinstance(v, ModuleInst):
         return TorchRef(f"torch.nn.{v.type_name}")
     return Unknown("type() of a value")
 
 
-def _symobj_get(it: Interpreter, obj: SymObj, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+def _symobj_get(it: Interpreter, obj: SymbolicObject, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     key = args[0] if args else None
     if isinstance(key, str):
-        return SymObj(f"{obj.name}.{key}")
+        return SymbolicObject(f"{obj.name}.{key}")
     return Unknown("get with an unknown key")
 
 
@@ -2630,7 +2537,7 @@ def _math(fn: Callable[..., Any], name: str, sym_ok: bool = False) -> Impl:
     def impl(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         if sym_ok and len(args) == 1:
             v = args[0]
-            if isinstance(v, SymF):
+            if isinstance(v, SymbolicFloat):
                 return v.sym if v.exact else Sym.name(f"{name}({v.text})")
             v = to_sym(v)
             if isinstance(v, Sym):
@@ -2646,16 +2553,16 @@ def _py_method(method: Any) -> Impl:
             args = [it.to_str(a) if isinstance(a, Sym) else a for a in args]
             kw = {k: it.to_str(v) if isinstance(v, Sym) else v for k, v in kw.items()}
         for a in list(args) + list(kw.values()):
-            if isinstance(a, (Sym, SymObj, Unknown, SymF, Tensor)) and not isinstance(owner, dict):
+            if isinstance(a, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor)) and not isinstance(owner, dict):
                 return Unknown("method of an unknown value", getattr(node, "lineno", 0), True)
         try:
             out = method(*args, **kw)
         except Exception as exc:
             return Unknown(_short(exc), getattr(node, "lineno", 0), True)
         if type(out).__name__ in ("dict_items", "dict_keys", "dict_values"):
-            return PList(out)
-        if isinstance(out, list) and not isinstance(out, PList):
-            return PList(out)
+            return TrackedList(out)
+        if isinstance(out, list) and not isinstance(out, TrackedList):
+            return TrackedList(out)
         return out
     return impl
 
@@ -2671,8 +2578,8 @@ def _l_extend(it: Interpreter, lst: List[Any], args: List[Any], kw: Dict[str, An
 
 
 def _l_insert(it: Interpreter, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
-    if any(isinstance(x, Rep) for x in lst) or not isinstance(args[0], int):
-        raise Interp("insert into a list of unknown length")
+    if any(isinstance(x, Repeated) for x in lst) or not isinstance(args[0], int):
+        raise CannotInterpret("insert into a list of unknown length")
     lst.insert(args[0], it._list_wrap(lst, [args[1]])[0])
     return None
 
@@ -2733,9 +2640,9 @@ def _b_bool(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: 
 
 def _b_map(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     lists = [it.iterate(a, node) for a in args[1:]]
-    if any(lst is None or any(isinstance(x, Rep) for x in lst) for lst in lists):
-        raise Interp("map over unknown values")
-    return PList(it.call(args[0], list(t), {}, node) for t in zip(*lists))  # type: ignore[arg-type]
+    if any(lst is None or any(isinstance(x, Repeated) for x in lst) for lst in lists):
+        raise CannotInterpret("map over unknown values")
+    return TrackedList(it.call(args[0], list(t), {}, node) for t in zip(*lists))  # type: ignore[arg-type]
 
 
 def _b_object(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
@@ -2751,7 +2658,7 @@ def _b_identity(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], no
 
 
 def _b_vars(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
-    if args and isinstance(args[0], Obj):
+    if args and isinstance(args[0], PlainInstance):
         return dict(args[0].attrs)
     return Unknown("vars()", getattr(node, "lineno", 0), True)
 
@@ -2863,7 +2770,7 @@ def _data_shape(data: Any) -> Optional[Tuple[Any, ...]]:
     if isinstance(data, (int, float, bool)):
         return ()
     if isinstance(data, (list, tuple)):
-        if any(isinstance(x, Rep) for x in data):
+        if any(isinstance(x, Repeated) for x in data):
             return None
         if not data:
             return (0,)
@@ -2878,8 +2785,8 @@ def _data_shape(data: Any) -> Optional[Tuple[Any, ...]]:
 
 def _parameter(it: Interpreter, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     line = getattr(node, "lineno", 0)
-    data = args[0] if args else kw.get("data", _MISSING)
-    if data is _MISSING or data is None:
+    data = args[0] if args else kw.get("data", MISSING)
+    if data is MISSING or data is None:
         return Tensor((0,), line, it.path, True)
     if isinstance(data, Tensor):
         if data.shape is None:
@@ -2931,7 +2838,7 @@ def _ntuple_call(args: List[Any], n: int) -> Any:
     v = args[0]
     if isinstance(v, (list, tuple)):
         return tuple(v)
-    if isinstance(v, (int, float, Sym, SymObj)) and not isinstance(v, bool):
+    if isinstance(v, (int, float, Sym, SymbolicObject)) and not isinstance(v, bool):
         return tuple([v] * n)
     return Unknown("ntuple of an unknown value")
 
@@ -3274,7 +3181,7 @@ def _dict_update(it: Interpreter, inst: ModuleInst, src: Any, node: Any) -> None
         pairs = list(src.modules.items())
     else:
         items = it.iterate(src, node)
-        if items is None or any(isinstance(x, Rep) for x in items):
+        if items is None or any(isinstance(x, Repeated) for x in items):
             it.note(line, f"{inst.type_name} of unknown items")
             return
         pairs = list(items)
@@ -3299,12 +3206,12 @@ def _m_add_module(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[s
     if not isinstance(name, str):
         it.note(getattr(node, "lineno", 0), "add_module with an unknown name")
         return None
-    if isinstance(module, Rep):
+    if isinstance(module, Repeated):
         module = module.value
-    if module is None or isinstance(module, (ModuleInst, Alts)):
+    if module is None or isinstance(module, (ModuleInst, Conditional)):
         for d in (inst.attrs, inst.params, inst.buffers):
             d.pop(name, None)
-        if isinstance(module, Alts):
+        if isinstance(module, Conditional):
             it.module_setattr(inst, name, module, node)
         else:
             it.set_slot(inst.modules, name, module, owner=inst)
@@ -3318,7 +3225,7 @@ def _per_alternative(fn: Impl, it: Interpreter, inst: ModuleInst, args: List[Any
                      kw: Dict[str, Any], node: Any, index: int, key: str) -> bool:
     """Call `fn` once per alternative of a conditional argument (`x if c else None`)."""
     value = args[index] if len(args) > index else kw.get(key)
-    if not isinstance(value, Alts):
+    if not isinstance(value, Conditional):
         return False
     for cond, v in value.items:
         it.conds.append(cond or "True")
@@ -3410,14 +3317,14 @@ def _walk_modules(inst: ModuleInst, prefix: str = "") -> Iterator[Tuple[str, Mod
 def _m_modules(named: bool) -> Impl:
     def impl(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         pairs = list(_walk_modules(inst))
-        return PList(pairs if named else [m for _, m in pairs])
+        return TrackedList(pairs if named else [m for _, m in pairs])
     return impl
 
 
 def _m_children(named: bool) -> Impl:
     def impl(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         pairs = [(n, m) for n, m in inst.modules.items() if isinstance(m, ModuleInst)]
-        return PList(pairs if named else [m for _, m in pairs])
+        return TrackedList(pairs if named else [m for _, m in pairs])
     return impl
 
 
@@ -3428,7 +3335,7 @@ def _m_parameters(named: bool) -> Impl:
             for n, p in m.params.items():
                 if isinstance(p, Tensor):
                     out.append((f"{prefix}.{n}" if prefix else n, p))
-        return PList(out if named else [p for _, p in out])
+        return TrackedList(out if named else [p for _, p in out])
     return impl
 
 
@@ -3468,10 +3375,10 @@ def _m_update(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, 
 def _m_dict_view(which: str) -> Impl:
     def impl(it: Interpreter, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
         if which == "keys":
-            return PList(inst.modules.keys())
+            return TrackedList(inst.modules.keys())
         if which == "values":
-            return PList(inst.modules.values())
-        return PList(inst.modules.items())
+            return TrackedList(inst.modules.values())
+        return TrackedList(inst.modules.items())
     return impl
 
 

@@ -1,8 +1,8 @@
 """The value lattice of the abstract interpreter.
 
-A value is a plain Python value (int, float, str, bool, None, tuple, `PList`,
+A value is a plain Python value (int, float, str, bool, None, tuple, `TrackedList`,
 dict), a `Sym` (an integer over unknown constructor parameters or config
-fields), a `SymObj` (an unknown required parameter / config object: its
+fields), a `SymbolicObject` (an unknown required parameter / config object: its
 attributes are symbols named `config.n_embd`), an `Unknown` (with a reason
 and line; `may_module` says whether it could be an nn.Module, which matters
 when it is assigned to a module attribute), or one of the objects below.
@@ -49,7 +49,7 @@ class Unknown:
         raise TypeError(f"truth value unknown: {self.reason}")
 
 
-class SymObj:
+class SymbolicObject:
     """An unknown parameter value: a symbol when used as a number, an object of
     symbolic attributes when used as a config."""
 
@@ -64,10 +64,10 @@ class SymObj:
         return Sym.name(self.name)
 
     def __repr__(self) -> str:
-        return f"SymObj({self.name})"
+        return f"SymbolicObject({self.name})"
 
 
-class CondVal:
+class SymbolicBool:
     """An unknown truth value with its Python text (`flag`, `not flag`, `d > 3`)."""
 
     __slots__ = ("text",)
@@ -76,7 +76,7 @@ class CondVal:
         self.text = text
 
     def __repr__(self) -> str:
-        return f"CondVal({self.text!r})"
+        return f"SymbolicBool({self.text!r})"
 
 
 class Tensor:
@@ -98,7 +98,7 @@ class Tensor:
         return Tensor(self.shape if keep else shape, self.line, self.path, False)
 
 
-class Rep:
+class Repeated:
     """A list element repeated an unknown number of times (index symbol `atom`)."""
 
     __slots__ = ("atom", "pass_id", "value")
@@ -109,7 +109,7 @@ class Rep:
         self.pass_id = pass_id  # which symbolic loop pass produced it
 
 
-class PList(list):  # type: ignore[type-arg]
+class TrackedList(list):  # type: ignore[type-arg]
     """A list created by the analysed code; `depth` = symbolic-loop depth at creation."""
 
     depth = 0
@@ -202,7 +202,7 @@ class ExternalRef:
         return hash(("ExternalRef", self.qual))
 
 
-class ModuleNS:
+class ModuleNamespace:
     """A project module's namespace (a file)."""
 
     def __init__(self, relpath: str, tree: Any) -> None:
@@ -217,7 +217,7 @@ class ModuleNS:
 class UserClass:
     """A class defined in the project."""
 
-    def __init__(self, node: ast.ClassDef, module: ModuleNS, scope: Any) -> None:
+    def __init__(self, node: ast.ClassDef, module: ModuleNamespace, scope: Any) -> None:
         self.node = node
         self.name = node.name
         self.module = module
@@ -234,7 +234,7 @@ class UserClass:
         return f"<class {self.name}>"
 
 
-class Obj:
+class PlainInstance:
     """An instance of a plain (non-Module) user class, e.g. a config."""
 
     def __init__(self, cls: UserClass) -> None:
@@ -250,7 +250,7 @@ class SuperProxy:
         self.obj = obj
 
 
-class Alts:
+class Conditional:
     """A module slot that holds different values under different conditions."""
 
     __slots__ = ("items",)
@@ -287,9 +287,9 @@ def value_text(value: Any) -> str:
     """Source-like text of a value (behaviour args, conditions)."""
     if isinstance(value, Sym):
         return render(value)
-    if isinstance(value, SymObj):
+    if isinstance(value, SymbolicObject):
         return value.name
-    if isinstance(value, CondVal):
+    if isinstance(value, SymbolicBool):
         return value.text
     if isinstance(value, (bool, int, float, str)) or value is None:
         return repr(value)
@@ -310,3 +310,91 @@ def value_text(value: Any) -> str:
     if isinstance(value, Unknown):
         return "<unknown>"
     return "<" + type(value).__name__ + ">"
+
+
+
+class StaticMethod:
+    """A function decorated with @staticmethod (bound to nothing)."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+
+class ClassMethod:
+    """A function decorated with @classmethod (bound to the class)."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+
+class Property:
+    """A function decorated with @property / @cached_property (called on access)."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+
+class FieldSpec:
+    """`dataclasses.field(default=..., default_factory=...)` in a class body."""
+
+    def __init__(self, default: Any, factory: Any) -> None:
+        self.default = default
+        self.factory = factory
+
+
+class SymbolicRange:
+    """range() with a symbolic bound."""
+
+    def __init__(self, start: Any, stop: Any, step: Any) -> None:
+        self.start, self.stop, self.step = start, stop, step
+
+
+class SymbolicFloat:
+    """A float-valued symbolic expression (`dim * 4.0`, `dim / 5`).
+
+    `exact`: it equals the integer symbol `sym`; otherwise `text` is the Python
+    expression of the float, kept for `int(...)`/`ceil(...)` of it.
+    """
+
+    def __init__(self, sym: Any, exact: bool, text: str = "") -> None:
+        self.sym = sym
+        self.exact = exact
+        self.text = text or (sym_text(sym) if sym is not None else "?")
+
+
+class ItemsIterator:
+    """The result of zip()/enumerate(): its items, already materialised."""
+
+    def __init__(self, items: List[Any]) -> None:
+        self.items = items
+
+
+class EnumeratedRun:
+    """enumerate() over a run of unknown length: the run and the start index."""
+
+    def __init__(self, rep: Repeated, start: Any) -> None:
+        self.rep, self.start = rep, start
+
+
+MISSING = object()  # "no such slot / attribute" (None is a value)
+_UNKNOWN_TYPES = (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor, SymbolicRange, SymbolicBool)
+
+
+def is_unknownish(v: Any) -> bool:
+    """Whether `v` stands for a value the interpreter does not know exactly."""
+    return isinstance(v, _UNKNOWN_TYPES)
+
+
+def to_sym(v: Any) -> Any:
+    """Numbers for arithmetic: SymbolicObject -> Sym, exact SymbolicFloat -> Sym."""
+    if isinstance(v, SymbolicObject):
+        v.may_module = False  # used as a number
+        return v.sym()
+    if isinstance(v, SymbolicFloat):
+        return v.sym if v.exact else Unknown("non-integral symbolic value")
+    return v
+
+
+def sym_text(v: Any) -> str:
+    """A symbol's rendering, else str()."""
+    return render(v) if isinstance(v, Sym) else str(v)
