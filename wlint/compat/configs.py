@@ -63,7 +63,7 @@ def config_call_args(tree: Any, relpath: str, params: List[Tuple[str, str, bool]
     """The argument list `Cfg(), opts=Opts()` when every annotation resolves, in the
     module namespace of `relpath` as the predictor sees it, to a non-module project
     class constructible with no arguments; None otherwise."""
-    from wlint.model.interpret import Interpreter, Scope
+    from wlint.model.interp import Interpreter, Scope
     from wlint.model.signals import BudgetExceeded
     from wlint.model.values import UserClass
 

@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from wlint.model.interpret import Interpreter, Scope, dotted_name
+from wlint.model.interp import Interpreter, Scope
+from wlint.model.text import dotted_name
 from wlint.model.signals import BudgetExceeded
 from wlint.model.layers import REQUIRED, lookup
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, List, Optional, Tuple
 
+from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym, render
 
 
@@ -398,3 +399,28 @@ def to_sym(v: Any) -> Any:
 def sym_text(v: Any) -> str:
     """A symbol's rendering, else str()."""
     return render(v) if isinstance(v, Sym) else str(v)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two values are surely the same (identity, or equal plain values)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (int, float, str, bool, Sym)):
+        return bool(a == b)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return False
+
+
+def is_plain(v: Any) -> bool:
+    """A plain (non-module) value: numbers, strings, symbols, unknowns that are no module."""
+    return isinstance(v, (int, float, str, bool, type(None), Sym, SymbolicFloat)) or (
+        isinstance(v, Unknown) and not v.may_module)
+
+
+def check_key(key: Any) -> None:
+    """A dict key the analysed code builds must be a known value."""
+    if isinstance(key, (Sym, SymbolicObject, Unknown, Repeated)):
+        raise CannotInterpret("unknown dict key")

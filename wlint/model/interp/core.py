@@ -1,0 +1,187 @@
+"""The abstract interpreter's core: one prediction session over one source tree.
+
+It runs `__init__` bodies (and what they call) over the value lattice of
+`wlint.model.values`, building `ModuleInst` trees without importing anything.
+Precision first: whatever cannot be known becomes `Unknown` and, when it could
+change the state_dict, a note (line + reason) that ends up in
+`Prediction.unresolved`. Branches on unknown conditions run both arms and mark
+what they register with the condition's source text. A step budget bounds the
+work on any input.
+
+The core holds the budget, the notes, module loading and the dispatch of
+statements and expressions to the handlers registered by AST type in
+`statements`, `assignments`, `imports`, `expressions`, `operators` and `calls`.
+The methods bound below the dispatch are the API handlers and overlays use
+(`wlint.model.evaluator.Evaluator`); each lives in the module of its concern.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from wlint.model.evaluator import MAX_STEPS
+import wlint.model.interp.assignments as assignments
+import wlint.model.interp.attributes as attributes
+import wlint.model.interp.calls as calls
+import wlint.model.interp.expressions as expressions
+import wlint.model.interp.frames as frames
+import wlint.model.interp.imports as imports
+import wlint.model.interp.operators as operators
+import wlint.model.interp.statements as statements
+from wlint.model.interp.assignments import assigned_names
+from wlint.model.interp.frames import Scope
+from wlint.model.overlays import load_all
+from wlint.model.overlays.registry import builtin_namespace
+from wlint.model.resolve import SourceTree, import_roots, parse_source
+from wlint.model.signals import BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig
+from wlint.model.text import short_error, source_text
+from wlint.model.values import ModuleInst, ModuleNamespace, SymbolicObject, Unknown
+
+Handler = Callable[[Any, Any, Scope], Any]
+STATEMENTS: Dict[type, Handler] = {**statements.HANDLERS, **assignments.HANDLERS,
+                                   **imports.HANDLERS}
+EXPRESSIONS: Dict[type, Handler] = {**expressions.HANDLERS, **operators.HANDLERS,
+                                    **calls.HANDLERS}
+
+
+class Interpreter:
+    """One prediction session over one source tree."""
+
+    def __init__(self, tree: SourceTree, main_relpath: str, extra_roots: Tuple[str, ...] = (),
+                 max_steps: int = MAX_STEPS) -> None:
+        self.tree = tree
+        self.main = main_relpath
+        self.roots = import_roots(tree, main_relpath, extra_roots)
+        self.modules: Dict[str, ModuleNamespace] = {}
+        self.notes: List[Tuple[str, int, str]] = []
+        self._note_set: set = set()
+        self.steps = 0
+        self.max_steps = max_steps
+        self.conds: List[str] = []
+        self.loop_atoms: List[str] = []
+        self.uses: Dict[Tuple[str, str], None] = {}
+        self.migrates = False
+        self.path = main_relpath
+        self.depth = 0
+        load_all()
+        self.builtins = builtin_namespace()  # shared: read-only
+        self._comp_atoms: List[Tuple[str, int]] = []
+        self.pass_ids: List[int] = []  # parallel to loop_atoms
+        self.pass_counter = 0
+        self.loading = 0  # > 0 while running a module's top level
+        self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str]] = []
+
+    def finish(self) -> None:
+        """Notes that depend on the whole run (arguments that may be modules)."""
+        for value, path, line, name in self.maybe_module_args:
+            if value.may_module:
+                self.note(line, f"`{name}` is the unknown argument `{value.name}` "
+                                "(it may be a module)", path)
+        self.maybe_module_args = []
+
+    def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
+        if self.loading:
+            return  # a module's top level: what fails there is Unknown where it is used
+        key = (path or self.path, line, reason)
+        if key not in self._note_set:
+            self._note_set.add(key)
+            self.notes.append(key)
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise BudgetExceeded()
+
+    def load_module(self, relpath: str) -> ModuleNamespace:
+        ns = self.modules.get(relpath)
+        if ns is not None:
+            return ns
+        ns = ModuleNamespace(relpath, self.tree)
+        ns.vars["__name__"] = relpath[:-3].replace("/", ".").replace(".__init__", "")
+        self.modules[relpath] = ns
+        text = self.tree.read(relpath)
+        if text is None:
+            ns.error = f"cannot read {relpath}"
+            ns.done = True
+            return ns
+        module, error = parse_source(text)
+        if module is None:
+            ns.error = error
+            ns.done = True
+            return ns
+        ns.ast = module
+        scope = Scope(ns.vars, None, ns)
+        saved = (self.path, self.conds, self.loop_atoms)
+        self.path, self.conds, self.loop_atoms = relpath, [], []
+        self.loading += 1
+        try:
+            for stmt in module.body:
+                self.exec_toplevel(stmt, scope)
+        finally:
+            self.loading -= 1
+            self.path, self.conds, self.loop_atoms = saved
+            ns.done = True
+        return ns
+
+    def exec_toplevel(self, stmt: ast.stmt, scope: Scope) -> None:
+        try:
+            self.exec_stmt(stmt, scope)
+        except BudgetExceeded:
+            raise
+        except (ReturnSig, BreakSig, ContinueSig, RaiseSig):
+            pass
+        except Exception as exc:
+            for name in assigned_names(stmt):
+                scope.vars[name] = Unknown(f"{name}: {short_error(exc)}", stmt.lineno, True)
+
+    def exec_block(self, stmts: Sequence[ast.stmt], scope: Scope) -> None:
+        for stmt in stmts:
+            self.exec_stmt(stmt, scope)
+
+    def exec_stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self.step()
+        handler = STATEMENTS.get(type(node))
+        if handler is None:
+            self.note(node.lineno, f"unsupported statement {type(node).__name__}")
+            return
+        handler(self, node, scope)
+
+    def guarded(self, node: ast.stmt, scope: Scope, fn: Callable[[], None]) -> None:
+        """Run one statement; an interpreter failure becomes a note, not a crash."""
+        try:
+            fn()
+        except (BudgetExceeded, ReturnSig, BreakSig, ContinueSig, RaiseSig):
+            raise
+        except RecursionError:
+            raise
+        except Exception as exc:
+            self.note(node.lineno, f"cannot interpret `{source_text(node)}`: {short_error(exc)}")
+            for name in assigned_names(node):
+                if name not in scope.vars or not isinstance(scope.vars.get(name), ModuleInst):
+                    scope.vars[name] = Unknown(short_error(exc), node.lineno, True)
+
+    def eval(self, node: ast.expr, scope: Scope) -> Any:
+        self.steps += 1
+        handler = EXPRESSIONS.get(type(node))
+        if handler is None:
+            return Unknown(f"unsupported expression {type(node).__name__}", node.lineno)
+        return handler(self, node, scope)
+
+    # -- the API of handlers and overlays (wlint.model.evaluator.Evaluator) ----------------
+    module_attr = imports.module_attr
+    assign = assignments.assign
+    setattr = assignments.set_attribute
+    init_class = statements.init_class
+    iterate = expressions.iterate
+    to_str = expressions.to_str
+    truth = operators.truth
+    binop = operators.binop
+    getattr = attributes.get_attribute
+    class_attr = attributes.class_attr
+    bind_attr = attributes.bind_attr
+    call = calls.call
+    call_function = calls.call_function
+    list_wrap = frames.list_wrap
+    rep_wrap = frames.rep_wrap
+    list_extend = frames.list_extend

@@ -1,0 +1,32 @@
+"""What the interpreter knows of libraries: one module per library, found by
+qualified name through `registry` (astroid's brain plugins, pytype's overlays).
+
+    builtins.py          range, len, int, min/max, zip, enumerate, list/dict, isinstance, getattr…
+    stdlib.py            functools.partial, copy.copy/deepcopy, math.*, operator, itertools, typing
+    dataclasses.py       @dataclass, field(), the generated __init__ and __post_init__
+    torch_tensors.py     torch factories, nn.Parameter, Tensor attributes and shape rules
+    torch_module.py      nn.Module: __setattr__ slot rules, register_buffer/parameter, add_module…
+    torch_containers.py  Sequential/ModuleList/ModuleDict/Parameter*: constructors and methods
+    torch_layers.py      the bridge to the layer catalog (layers.py): torch calls, base __init__
+
+`load_all()` imports each of them explicitly, so the registrations run once and
+no module is found by import-time magic.
+"""
+
+from __future__ import annotations
+
+OVERLAYS = ("builtins", "stdlib", "dataclasses", "torch_tensors", "torch_module",
+            "torch_containers", "torch_layers")
+
+_loaded = False
+
+
+def load_all() -> None:
+    """Import every overlay module (idempotent, cheap after the first call)."""
+    global _loaded
+    if _loaded:
+        return
+    from wlint.model.overlays import (  # noqa: F401
+        builtins, dataclasses, stdlib, torch_containers, torch_layers, torch_module, torch_tensors,
+    )
+    _loaded = True

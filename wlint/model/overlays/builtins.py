@@ -1,0 +1,423 @@
+"""Python builtins over the value lattice: range, len, int, min/max, sum, zip,
+enumerate, list/tuple/dict, isinstance, getattr/hasattr/setattr, str/bool/map,
+the exception classes, and the methods of plain lists and of unknown config
+objects (`config.get("n")`).
+
+Known values compute as in Python (`pure`); symbols and unknowns give a
+symbol where the result is still an integer expression (`min(a, b)`, `len(x)`)
+and an `Unknown` otherwise.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable as _AbcCallable
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping
+from collections.abc import Sequence as _AbcSequence
+from typing import Any, Callable, Dict, List, Optional
+
+from wlint.model.evaluator import Evaluator
+from wlint.model.overlays.registry import (
+    Impl, constant, register_functions, register_method, register_methods
+)
+from wlint.model.signals import CannotInterpret
+from wlint.model.symbolic import Sym
+from wlint.model.text import short_error
+from wlint.model.values import (
+    Builtin, Conditional, EnumeratedRun, ExternalRef, ItemsIterator, ModuleInst, PlainInstance,
+    Repeated, SuperProxy, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef,
+    TrackedList, Unknown, UserClass, check_key, is_unknownish, sym_text, to_sym
+)
+
+
+def _range(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    vals = [to_sym(a) for a in args]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+        return range(*vals)
+    if len(vals) == 1:
+        return SymbolicRange(0, vals[0], 1)
+    if len(vals) >= 2:
+        return SymbolicRange(vals[0], vals[1], vals[2] if len(vals) > 2 else 1)
+    raise CannotInterpret("range()")
+
+
+def _len(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    v = args[0]
+    if isinstance(v, SymbolicRange):
+        if v.step == 1 and isinstance(v.start, (int, Sym)) and isinstance(v.stop, (int, Sym)):
+            return v.stop - v.start
+        return Unknown("len of a symbolic range")
+    if isinstance(v, ModuleInst):
+        if any("{" in n for n in v.modules) or any(isinstance(x, Conditional) for x in v.modules.values()):
+            return Unknown("len of a container of unknown length")
+        return len(v.modules)
+    if isinstance(v, (list, tuple)) and any(isinstance(x, Repeated) for x in v):
+        return Unknown("len of a list of unknown length")
+    if isinstance(v, (list, tuple, dict, str, set, range)):
+        return len(v)
+    if isinstance(v, SymbolicObject):
+        return Sym.name(f"len({v.name})")
+    if isinstance(v, Tensor) and v.shape:
+        return v.shape[0]
+    return Unknown("len of an unknown value")
+
+
+def _int(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not args:
+        return 0
+    v = args[0]
+    if isinstance(v, SymbolicFloat):
+        return v.sym if v.exact else Sym.name(f"int({v.text})")
+    v = to_sym(v)
+    if isinstance(v, Sym):
+        return v
+    if isinstance(v, (Unknown, Tensor)):
+        return Unknown("int() of an unknown value")
+    try:
+        return int(v, *args[1:]) if isinstance(v, str) else int(v)
+    except (TypeError, ValueError) as exc:
+        return Unknown(short_error(exc))
+
+
+def pure(fn: Callable[..., Any], name: str) -> Impl:
+    """A Python builtin applied to known values; symbols give Unknown."""
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        flat = list(args) + list(kw.values())
+        for a in flat:
+            if is_unknownish(a) or isinstance(a, Repeated) or (
+                    isinstance(a, (list, tuple)) and any(isinstance(x, (Repeated,)) for x in a)):
+                return Unknown(f"{name}() of an unknown value", getattr(node, "lineno", 0))
+        try:
+            out = fn(*args, **kw)
+        except Exception as exc:
+            return Unknown(f"{name}(): {short_error(exc)}", getattr(node, "lineno", 0))
+        if isinstance(out, list):
+            out = TrackedList(out)
+        return out
+    return impl
+
+
+def _minmax(which: str) -> Impl:
+    py = max if which == "max" else min
+
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        vals = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+        vals = [to_sym(v) for v in vals]
+        if any(isinstance(v, Repeated) for v in vals) or kw:
+            return Unknown(f"{which}() of unknown values")
+        if all(isinstance(v, (int, float)) for v in vals):
+            return py(vals)
+        if all(isinstance(v, (int, Sym)) for v in vals):
+            uniq = sorted({sym_text(v) for v in vals})
+            if len(uniq) == 1:
+                return vals[0]
+            return Sym.name(f"{which}({', '.join(uniq)})")
+        return Unknown(f"{which}() of unknown values")
+    return impl
+
+
+def _sum(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    items = it.iterate(args[0], node)
+    if items is None or any(isinstance(x, Repeated) for x in items):
+        return Unknown("sum of unknown values")
+    total: Any = args[1] if len(args) > 1 else 0
+    for x in items:
+        total = it.binop(ast.Add(), total, x, node)
+    return total
+
+
+def _zip(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    lists = [it.iterate(a, node) for a in args]
+    if any(lst is None or any(isinstance(x, Repeated) for x in lst) for lst in lists):
+        raise CannotInterpret("zip over values of unknown length")
+    return ItemsIterator([tuple(t) for t in zip(*lists)])  # type: ignore[arg-type]
+
+
+def _enumerate(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    items = it.iterate(args[0], node)
+    start = args[1] if len(args) > 1 else kw.get("start", 0)
+    if items is None:
+        raise CannotInterpret("enumerate over an unknown value")
+    out: List[Any] = []
+    for i, x in enumerate(items):
+        if isinstance(x, Repeated):
+            if len(items) != 1:
+                raise CannotInterpret("enumerate over a list of unknown length")
+            out.append(Repeated(EnumeratedRun(x, start), x.atom, x.pass_id))
+        else:
+            out.append((start + i, x))
+    return ItemsIterator(out)
+
+
+def _list(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not args:
+        out = TrackedList()
+    else:
+        items = it.iterate(args[0], node)
+        if items is None:
+            return Unknown("list() of an unknown value", getattr(node, "lineno", 0), True)
+        out = TrackedList(items)
+    out.depth = len(it.loop_atoms)
+    out.cond_depth = len(it.conds)
+    return out
+
+
+def _tuple(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not args:
+        return ()
+    items = it.iterate(args[0], node)
+    if items is None:
+        return Unknown("tuple() of an unknown value", getattr(node, "lineno", 0), True)
+    return tuple(items)
+
+
+def dict_builtin(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    out: Dict[Any, Any] = {}
+    if args:
+        src = args[0]
+        if isinstance(src, dict):
+            out.update(src)
+        else:
+            items = it.iterate(src, node)
+            if items is None:
+                raise CannotInterpret("dict() of an unknown value")
+            for pair in items:
+                if isinstance(pair, Repeated):
+                    raise CannotInterpret("dict() of unknown length")
+                k, v = pair
+                check_key(k)
+                out[k] = v
+    out.update(kw)
+    return out
+
+
+def _isinstance(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    obj, types = args[0], args[1]
+    types_list = list(types) if isinstance(types, tuple) else [types]
+    verdicts = [_isinstance_verdict(obj, t) for t in types_list]
+    if any(v is True for v in verdicts):
+        return True
+    if all(v is False for v in verdicts):
+        return False
+    return Unknown("isinstance of an unknown value")
+
+
+_ABC = {"Iterable": Iterable, "Sequence": _AbcSequence, "Mapping": Mapping,
+        "MutableMapping": MutableMapping, "Callable": _AbcCallable, "Hashable": Hashable}
+
+
+_PY_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "tuple": tuple, "list": list,
+             "dict": dict, "set": set, "type(None)": type(None)}
+
+
+def _isinstance_verdict(obj: Any, t: Any) -> Optional[bool]:
+    if isinstance(t, Builtin) and t.name in _PY_TYPES:
+        py = _PY_TYPES[t.name]
+        if isinstance(obj, (Sym,)):
+            return py is int
+        if isinstance(obj, SymbolicFloat):
+            return py is float
+        if isinstance(obj, (SymbolicObject, Unknown)):
+            return None
+        if isinstance(obj, TrackedList):
+            return py is list
+        if py is int and isinstance(obj, bool):
+            return True
+        return isinstance(obj, py)
+    if isinstance(t, TorchRef):
+        if isinstance(obj, ModuleInst):
+            return t.last in obj.torch_bases or t.last == obj.type_name or t.last == "Module"
+        if isinstance(obj, Tensor):
+            return t.last in ("Tensor",) or (t.last == "Parameter" and obj.param)
+        if isinstance(obj, (SymbolicObject, Unknown)):
+            return None
+        return False
+    if isinstance(t, ExternalRef) and t.qual.rsplit(".", 1)[-1] in _ABC:
+        if isinstance(obj, (SymbolicObject, Unknown)):
+            return None
+        if isinstance(obj, (Sym, SymbolicFloat)):
+            return t.qual.endswith(("Hashable",))
+        py = _ABC[t.qual.rsplit(".", 1)[-1]]
+        if isinstance(obj, (Tensor, ModuleInst)):
+            return py in (Iterable, _AbcCallable) if isinstance(obj, ModuleInst) else py is Iterable
+        return isinstance(obj, py)
+    if isinstance(t, UserClass):
+        if isinstance(obj, (ModuleInst, PlainInstance)) and isinstance(obj.cls, UserClass):
+            return t in obj.cls.mro
+        if isinstance(obj, (SymbolicObject, Unknown)):
+            return None
+        return False
+    return None
+
+
+def _getattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    obj, name = args[0], args[1]
+    if not isinstance(name, str):
+        return Unknown("getattr with an unknown name", getattr(node, "lineno", 0), True)
+    if isinstance(obj, dict) and not isinstance(obj, PlainInstance):
+        pass
+    value = it.getattr(obj, name, node)
+    if len(args) > 2 and isinstance(value, Unknown) and not isinstance(obj, (SymbolicObject, Unknown)):
+        return args[2]
+    return value
+
+
+def _hasattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    obj, name = args[0], args[1]
+    if isinstance(obj, (SymbolicObject, Unknown)) or not isinstance(name, str):
+        return Unknown("hasattr of an unknown value")
+    value = it.getattr(obj, name, node)
+    return not isinstance(value, Unknown)
+
+
+def _setattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    obj, name, value = args[0], args[1], args[2]
+    if not isinstance(name, str):
+        it.note(getattr(node, "lineno", 0), "setattr with an unknown name")
+        return None
+    it.setattr(obj, name, value, node)
+    return None
+
+
+def _super(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if len(args) == 2:
+        return SuperProxy(args[0], args[1])
+    raise CannotInterpret("zero-argument super() needs the calling frame")
+
+
+def _print(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return None
+
+
+def _type(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    v = args[0]
+    if isinstance(v, (ModuleInst, PlainInstance)) and isinstance(v.cls, UserClass):
+        return v.cls
+    if isinstance(v, ModuleInst):
+        return TorchRef(f"torch.nn.{v.type_name}")
+    return Unknown("type() of a value")
+
+
+def _symbolic_object_get(it: Evaluator, obj: SymbolicObject, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    key = args[0] if args else None
+    if isinstance(key, str):
+        return SymbolicObject(f"{obj.name}.{key}")
+    return Unknown("get with an unknown key")
+
+
+def symbolic_math(fn: Callable[..., Any], name: str, sym_ok: bool = False) -> Impl:
+    plain = pure(fn, name)
+
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        if sym_ok and len(args) == 1:
+            v = args[0]
+            if isinstance(v, SymbolicFloat):
+                return v.sym if v.exact else Sym.name(f"{name}({v.text})")
+            v = to_sym(v)
+            if isinstance(v, Sym):
+                return v
+        return plain(it, _, args, kw, node)
+    return impl
+
+
+def python_method(method: Any) -> Impl:
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str) and getattr(method, "__name__", "") == "format":
+            args = [it.to_str(a) if isinstance(a, Sym) else a for a in args]
+            kw = {k: it.to_str(v) if isinstance(v, Sym) else v for k, v in kw.items()}
+        for a in list(args) + list(kw.values()):
+            if isinstance(a, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor)) and not isinstance(owner, dict):
+                return Unknown("method of an unknown value", getattr(node, "lineno", 0), True)
+        try:
+            out = method(*args, **kw)
+        except Exception as exc:
+            return Unknown(short_error(exc), getattr(node, "lineno", 0), True)
+        if type(out).__name__ in ("dict_items", "dict_keys", "dict_values"):
+            return TrackedList(out)
+        if isinstance(out, list) and not isinstance(out, TrackedList):
+            return TrackedList(out)
+        return out
+    return impl
+
+
+def _list_append(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    lst.extend(it.list_wrap(lst, [args[0]]))
+    return None
+
+
+def _list_extend(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    it.list_extend(lst, args[0])
+    return None
+
+
+def _list_insert(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if any(isinstance(x, Repeated) for x in lst) or not isinstance(args[0], int):
+        raise CannotInterpret("insert into a list of unknown length")
+    lst.insert(args[0], it.list_wrap(lst, [args[1]])[0])
+    return None
+
+
+def _str(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return it.to_str(args[0]) if args else ""
+
+
+def _bool(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not args:
+        return False
+    t = it.truth(args[0])
+    return Unknown("bool of an unknown value") if t is None else t
+
+
+def _map(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    lists = [it.iterate(a, node) for a in args[1:]]
+    if any(lst is None or any(isinstance(x, Repeated) for x in lst) for lst in lists):
+        raise CannotInterpret("map over unknown values")
+    return TrackedList(it.call(args[0], list(t), {}, node) for t in zip(*lists))  # type: ignore[arg-type]
+
+
+def _object(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return Unknown("object()")
+
+
+def _exc(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return Unknown("exception")
+
+
+def _identity(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return args[0] if args else None
+
+
+def _vars(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if args and isinstance(args[0], PlainInstance):
+        return dict(args[0].attrs)
+    return Unknown("vars()", getattr(node, "lineno", 0), True)
+
+
+register_functions("builtins", {
+    "range": _range, "len": _len, "int": _int, "max": _minmax("max"),
+    "min": _minmax("min"), "sum": _sum, "zip": _zip, "enumerate": _enumerate,
+    "list": _list, "tuple": _tuple, "dict": dict_builtin, "isinstance": _isinstance,
+    "getattr": _getattr, "hasattr": _hasattr, "setattr": _setattr, "super": _super,
+    "print": _print, "type": _type,
+    "float": pure(float, "float"), "str": _str, "bool": _bool,
+    "abs": pure(abs, "abs"), "round": symbolic_math(round, "round", True),
+    "sorted": pure(sorted, "sorted"),
+    "reversed": pure(lambda x: list(reversed(x)), "reversed"), "any": pure(any, "any"),
+    "all": pure(all, "all"), "set": pure(set, "set"), "divmod": pure(divmod, "divmod"),
+    "pow": pure(pow, "pow"), "map": _map, "iter": pure(list, "iter"),
+    "callable": pure(callable, "callable"), "id": pure(id, "id"),
+    "frozenset": pure(frozenset, "frozenset"), "repr": pure(repr, "repr"),
+    "object": _object, "__file__": Builtin("__file__", _object),
+    "NotImplementedError": _exc, "ValueError": _exc,
+    "TypeError": _exc, "AssertionError": _exc, "RuntimeError": _exc,
+    "KeyError": _exc, "Exception": _exc, "AttributeError": _exc,
+    "staticmethod": _identity, "classmethod": _identity, "property": _identity,
+    "vars": _vars, "locals": _object,
+})
+constant("builtins.None", None)
+constant("builtins.True", True)
+constant("builtins.False", False)
+constant("builtins.__name__", "__wlint__")
+register_methods(list, {"append": _list_append, "extend": _list_extend, "insert": _list_insert})
+register_method(SymbolicObject, "get", _symbolic_object_get)

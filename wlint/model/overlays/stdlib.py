@@ -1,0 +1,100 @@
+"""The standard library the predictor models: functools.partial,
+collections.OrderedDict, copy.copy/deepcopy (over abstract values: module trees
+are copied, tensors shared), math, operator.mul, typing.cast, itertools.repeat.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional
+
+from wlint.model.evaluator import Evaluator
+from wlint.model.overlays.builtins import dict_builtin, pure, symbolic_math
+from wlint.model.overlays.registry import register_functions
+from wlint.model.signals import CannotInterpret
+from wlint.model.values import Conditional, ModuleInst, Partial, PlainInstance, TrackedList
+
+
+def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
+    """copy.deepcopy over abstract values (module trees are copied, tensors shared)."""
+    memo = {} if memo is None else memo
+    if id(v) in memo:
+        return memo[id(v)]
+    if isinstance(v, ModuleInst):
+        new = ModuleInst(v.type_name, v.cls, v.line, v.path, v.kind)
+        new.cond_depth = v.cond_depth
+        memo[id(v)] = new
+        new.args, new.torch_bases, new.depth = v.args, v.torch_bases, v.depth
+        new.nonpersistent = set(v.nonpersistent)
+        for src, dst in ((v.params, new.params), (v.buffers, new.buffers),
+                         (v.modules, new.modules), (v.attrs, new.attrs)):
+            for k, x in src.items():
+                dst[k] = deepcopy_value(x, memo)
+        return new
+    if isinstance(v, Conditional):
+        return Conditional([(c, deepcopy_value(x, memo)) for c, x in v.items])
+    if isinstance(v, TrackedList):
+        out = TrackedList(deepcopy_value(x, memo) for x in v)
+        out.depth = v.depth
+        return out
+    if isinstance(v, list):
+        return [deepcopy_value(x, memo) for x in v]
+    if isinstance(v, tuple):
+        return tuple(deepcopy_value(x, memo) for x in v)
+    if isinstance(v, dict):
+        return {k: deepcopy_value(x, memo) for k, x in v.items()}
+    if isinstance(v, PlainInstance):
+        new_obj = PlainInstance(v.cls)
+        memo[id(v)] = new_obj
+        new_obj.attrs = {k: deepcopy_value(x, memo) for k, x in v.attrs.items()}
+        return new_obj
+    return v
+
+
+def _partial(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not args:
+        raise CannotInterpret("partial() without a function")
+    return Partial(args[0], list(args[1:]), dict(kw))
+
+
+def _ordereddict(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return dict_builtin(it, None, args, kw, node)
+
+
+def _deepcopy(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return deepcopy_value(args[0])
+
+
+def _copy(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    v = args[0]
+    if isinstance(v, TrackedList):
+        out = TrackedList(v)
+        out.depth = v.depth
+        return out
+    if isinstance(v, dict):
+        return dict(v)
+    return v
+
+
+register_functions("functools", {"partial": _partial})
+register_functions("collections", {"OrderedDict": _ordereddict})
+register_functions("copy", {"deepcopy": _deepcopy, "copy": _copy})
+register_functions("math", {
+    "sqrt": pure(math.sqrt, "sqrt"),
+    "ceil": symbolic_math(math.ceil, "ceil", True),
+    "floor": symbolic_math(math.floor, "floor", True),
+    "log": pure(math.log, "log"),
+    "log2": pure(math.log2, "log2"),
+    "prod": pure(math.prod, "prod"),
+    "gcd": pure(math.gcd, "gcd"),
+    "pi": pure(lambda: math.pi, "pi"),
+})
+register_functions("operator", {"mul": pure(lambda a, b: a * b, "mul")})
+register_functions("typing", {"cast": lambda it, _, a, k, n: a[1]})
+register_functions("itertools", {"repeat": pure(lambda x, n: [x] * n, "repeat")})
+
+
+# packages whose calls never return an nn.Module
+NON_MODULE_PACKAGES = {"math", "logging", "warnings", "os", "sys", "typing", "numpy", "np",
+                        "functools", "itertools", "collections", "dataclasses", "copy", "re",
+                        "json", "inspect", "operator", "abc", "enum", "types", "time", "random"}

@@ -1,0 +1,293 @@
+"""nn.Module semantics over `ModuleInst`: torch's `__setattr__` slot rules
+(parameters, buffers, submodules, plain attributes; conditional slots under
+unknown branches), attribute lookup, register_buffer / register_parameter /
+add_module, modules()/children()/parameters(), hooks, and what marks a class
+as migrating checkpoints (`_load_from_state_dict`, `_version`, load pre-hooks).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from wlint.model.evaluator import Evaluator
+from wlint.model.overlays.registry import Impl, lookup_method, register_methods
+from wlint.model.values import (
+    Builtin, Conditional, MISSING, ModuleInst, Repeated, SymbolicObject, Tensor, TorchRef,
+    TrackedList, Unknown, UserClass
+)
+
+
+def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node: ast.AST) -> None:
+    """torch's Module.__setattr__ over the abstract slots."""
+    line = getattr(node, "lineno", 0)
+    if isinstance(value, Conditional):
+        for cond, v in value.items:
+            it.conds.append(cond or "True")
+            try:
+                module_setattr(it, inst, name, v, node)
+            finally:
+                it.conds.pop()
+        return
+    if isinstance(value, Tensor) and value.param:
+        for d in (inst.attrs, inst.buffers, inst.modules):
+            d.pop(name, None)
+        inst.nonpersistent.discard(name)
+        set_slot(it, inst.params, name, value, owner=inst)
+    elif name in inst.params:
+        if value is not None and not isinstance(value, Tensor):
+            it.note(line, f"cannot tell what is assigned to parameter `{name}`")
+        set_slot(it, inst.params, name, None if not isinstance(value, Tensor) else value, owner=inst)
+    elif isinstance(value, ModuleInst):
+        for d in (inst.attrs, inst.params, inst.buffers):
+            d.pop(name, None)
+        inst.nonpersistent.discard(name)
+        set_slot(it, inst.modules, name, value, owner=inst)
+    elif name in inst.modules:
+        if value is not None:
+            it.note(line, f"cannot tell what is assigned to submodule `{name}`"
+                      + (f": {value.reason}" if isinstance(value, Unknown) else ""))
+        set_slot(it, inst.modules, name, None, owner=inst)
+    elif name in inst.buffers:
+        set_slot(it, inst.buffers, name, value if isinstance(value, Tensor) else None, owner=inst)
+    else:
+        if isinstance(value, Unknown) and value.may_module:
+            it.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
+        elif isinstance(value, SymbolicObject) and value.may_module:
+            # decided at the end: an argument also used as a number is no module
+            it.maybe_module_args.append((value, it.path, line, name))
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, Repeated) for v in value):
+            pass
+        inst.attrs[name] = value
+
+
+def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
+             owner: Optional[ModuleInst] = None) -> None:
+    """Store into a slot; inside unknown branches entered after `owner` was
+    created, the slot becomes conditional (`Conditional`)."""
+    base = owner.cond_depth if owner is not None else 0
+    conds = it.conds[base:]
+    cond = " and ".join(conds) if conds else None
+    if cond is None:
+        slots[name] = value
+        return
+    old = slots.get(name, MISSING)
+    if old is MISSING:
+        slots[name] = Conditional([(cond, value)])
+    elif isinstance(old, Conditional):
+        items = [(c, v) for c, v in old.items if c != cond]
+        items.append((cond, value))
+        slots[name] = Conditional(items)
+    else:
+        slots[name] = Conditional([(f"not ({cond})", old), (cond, value)])
+
+
+def module_getattr(it: Evaluator, inst: ModuleInst, name: str, line: int) -> Any:
+    if name in inst.attrs:
+        return inst.attrs[name]
+    if inst.cls is not None:
+        found = it.class_attr(inst.cls, name)
+        if found is not MISSING:
+            return it.bind_attr(found, inst, inst.cls)
+    for slots in (inst.params, inst.buffers, inst.modules):
+        if name in slots:
+            v = slots[name]
+            if isinstance(v, Conditional):
+                return Unknown(f"`{name}` depends on a condition", line, True)
+            return v
+    method = lookup_method(ModuleInst, name)
+    if method is not None:
+        return Builtin(name, method, inst)
+    if name == "training":
+        return True
+    return Unknown(f"`{inst.type_name}` has no attribute `{name}`", line, True)
+
+
+def is_torch_module_ref(v: Any) -> bool:
+    """Whether `v` names a torch.nn module class; memoised by dotted path (hot: every call)."""
+    if not isinstance(v, TorchRef):
+        return False
+    hit = _MODULE_REF_CACHE.get(v.qual)
+    if hit is None:
+        hit = _MODULE_REF_CACHE[v.qual] = _torch_module_path(v.qual)
+    return hit
+
+
+_MODULE_REF_CACHE: Dict[str, bool] = {}
+
+
+def _torch_module_path(qual: str) -> bool:
+    parts = qual.split(".")
+    return len(parts) >= 3 and parts[1] == "nn" and parts[-1][:1].isupper() and parts[-1] not in (
+        "Parameter", "UninitializedParameter", "Buffer") and parts[2] not in ("init", "functional",
+                                                                             "utils")
+
+
+def defines_migration(cls: UserClass) -> bool:
+    if "_load_from_state_dict" in cls.ns or "_version" in cls.ns:
+        return True
+    cached = getattr(cls.node, "_wlint_prehook", None)
+    if cached is None:
+        cached = any(isinstance(node, ast.Attribute) and node.attr in (
+            "register_load_state_dict_pre_hook", "_register_load_state_dict_pre_hook")
+            for node in ast.walk(cls.node))
+        cls.node._wlint_prehook = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _add_module(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+                  node: Any) -> Any:
+    name = args[0] if args else kw.get("name")
+    module = args[1] if len(args) > 1 else kw.get("module")
+    if not isinstance(name, str):
+        it.note(getattr(node, "lineno", 0), "add_module with an unknown name")
+        return None
+    if isinstance(module, Repeated):
+        module = module.value
+    if module is None or isinstance(module, (ModuleInst, Conditional)):
+        for d in (inst.attrs, inst.params, inst.buffers):
+            d.pop(name, None)
+        if isinstance(module, Conditional):
+            module_setattr(it, inst, name, module, node)
+        else:
+            set_slot(it, inst.modules, name, module, owner=inst)
+        return None
+    it.note(getattr(node, "lineno", 0), f"add_module `{name}`: cannot tell the module"
+            + (f" ({module.reason})" if isinstance(module, Unknown) else ""))
+    return None
+
+
+def per_alternative(fn: Impl, it: Evaluator, inst: ModuleInst, args: List[Any],
+                     kw: Dict[str, Any], node: Any, index: int, key: str) -> bool:
+    """Call `fn` once per alternative of a conditional argument (`x if c else None`)."""
+    value = args[index] if len(args) > index else kw.get(key)
+    if not isinstance(value, Conditional):
+        return False
+    for cond, v in value.items:
+        it.conds.append(cond or "True")
+        try:
+            new_args = list(args)
+            new_kw = dict(kw)
+            if len(args) > index:
+                new_args[index] = v
+            else:
+                new_kw[key] = v
+            fn(it, inst, new_args, new_kw, node)
+        finally:
+            it.conds.pop()
+    return True
+
+
+def _register_buffer(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+                       node: Any) -> Any:
+    if per_alternative(_register_buffer, it, inst, args, kw, node, 1, "tensor"):
+        return None
+    line = getattr(node, "lineno", 0)
+    name = args[0] if args else kw.get("name")
+    tensor = args[1] if len(args) > 1 else kw.get("tensor")
+    persistent = args[2] if len(args) > 2 else kw.get("persistent", True)
+    if not isinstance(name, str):
+        it.note(line, "register_buffer with an unknown name")
+        return None
+    p = it.truth(persistent)
+    if p is None:
+        it.note(line, f"persistence of buffer `{name}` is unknown")
+        p = True
+    if tensor is not None and not isinstance(tensor, Tensor):
+        it.note(line, f"buffer `{name}`: cannot tell the tensor")
+        tensor = Tensor(None, line, it.path)
+    if isinstance(tensor, Tensor):
+        if tensor.shape is None:
+            it.note(line, f"shape of buffer `{name}` is unknown")
+        tensor = Tensor(tensor.shape, tensor.line, tensor.path, False)
+    for d in (inst.attrs, inst.params, inst.modules):
+        d.pop(name, None)
+    set_slot(it, inst.buffers, name, tensor, owner=inst)
+    if p:
+        inst.nonpersistent.discard(name)
+    else:
+        inst.nonpersistent.add(name)
+    return None
+
+
+def _register_parameter(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+                          node: Any) -> Any:
+    if per_alternative(_register_parameter, it, inst, args, kw, node, 1, "param"):
+        return None
+    line = getattr(node, "lineno", 0)
+    name = args[0] if args else kw.get("name")
+    param = args[1] if len(args) > 1 else kw.get("param")
+    if not isinstance(name, str):
+        it.note(line, "register_parameter with an unknown name")
+        return None
+    if param is not None and not isinstance(param, Tensor):
+        it.note(line, f"parameter `{name}`: cannot tell the tensor")
+        param = Tensor(None, line, it.path, True)
+    for d in (inst.attrs, inst.buffers, inst.modules):
+        d.pop(name, None)
+    set_slot(it, inst.params, name, param, owner=inst)
+    return None
+
+
+def _returns_self(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return inst
+
+
+def _returns_none(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    return None
+
+
+def _prehook(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+               node: Any) -> Any:
+    it.migrates = True
+    return None
+
+
+def walk_modules(inst: ModuleInst, prefix: str = "") -> Iterator[Tuple[str, ModuleInst]]:
+    yield prefix, inst
+    for name, child in inst.modules.items():
+        if isinstance(child, ModuleInst):
+            yield from walk_modules(child, f"{prefix}.{name}" if prefix else name)
+
+
+def _modules(named: bool) -> Impl:
+    def impl(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        pairs = list(walk_modules(inst))
+        return TrackedList(pairs if named else [m for _, m in pairs])
+    return impl
+
+
+def _children(named: bool) -> Impl:
+    def impl(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        pairs = [(n, m) for n, m in inst.modules.items() if isinstance(m, ModuleInst)]
+        return TrackedList(pairs if named else [m for _, m in pairs])
+    return impl
+
+
+def _parameters(named: bool) -> Impl:
+    def impl(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        out: List[Any] = []
+        for prefix, m in walk_modules(inst):
+            for n, p in m.params.items():
+                if isinstance(p, Tensor):
+                    out.append((f"{prefix}.{n}" if prefix else n, p))
+        return TrackedList(out if named else [p for _, p in out])
+    return impl
+
+
+register_methods(ModuleInst, {
+    "add_module": _add_module, "register_module": _add_module,
+    "register_buffer": _register_buffer, "register_parameter": _register_parameter,
+    "apply": _returns_self, "to": _returns_self, "cuda": _returns_self, "cpu": _returns_self, "float": _returns_self,
+    "double": _returns_self, "half": _returns_self, "bfloat16": _returns_self, "train": _returns_self, "eval": _returns_self,
+    "requires_grad_": _returns_self, "type": _returns_self, "to_empty": _returns_self, "share_memory": _returns_self,
+    "zero_grad": _returns_none, "reset_parameters": _returns_none, "_reset_parameters": _returns_none,
+    "register_forward_hook": _returns_none, "register_forward_pre_hook": _returns_none,
+    "register_full_backward_hook": _returns_none, "register_backward_hook": _returns_none,
+    "register_state_dict_pre_hook": _returns_none, "_register_state_dict_hook": _returns_none,
+    "register_load_state_dict_pre_hook": _prehook, "_register_load_state_dict_pre_hook": _prehook,
+    "register_load_state_dict_post_hook": _returns_none,
+    "modules": _modules(False), "named_modules": _modules(True),
+    "children": _children(False), "named_children": _children(True),
+    "parameters": _parameters(False), "named_parameters": _parameters(True),
+})

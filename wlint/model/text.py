@@ -1,0 +1,30 @@
+"""Text of source nodes and errors, as notes and conditions show them."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def source_text(node: ast.AST) -> str:
+    """The Python source of `node` (its type name if it cannot be unparsed)."""
+    try:
+        return ast.unparse(node)
+    except Exception:
+        return type(node).__name__
+
+
+def short_error(exc: BaseException) -> str:
+    """An exception as one note-sized line."""
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."
