@@ -70,7 +70,7 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     if name is None:
         raise PredictError(f"EXPR must be a class or a call: {expr!r}")
     scope = Scope(ns.vars, None, ns)
-    interp.path = relpath
+    interp.frame.path = relpath
     cls = interp.eval(head, scope)
     is_factory = isinstance(expr_node, ast.Call) and isinstance(cls, (Function, BoundMethod))
     if not isinstance(cls, UserClass) and not is_factory and not (

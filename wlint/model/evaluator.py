@@ -9,7 +9,7 @@ never import `interp.core` (no import cycle).
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, ContextManager, Dict, List, Optional, Protocol, Tuple
 
 MAX_STEPS = 1_000_000
 MAX_DEPTH = 60
@@ -20,11 +20,7 @@ LOOP_ATOMS = ("i", "j", "k", "l", "m")
 class Evaluator(Protocol):
     """The interpreter as handlers and overlays see it."""
 
-    # dynamic context (see interp/frames.py)
-    path: str
-    conds: List[Any]
-    loop_atoms: List[str]
-    pass_ids: List[int]
+    frame: Any  # interp.frames.Frame: file, conditions, loop atoms (change it with in_*)
     pass_counter: int
     depth: int
     loading: int
@@ -32,7 +28,6 @@ class Evaluator(Protocol):
     builtins: Dict[str, Any]
     uses: Dict[Tuple[str, str], None]
     maybe_module_args: List[Any]
-    _comp_atoms: List[Tuple[str, int]]
 
     # bookkeeping and modules
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None: ...
@@ -60,6 +55,14 @@ class Evaluator(Protocol):
     def call(self, func: Any, args: List[Any], kwargs: Dict[str, Any], node: Any) -> Any: ...
     def call_function(self, func: Any, args: List[Any], kwargs: Dict[str, Any],
                       node: Any) -> Any: ...
+
+    # the dynamic context (interp/frames.py): context managers undo every change
+    def in_module(self, relpath: str) -> ContextManager[Any]: ...
+    def in_file(self, path: str) -> ContextManager[None]: ...
+    def in_call(self, path: str) -> ContextManager[None]: ...
+    def in_branch(self, cond: str) -> ContextManager[None]: ...
+    def in_loop(self, atom: str, comprehension: bool = False) -> ContextManager[int]: ...
+    def next_atom(self) -> str: ...
 
     # lists built under unknown branches and loops
     def list_wrap(self, lst: Any, items: List[Any]) -> List[Any]: ...

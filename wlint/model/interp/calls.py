@@ -16,7 +16,7 @@ from wlint.model.overlays.registry import lookup_function
 from wlint.model.overlays.stdlib import NON_MODULE_PACKAGES
 from wlint.model.overlays.torch_layers import build_layer, catalog_by_qualname, torch_call
 from wlint.model.overlays.torch_module import defines_migration
-from wlint.model.signals import CannotInterpret, RaiseSig, ReturnSig
+from wlint.model.signals import CannotInterpret, ReturnSig
 from wlint.model.text import source_text
 from wlint.model.values import (
     BoundMethod, Builtin, ExternalRef, Function, MISSING, ModuleInst, Partial, PlainInstance,
@@ -29,7 +29,7 @@ def eval_call(it: Evaluator, node: ast.Call, scope: Scope) -> Any:
     if isinstance(func, Builtin) and func.name == "super" and not node.args:
         return zero_arg_super(it, scope, node)
     if isinstance(func, Builtin) and func.name == "locals" and not node.args:
-        return {k: v for k, v in scope.vars.items() if not k.startswith("__wlint")}
+        return dict(scope.vars)
     args: List[Any] = []
     kwargs: Dict[str, Any] = {}
     for a in node.args:
@@ -55,8 +55,8 @@ def eval_call(it: Evaluator, node: ast.Call, scope: Scope) -> Any:
 def zero_arg_super(it: Evaluator, scope: Scope, node: ast.AST) -> Any:
     s: Optional[Scope] = scope
     while s is not None:
-        if "__wlint_class__" in s.vars and "__wlint_self__" in s.vars:
-            return SuperProxy(s.vars["__wlint_class__"], s.vars["__wlint_self__"])
+        if s.owner is not None and s.self_value is not MISSING:
+            return SuperProxy(s.owner, s.self_value)
         s = s.parent
     raise CannotInterpret("super() outside a method")
 
@@ -88,9 +88,9 @@ def call(it: Evaluator, func: Any, args: List[Any], kwargs: Dict[str, Any], node
             return impl(it, None, args, kwargs, node)
         layer = catalog_by_qualname().get(func.qual)
         if layer is not None:  # a non-torch.nn class the catalog knows (Layer.torch_path)
-            inst = ModuleInst(layer.name, None, line, it.path, "layer")
-            inst.cond_depth = len(it.conds)
-            inst.depth = len(it.loop_atoms)
+            inst = ModuleInst(layer.name, None, line, it.frame.path, "layer")
+            inst.cond_depth = len(it.frame.conds)
+            inst.depth = len(it.frame.loop_atoms)
             inst.torch_bases = (layer.name, "Module")
             build_layer(it, layer, inst, args, kwargs, node)
             return inst
@@ -114,29 +114,22 @@ def call_function(it: Evaluator, func: Function, args: List[Any], kwargs: Dict[s
     scope = Scope({}, func.scope, func.module)
     bind_args(it, fnode.args, func, args, kwargs, scope, node)
     if func.owner is not None:
-        scope.vars["__wlint_class__"] = func.owner
+        scope.owner = func.owner
         if args:
-            scope.vars["__wlint_self__"] = args[0]
-    saved = it.path
-    it.path = func.module.relpath
-    it.depth += 1
+            scope.self_value = args[0]
     produced: Optional[TrackedList] = None
     if not isinstance(fnode, ast.Lambda) and is_generator(fnode):
         produced = TrackedList()
-        produced.depth = len(it.loop_atoms)
-        produced.cond_depth = len(it.conds)
-        scope.vars["__wlint_yield__"] = produced
-    try:
-        if isinstance(fnode, ast.Lambda):
-            return it.eval(fnode.body, scope)
-        it.exec_block(fnode.body, scope)
-    except ReturnSig as ret:
-        return ret.value if produced is None else produced
-    except RaiseSig:
-        raise
-    finally:
-        it.depth -= 1
-        it.path = saved
+        produced.depth = len(it.frame.loop_atoms)
+        produced.cond_depth = len(it.frame.conds)
+        scope.yield_sink = produced
+    with it.in_call(func.module.relpath):
+        try:
+            if isinstance(fnode, ast.Lambda):
+                return it.eval(fnode.body, scope)
+            it.exec_block(fnode.body, scope)
+        except ReturnSig as ret:
+            return ret.value if produced is None else produced
     return produced
 
 
@@ -194,10 +187,10 @@ def instantiate(it: Evaluator, cls: UserClass, args: List[Any], kwargs: Dict[str
         if isinstance(c, UserClass) and defines_migration(c):
             it.migrates = True
     if cls.is_module:
-        inst: Any = ModuleInst(cls.name, cls, line, it.path, "user")
-        inst.cond_depth = len(it.conds)
+        inst: Any = ModuleInst(cls.name, cls, line, it.frame.path, "user")
+        inst.cond_depth = len(it.frame.conds)
         inst.torch_bases = tuple(c.last for c in cls.mro if isinstance(c, TorchRef))
-        inst.depth = len(it.loop_atoms)
+        inst.depth = len(it.frame.loop_atoms)
     else:
         inst = PlainInstance(cls)
     init = it.class_attr(cls, "__init__")
@@ -215,7 +208,7 @@ def instantiate(it: Evaluator, cls: UserClass, args: List[Any], kwargs: Dict[str
     if any(isinstance(c, Unknown) for c in cls.bases):
         it.note(line, f"base class of `{cls.name}` is unknown: "
                   + "; ".join(c.reason for c in cls.bases if isinstance(c, Unknown)),
-                  path=it.path)
+                  path=it.frame.path)
     call(it, bound, args, kwargs, node)
     return inst
 

@@ -30,7 +30,7 @@ import wlint.model.interp.imports as imports
 import wlint.model.interp.operators as operators
 import wlint.model.interp.statements as statements
 from wlint.model.interp.assignments import assigned_names
-from wlint.model.interp.frames import Scope
+from wlint.model.interp.frames import Frame, Scope
 from wlint.model.overlays import load_all
 from wlint.model.overlays.registry import builtin_namespace
 from wlint.model.resolve import SourceTree, import_roots, parse_source
@@ -58,17 +58,13 @@ class Interpreter:
         self._note_set: set = set()
         self.steps = 0
         self.max_steps = max_steps
-        self.conds: List[str] = []
-        self.loop_atoms: List[str] = []
+        self.frame = Frame(main_relpath)  # changed only through frames.in_* context managers
         self.uses: Dict[Tuple[str, str], None] = {}
         self.migrates = False
-        self.path = main_relpath
-        self.depth = 0
+        self.depth = 0  # call depth
         load_all()
         self.builtins = builtin_namespace()  # shared: read-only
-        self._comp_atoms: List[Tuple[str, int]] = []
-        self.pass_ids: List[int] = []  # parallel to loop_atoms
-        self.pass_counter = 0
+        self.pass_counter = 0  # ids of the symbolic passes of loops of unknown length
         self.loading = 0  # > 0 while running a module's top level
         self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str]] = []
 
@@ -83,7 +79,7 @@ class Interpreter:
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
         if self.loading:
             return  # a module's top level: what fails there is Unknown where it is used
-        key = (path or self.path, line, reason)
+        key = (path or self.frame.path, line, reason)
         if key not in self._note_set:
             self._note_set.add(key)
             self.notes.append(key)
@@ -112,15 +108,11 @@ class Interpreter:
             return ns
         ns.ast = module
         scope = Scope(ns.vars, None, ns)
-        saved = (self.path, self.conds, self.loop_atoms)
-        self.path, self.conds, self.loop_atoms = relpath, [], []
-        self.loading += 1
         try:
-            for stmt in module.body:
-                self.exec_toplevel(stmt, scope)
+            with self.in_module(relpath):
+                for stmt in module.body:
+                    self.exec_toplevel(stmt, scope)
         finally:
-            self.loading -= 1
-            self.path, self.conds, self.loop_atoms = saved
             ns.done = True
         return ns
 
@@ -182,6 +174,12 @@ class Interpreter:
     bind_attr = attributes.bind_attr
     call = calls.call
     call_function = calls.call_function
+    in_module = frames.in_module
+    in_file = frames.in_file
+    in_call = frames.in_call
+    in_branch = frames.in_branch
+    in_loop = frames.in_loop
+    next_atom = frames.next_atom
     list_wrap = frames.list_wrap
     rep_wrap = frames.rep_wrap
     list_extend = frames.list_extend

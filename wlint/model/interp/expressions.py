@@ -52,8 +52,8 @@ def eval_tuple(it: Evaluator, node: ast.Tuple, scope: Scope) -> Any:
 
 def eval_list(it: Evaluator, node: ast.List, scope: Scope) -> Any:
     out = TrackedList(eval_elts(it, node.elts, scope, node))
-    out.depth = len(it.loop_atoms)
-    out.cond_depth = len(it.conds)
+    out.depth = len(it.frame.loop_atoms)
+    out.cond_depth = len(it.frame.conds)
     return out
 
 
@@ -158,7 +158,7 @@ def eval_namedexpr(it: Evaluator, node: ast.NamedExpr, scope: Scope) -> Any:
 
 
 def eval_yield(it: Evaluator, node: Any, scope: Scope) -> Any:
-    target = scope.vars.get("__wlint_yield__")
+    target = scope.yield_sink
     if not isinstance(target, TrackedList):
         return Unknown("yield outside a generator", node.lineno)
     value = it.eval(node.value, scope) if node.value is not None else None
@@ -188,8 +188,8 @@ def eval_comprehension(it: Evaluator, node: Any, scope: Scope) -> Any:
     if isinstance(node, ast.SetComp):
         return set(out)
     result = TrackedList(out)
-    result.depth = len(it.loop_atoms)
-    result.cond_depth = len(it.conds)
+    result.depth = len(it.frame.loop_atoms)
+    result.cond_depth = len(it.frame.conds)
     return result
 
 
@@ -200,7 +200,7 @@ def comp_loop(it: Evaluator, node: Any, gens: List[ast.comprehension], idx: int,
             item: Any = (it.eval(node.key, scope), it.eval(node.value, scope))
         else:
             item = it.eval(node.elt, scope)
-        for atom, pid in reversed(it._comp_atoms):
+        for atom, pid in reversed(it.frame.comp_atoms):
             item = Repeated(item, atom, pid)
         out.append(item)
         return
@@ -210,31 +210,26 @@ def comp_loop(it: Evaluator, node: Any, gens: List[ast.comprehension], idx: int,
         raise CannotInterpret(f"cannot iterate over `{source_text(gen.iter)}`")
     for value in items:
         it.step()
-        rep = isinstance(value, Repeated)
-        if rep:
-            atom = LOOP_ATOMS[min(len(it.loop_atoms), len(LOOP_ATOMS) - 1)]
-            it.loop_atoms.append(atom)
-            it.pass_counter += 1
-            it.pass_ids.append(it.pass_counter)
-            it._comp_atoms.append((atom, it.pass_counter))
-            value = loop_value(value, atom)
-        try:
-            it.assign(gen.target, value, scope, node)
-            ok = True
-            for cond in gen.ifs:
-                t = it.truth(it.eval(cond, scope))
-                if t is None:
-                    raise CannotInterpret(f"comprehension filter `{source_text(cond)}` is unknown")
-                if not t:
-                    ok = False
-                    break
-            if ok:
-                comp_loop(it, node, gens, idx + 1, scope, out)
-        finally:
-            if rep:
-                it.loop_atoms.pop()
-                it.pass_ids.pop()
-                it._comp_atoms.pop()
+        if isinstance(value, Repeated):
+            atom = it.next_atom()
+            with it.in_loop(atom, comprehension=True):
+                _comprehension_item(it, node, gens, idx, scope, out, loop_value(value, atom))
+        else:
+            _comprehension_item(it, node, gens, idx, scope, out, value)
+
+
+def _comprehension_item(it: Evaluator, node: Any, gens: List[ast.comprehension], idx: int,
+                        scope: Scope, out: List[Any], value: Any) -> None:
+    """Bind one item of generator `idx`, apply its filters, run the inner generators."""
+    gen = gens[idx]
+    it.assign(gen.target, value, scope, node)
+    for cond in gen.ifs:
+        t = it.truth(it.eval(cond, scope))
+        if t is None:
+            raise CannotInterpret(f"comprehension filter `{source_text(cond)}` is unknown")
+        if not t:
+            return
+    comp_loop(it, node, gens, idx + 1, scope, out)
 
 
 def iterate(it: Evaluator, v: Any, node: ast.AST) -> Optional[List[Any]]:
@@ -279,14 +274,14 @@ def getitem(it: Evaluator, obj: Any, key: Any, node: ast.AST) -> Any:
                 return Unknown("index out of range", line, True)
         if isinstance(key, slice):
             if obj.kind == "Sequential":
-                new = ModuleInst("Sequential", None, line, it.path, "Sequential")
-                new.cond_depth = len(it.conds)
+                new = ModuleInst("Sequential", None, line, it.frame.path, "Sequential")
+                new.cond_depth = len(it.frame.conds)
                 new.torch_bases = ("Sequential", "Module")
                 for n in names[key]:
                     new.modules[n] = obj.modules[n]
                 return new
-            new = ModuleInst(obj.kind, None, line, it.path, obj.kind)
-            new.cond_depth = len(it.conds)
+            new = ModuleInst(obj.kind, None, line, it.frame.path, obj.kind)
+            new.cond_depth = len(it.frame.conds)
             new.torch_bases = (obj.kind, "Module")
             for i, n in enumerate(names[key]):
                 new.modules[str(i)] = obj.modules[n]

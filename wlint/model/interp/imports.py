@@ -20,7 +20,7 @@ def import_value(it: Evaluator, dotted: str, level: int, line: int) -> Any:
         head = dotted.split(".")[0]
         if head == "torch":
             return TorchRef(dotted)
-    rel = resolve_import(it.tree, it.path, dotted, level, it.roots)
+    rel = resolve_import(it.tree, it.frame.path, dotted, level, it.roots)
     if rel is not None:
         return it.load_module(rel)
     if level > 0:

@@ -178,16 +178,10 @@ def eval_ifexp(it: Evaluator, node: ast.IfExp, scope: Scope) -> Any:
     if t is False:
         return it.eval(node.orelse, scope)
     cond = cond_source(node.test, test)
-    it.conds.append(cond)
-    try:
+    with it.in_branch(cond):
         a = it.eval(node.body, scope)
-    finally:
-        it.conds.pop()
-    it.conds.append(f"not ({cond})")
-    try:
+    with it.in_branch(f"not ({cond})"):
         b = it.eval(node.orelse, scope)
-    finally:
-        it.conds.pop()
     if same_value(a, b):
         return a
     if isinstance(a, (ModuleInst, type(None), Tensor)) and isinstance(

@@ -11,7 +11,7 @@ import ast
 import contextlib
 from typing import Any, Callable, Dict, List, Sequence
 
-from wlint.model.evaluator import Evaluator, LOOP_ATOMS
+from wlint.model.evaluator import Evaluator
 from wlint.model.interp.assignments import target_names
 from wlint.model.interp.attributes import c3_mro
 from wlint.model.interp.frames import Scope, loop_value
@@ -61,7 +61,7 @@ def exec_raise(it: Evaluator, node: ast.Raise, scope: Scope) -> None:
 
 
 def exec_functiondef(it: Evaluator, node: ast.FunctionDef, scope: Scope) -> None:
-    func: Any = Function(node, scope, scope.module, owner=scope.vars.get("__wlint_class__"))
+    func: Any = Function(node, scope, scope.module, owner=scope.owner)
     for dec in reversed(node.decorator_list):
         func = decorate(it, func, dec, scope)
     scope.vars[node.name] = func
@@ -107,16 +107,11 @@ def init_class(it: Evaluator, cls: UserClass) -> None:
     if any(isinstance(b, ExternalRef) and b.qual.rsplit(".", 1)[-1] == "NamedTuple"
            for b in bases):
         cls.is_dataclass = True
-    body_scope = Scope(cls.ns, scope, scope.module)
-    cls.ns["__wlint_class__"] = cls
-    saved = it.path
-    it.path = cls.module.relpath
-    try:
+    body_scope = Scope(cls.ns, scope, scope.module, owner=cls)
+    with it.in_file(cls.module.relpath):
         for stmt in node.body:
             with contextlib.suppress(ReturnSig, BreakSig, ContinueSig, RaiseSig):
                 it.exec_stmt(stmt, body_scope)
-    finally:
-        it.path = saved
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             if "ClassVar" in source_text(stmt.annotation):
@@ -154,18 +149,16 @@ def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[as
         if attrs0 is not None:
             selfobj.attrs.clear()
             selfobj.attrs.update(attrs0)
-        it.conds.append(arm_cond)
         status = "ok"
-        try:
-            it.exec_block(arm, scope)
-        except RaiseSig:
-            status = "raise"
-        except ReturnSig:
-            status = "return"
-        except (BreakSig, ContinueSig):
-            status = "jump"
-        finally:
-            it.conds.pop()
+        with it.in_branch(arm_cond):
+            try:
+                it.exec_block(arm, scope)
+            except RaiseSig:
+                status = "raise"
+            except ReturnSig:
+                status = "return"
+            except (BreakSig, ContinueSig):
+                status = "jump"
         outcomes.append((status, dict(scope.vars),
                          dict(selfobj.attrs) if attrs0 is not None else None))
     live = [o for o in outcomes if o[0] != "raise"]
@@ -236,25 +229,20 @@ def exec_for(it: Evaluator, node: ast.For, scope: Scope) -> None:
 def sym_iteration(it: Evaluator, target: ast.expr, item: Repeated, body: Sequence[ast.stmt], scope: Scope,
                   node: ast.stmt) -> bool:
     """One pass over the body standing for a loop of unknown length."""
-    atom = LOOP_ATOMS[min(len(it.loop_atoms), len(LOOP_ATOMS) - 1)]
+    atom = it.next_atom()
     value = loop_value(item, atom)
     vars0 = dict(scope.vars)
     selfobj = scope.vars.get("self")
     attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
-    it.loop_atoms.append(atom)
-    it.pass_counter += 1
-    it.pass_ids.append(it.pass_counter)
     broke = False
-    try:
-        it.assign(target, value, scope, node)
-        it.exec_block(body, scope)
-    except BreakSig:
-        broke = True
-    except ContinueSig:
-        pass
-    finally:
-        it.loop_atoms.pop()
-        it.pass_ids.pop()
+    with it.in_loop(atom):
+        try:
+            it.assign(target, value, scope, node)
+            it.exec_block(body, scope)
+        except BreakSig:
+            broke = True
+        except ContinueSig:
+            pass
     targets = set(target_names(target))
     for name, old in vars0.items():
         if name in targets:

@@ -157,8 +157,8 @@ def _list(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any)
         if items is None:
             return Unknown("list() of an unknown value", getattr(node, "lineno", 0), True)
         out = TrackedList(items)
-    out.depth = len(it.loop_atoms)
-    out.cond_depth = len(it.conds)
+    out.depth = len(it.frame.loop_atoms)
+    out.cond_depth = len(it.frame.conds)
     return out
 
 

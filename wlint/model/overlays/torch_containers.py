@@ -75,11 +75,8 @@ def extend_run(it: Evaluator, inst: ModuleInst, slots: Dict[str, Any], value: An
 def add_child(it: Evaluator, inst: ModuleInst, name: str, value: Any, line: int) -> None:
     if isinstance(value, Conditional):
         for cond, v in value.items:
-            it.conds.append(cond or "True")
-            try:
+            with it.in_branch(cond or "True"):
                 add_child(it, inst, name, v, line)
-            finally:
-                it.conds.pop()
         return
     if isinstance(value, ModuleInst) or value is None:
         set_slot(it, inst.modules, name, value, owner=inst)
@@ -174,7 +171,7 @@ def _extend(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any]
 def _insert(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     index, module = args[0], args[1]
     names = list(inst.modules)
-    if not isinstance(index, int) or any("{" in n for n in names) or it.conds:
+    if not isinstance(index, int) or any("{" in n for n in names) or it.frame.conds:
         it.note(getattr(node, "lineno", 0), "insert into a container at an unknown position")
         return None
     values = list(inst.modules.values())

@@ -7,9 +7,10 @@ catalog knows are found by qualified name.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any, Dict, List
 
-from wlint.model.evaluator import Evaluator, LOOP_ATOMS
+from wlint.model.evaluator import Evaluator
 from wlint.model.layers import Layer, lookup
 from wlint.model.overlays.registry import MODULE_CLASSES, lookup_function
 from wlint.model.overlays.stdlib import deepcopy_value
@@ -33,9 +34,9 @@ def torch_call(it: Evaluator, ref: TorchRef, args: List[Any], kwargs: Dict[str, 
             raise CannotInterpret("__init__ without self")
         return torch_base_init(it, (base, args[0]), args[1:], kwargs, node)
     if is_torch_module_ref(ref):
-        inst = ModuleInst(last, None, line, it.path, "layer")
-        inst.cond_depth = len(it.conds)
-        inst.depth = len(it.loop_atoms)
+        inst = ModuleInst(last, None, line, it.frame.path, "layer")
+        inst.cond_depth = len(it.frame.conds)
+        inst.depth = len(it.frame.loop_atoms)
         result = torch_init(it, ref, inst, args, kwargs, node)
         if isinstance(result, Unknown):
             return result
@@ -49,8 +50,8 @@ def torch_call(it: Evaluator, ref: TorchRef, args: List[Any], kwargs: Dict[str, 
         emb = args[0] if args else kwargs.get("embeddings")
         layer = lookup(qual.rsplit(".", 2)[-2])
         if isinstance(emb, Tensor) and emb.shape is not None and len(emb.shape) == 2 and layer:
-            inst = ModuleInst(layer.name, None, line, it.path, "layer")
-            inst.cond_depth = len(it.conds)
+            inst = ModuleInst(layer.name, None, line, it.frame.path, "layer")
+            inst.cond_depth = len(it.frame.conds)
             inst.torch_bases = (layer.name, "Module")
             extra = {k: v for k, v in kwargs.items() if k not in ("embeddings", "freeze")}
             build_layer(it, layer, inst, list(emb.shape), extra, node)
@@ -112,20 +113,14 @@ def build_layer(it: Evaluator, layer: Layer, inst: ModuleInst, args: List[Any], 
         shape = norm_shape(spec.shape)
         if shape is None:
             it.note(line, f"shape of {layer.name}.{spec.name} is unknown")
-        tensor = Tensor(shape, line, it.path, spec.kind == "parameter")
-        cond_pushed = when is None
-        if cond_pushed:
-            it.conds.append(cond_text(spec.when))
-        try:
+        tensor = Tensor(shape, line, it.frame.path, spec.kind == "parameter")
+        with it.in_branch(cond_text(spec.when)) if when is None else nullcontext():
             if spec.kind == "parameter":
                 set_slot(it, inst.params, spec.name, tensor, owner=inst)
             else:
                 set_slot(it, inst.buffers, spec.name, tensor, owner=inst)
                 if not spec.persistent:
                     inst.nonpersistent.add(spec.name)
-        finally:
-            if cond_pushed:
-                it.conds.pop()
     for child in build.children:
         build_child(it, layer, inst, child, node)
 
@@ -138,8 +133,8 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
         return
     value: Any
     if child.layer in ("ModuleList", "Sequential"):
-        value = ModuleInst(child.layer, None, line, it.path, child.layer)
-        value.cond_depth = len(it.conds)
+        value = ModuleInst(child.layer, None, line, it.frame.path, child.layer)
+        value.cond_depth = len(it.frame.conds)
         value.torch_bases = (child.layer, "Module")
         if child.repeat is not None:
             count = norm_dim(child.repeat)
@@ -150,8 +145,7 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
                 for i in range(count):
                     value.modules[str(i)] = deepcopy_value(proto)
             elif isinstance(count, Sym):
-                atom = LOOP_ATOMS[min(len(it.loop_atoms), len(LOOP_ATOMS) - 1)]
-                value.modules["{" + atom + "}"] = deepcopy_value(proto)
+                value.modules["{" + it.next_atom() + "}"] = deepcopy_value(proto)
             else:
                 it.note(line, f"{layer.name}: number of `{child.name}` is unknown")
                 return
@@ -163,8 +157,8 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
         if sub_layer is None:
             it.note(line, f"{layer.name}: child layer {child.layer} not in the catalog")
             return
-        value = ModuleInst(sub_layer.name, None, line, it.path, "layer")
-        value.cond_depth = len(it.conds)
+        value = ModuleInst(sub_layer.name, None, line, it.frame.path, "layer")
+        value.cond_depth = len(it.frame.conds)
         value.torch_bases = (sub_layer.name, "Module")
         build_layer(it, sub_layer, value, [], dict(child.args), node)
     else:
@@ -175,13 +169,8 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
         value = child_value(it, layer, child.from_value, line, node)
         if value is None:
             return
-    if when is None:
-        it.conds.append(cond_text(child.when))
-    try:
+    with it.in_branch(cond_text(child.when)) if when is None else nullcontext():
         set_slot(it, inst.modules, child.name, value, owner=inst)
-    finally:
-        if when is None:
-            it.conds.pop()
 
 
 def child_value(it: Evaluator, layer: Layer, src: Any, line: int, node: Any) -> Any:
@@ -192,8 +181,8 @@ def child_value(it: Evaluator, layer: Layer, src: Any, line: int, node: Any) -> 
         if sub_layer is None:
             it.note(line, f"{layer.name}: {src.layer} not in the catalog")
             return None
-        value = ModuleInst(sub_layer.name, None, line, it.path, "layer")
-        value.cond_depth = len(it.conds)
+        value = ModuleInst(sub_layer.name, None, line, it.frame.path, "layer")
+        value.cond_depth = len(it.frame.conds)
         value.torch_bases = (sub_layer.name, "Module")
         build_layer(it, sub_layer, value, [], dict(src.args), node)
         return value

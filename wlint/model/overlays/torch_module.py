@@ -23,11 +23,8 @@ def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node:
     line = getattr(node, "lineno", 0)
     if isinstance(value, Conditional):
         for cond, v in value.items:
-            it.conds.append(cond or "True")
-            try:
+            with it.in_branch(cond or "True"):
                 module_setattr(it, inst, name, v, node)
-            finally:
-                it.conds.pop()
         return
     if isinstance(value, Tensor) and value.param:
         for d in (inst.attrs, inst.buffers, inst.modules):
@@ -55,7 +52,7 @@ def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node:
             it.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
         elif isinstance(value, SymbolicObject) and value.may_module:
             # decided at the end: an argument also used as a number is no module
-            it.maybe_module_args.append((value, it.path, line, name))
+            it.maybe_module_args.append((value, it.frame.path, line, name))
         elif isinstance(value, (list, tuple)) and any(isinstance(v, Repeated) for v in value):
             pass
         inst.attrs[name] = value
@@ -66,7 +63,7 @@ def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
     """Store into a slot; inside unknown branches entered after `owner` was
     created, the slot becomes conditional (`Conditional`)."""
     base = owner.cond_depth if owner is not None else 0
-    conds = it.conds[base:]
+    conds = it.frame.conds[base:]
     cond = " and ".join(conds) if conds else None
     if cond is None:
         slots[name] = value
@@ -164,17 +161,14 @@ def per_alternative(fn: Impl, it: Evaluator, inst: ModuleInst, args: List[Any],
     if not isinstance(value, Conditional):
         return False
     for cond, v in value.items:
-        it.conds.append(cond or "True")
-        try:
-            new_args = list(args)
-            new_kw = dict(kw)
-            if len(args) > index:
-                new_args[index] = v
-            else:
-                new_kw[key] = v
+        new_args = list(args)
+        new_kw = dict(kw)
+        if len(args) > index:
+            new_args[index] = v
+        else:
+            new_kw[key] = v
+        with it.in_branch(cond or "True"):
             fn(it, inst, new_args, new_kw, node)
-        finally:
-            it.conds.pop()
     return True
 
 
@@ -195,7 +189,7 @@ def _register_buffer(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[
         p = True
     if tensor is not None and not isinstance(tensor, Tensor):
         it.note(line, f"buffer `{name}`: cannot tell the tensor")
-        tensor = Tensor(None, line, it.path)
+        tensor = Tensor(None, line, it.frame.path)
     if isinstance(tensor, Tensor):
         if tensor.shape is None:
             it.note(line, f"shape of buffer `{name}` is unknown")
@@ -222,7 +216,7 @@ def _register_parameter(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Di
         return None
     if param is not None and not isinstance(param, Tensor):
         it.note(line, f"parameter `{name}`: cannot tell the tensor")
-        param = Tensor(None, line, it.path, True)
+        param = Tensor(None, line, it.frame.path, True)
     for d in (inst.attrs, inst.buffers, inst.modules):
         d.pop(name, None)
     set_slot(it, inst.params, name, param, owner=inst)

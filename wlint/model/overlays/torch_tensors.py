@@ -138,7 +138,7 @@ def _factory(kind: str) -> Impl:
             shape = src.shape if isinstance(src, Tensor) else None
         else:
             shape = None
-        return Tensor(shape, line, it.path)
+        return Tensor(shape, line, it.frame.path)
     return impl
 
 
@@ -163,13 +163,13 @@ def parameter(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: 
     line = getattr(node, "lineno", 0)
     data = args[0] if args else kw.get("data", MISSING)
     if data is MISSING or data is None:
-        return Tensor((0,), line, it.path, True)
+        return Tensor((0,), line, it.frame.path, True)
     if isinstance(data, Tensor):
         if data.shape is None:
             it.note(line, "shape of this nn.Parameter is unknown")
-        return Tensor(data.shape, line, it.path, True)
+        return Tensor(data.shape, line, it.frame.path, True)
     it.note(line, "nn.Parameter of an unknown tensor")
-    return Tensor(None, line, it.path, True)
+    return Tensor(None, line, it.frame.path, True)
 
 
 for _n in ("zeros", "ones", "empty", "randn", "rand"):
@@ -212,7 +212,7 @@ def _two_tensor(kind: str) -> Impl:
                         for t in items:
                             total = total + t.shape[d]
                         shape = tuple(first[:d]) + (total,) + tuple(first[d + 1:])
-        return Tensor(norm_shape(shape) if shape is not None else None, line, it.path)
+        return Tensor(norm_shape(shape) if shape is not None else None, line, it.frame.path)
     return impl
 
 
@@ -225,7 +225,7 @@ def _meshgrid(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: 
     if kw.get("indexing", "ij") == "xy" and len(sizes) >= 2:
         sizes = (sizes[1], sizes[0]) + sizes[2:]
     line = getattr(node, "lineno", 0)
-    return tuple(Tensor(sizes, line, it.path) for _ in tensors)
+    return tuple(Tensor(sizes, line, it.frame.path) for _ in tensors)
 
 
 def _torch_method_fn(name: str) -> Impl:
@@ -340,11 +340,11 @@ def _tensor_method(t: Tensor, name: str) -> Impl:
         if name == "dim":
             return len(shape) if shape is not None else Unknown("unknown rank")
         if name in ("new_zeros", "new_ones", "new_empty"):
-            return Tensor(_size_args(list(args), kw), getattr(node, "lineno", 0), it.path)
+            return Tensor(_size_args(list(args), kw), getattr(node, "lineno", 0), it.frame.path)
         if name == "new_full":
             size = args[0] if args else kw.get("size")
             return Tensor(norm_shape(tuple(size)) if isinstance(size, (tuple, list)) else None,
-                          getattr(node, "lineno", 0), it.path)
+                          getattr(node, "lineno", 0), it.frame.path)
         if shape is not None:
             try:
                 new = _reshape(name, shape, list(args))
