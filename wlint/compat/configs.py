@@ -63,43 +63,8 @@ def config_call_args(tree: Any, relpath: str, params: List[Tuple[str, str, bool]
     """The argument list `Cfg(), opts=Opts()` when every annotation resolves, in the
     module namespace of `relpath` as the predictor sees it, to a non-module project
     class constructible with no arguments; None otherwise."""
-    from wlint.model.interp import Interpreter, Scope
-    from wlint.model.signals import BudgetExceeded
-    from wlint.model.values import UserClass
+    from wlint.model.api import constructible_with_defaults
 
-    interp = Interpreter(tree, relpath)
-    try:
-        ns = interp.load_module(relpath)
-        if ns.ast is None:
-            return None
-        scope = Scope(ns.vars, None, ns)
-        for _, ann, _ in params:
-            value = interp.eval(ast.parse(ann, mode="eval").body, scope)
-            if not isinstance(value, UserClass) or not _no_arg_constructible(interp, value):
-                return None
-    except (BudgetExceeded, RecursionError):
-        return None
-    except Exception:  # an interpreter limitation: no variant, never a crash
+    if not constructible_with_defaults(tree, relpath, [ann for _, ann, _ in params]):
         return None
     return ", ".join(f"{name}={ann}()" if kw else f"{ann}()" for name, ann, kw in params)
-
-
-def _no_arg_constructible(interp: Any, cls: Any) -> bool:
-    from wlint.model.values import UserClass
-
-    if not cls.ready:
-        interp.init_class(cls)
-    if cls.is_module:
-        return False
-    init = interp.class_attr(cls, "__init__")
-    fnode = getattr(init, "node", None)
-    if cls.is_dataclass and (fnode is None or getattr(init, "owner", None) is not cls):
-        return all(has_default for c in cls.mro if isinstance(c, UserClass)
-                   for _, has_default in c.fields)
-    if isinstance(fnode, ast.FunctionDef):
-        spec = fnode.args
-        positional = list(spec.posonlyargs) + list(spec.args)
-        return (len(positional) - len(spec.defaults) <= 1
-                and all(d is not None for d in spec.kw_defaults))
-    # no __init__ anywhere: a plain class of class attributes (object.__init__)
-    return all(isinstance(c, UserClass) and "__init__" not in c.ns for c in cls.mro)

@@ -3,6 +3,7 @@
     predict(path, expr)                      -> Prediction   (a file on disk)
     predict_in_tree(tree, relpath, expr)     -> Prediction   (any SourceTree, e.g. a git revision)
     module_classes(tree, relpath)            -> List[ClassInfo]
+    constructible_with_defaults(tree, relpath, names) -> bool  (configs of `wlint diff`)
 
 Nothing here imports torch or the analysed code.
 """
@@ -12,18 +13,15 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import List, Tuple
 
-from wlint.model.interp import Interpreter, Scope
-from wlint.model.text import dotted_name
-from wlint.model.signals import BudgetExceeded
-from wlint.model.layers import REQUIRED, lookup
-from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unresolved
+from wlint.model.flatten import flatten
+from wlint.model.interp import Interpreter
+from wlint.model.prediction import Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
-from wlint.model.symbolic import shape_item
-from wlint.model.values import (
-    BoundMethod, Conditional, Function, ModuleInst, SymbolicObject, Tensor, TorchRef, UserClass,
-)
+from wlint.model.signals import BudgetExceeded
+from wlint.model.text import dotted_name
+from wlint.model.values import BoundMethod, Function, ModuleInst, TorchRef, UserClass
 
 
 class PredictError(ValueError):
@@ -69,37 +67,20 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     name = dotted_name(head)
     if name is None:
         raise PredictError(f"EXPR must be a class or a call: {expr!r}")
-    scope = Scope(ns.vars, None, ns)
-    interp.frame.path = relpath
-    cls = interp.eval(head, scope)
+    cls = interp.evaluate(head)
     is_factory = isinstance(expr_node, ast.Call) and isinstance(cls, (Function, BoundMethod))
     if not isinstance(cls, UserClass) and not is_factory and not (
             isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
         raise PredictError(f"unknown class {name!r} in {relpath}")
-    if isinstance(cls, UserClass) and not cls.ready:
-        interp.init_class(cls)
     if isinstance(cls, UserClass) and not cls.is_module:
         raise PredictError(f"{name!r} in {relpath} is not an nn.Module subclass")
     pred = Prediction(path=relpath, expr=expr, cls=name.rsplit(".", 1)[-1])
     line = getattr(cls, "node", expr_node).lineno if isinstance(cls, UserClass) else 1
-    value: Any = None
-    try:
-        if isinstance(expr_node, ast.Call):
-            value = interp.eval(expr_node, scope)
-        else:
-            args, kwargs = _symbolic_args(interp, cls)
-            value = interp.call(cls, args, kwargs, expr_node)
-    except BudgetExceeded:
-        interp.note(line, "step budget exhausted: the prediction is incomplete", relpath)
-    except RecursionError:
-        interp.note(line, "recursion too deep: the prediction is incomplete", relpath)
-    except Exception as exc:
-        interp.note(line, f"cannot interpret {expr}: {exc}", relpath)
-    interp.finish()
+    value = interp.run(expr_node, cls, line, expr)
     if isinstance(value, ModuleInst):
         if is_factory:
             pred.cls = value.type_name
-        _emit(value, pred, relpath)
+        flatten(value, pred, relpath)
     elif not any(True for _ in interp.notes):
         interp.note(line, f"{expr} did not produce a module", relpath)
     pred.unresolved = [Unresolved(ln, reason, "" if p == relpath else p)
@@ -107,127 +88,6 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     pred.migrates_checkpoints = interp.migrates
     pred.uses = list(interp.uses)
     return pred
-
-
-def _symbolic_args(interp: Interpreter, cls: Any) -> Tuple[List[Any], Dict[str, Any]]:
-    """Required constructor parameters of a bare class name become symbols."""
-    if not isinstance(cls, UserClass):
-        return [], {}
-    init = interp.class_attr(cls, "__init__")
-    fnode = getattr(init, "node", None)
-    if cls.is_dataclass and (fnode is None or getattr(init, "owner", None) is not cls):
-        kwargs = {}
-        for c in cls.mro:
-            if isinstance(c, UserClass):
-                for fname, has_default in c.fields:
-                    if not has_default and fname not in kwargs:
-                        kwargs[fname] = SymbolicObject(fname)
-        return [], kwargs
-    if not isinstance(fnode, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        base = getattr(init, "self_obj", None)
-        layer = lookup(base.last) if isinstance(base, TorchRef) else None
-        if layer is None:
-            return [], {}
-        return [SymbolicObject(n) for n, d in layer.signature if d is REQUIRED], {}
-    spec = fnode.args
-    positional = list(getattr(spec, "posonlyargs", [])) + list(spec.args)
-    required = len(positional) - len(spec.defaults)
-    args: List[Any] = []
-    for a in positional[1:required]:
-        args.append(SymbolicObject(a.arg, _may_be_module(a)))
-    kwargs = {}
-    for a, d in zip(spec.kwonlyargs, spec.kw_defaults):
-        if d is None:
-            kwargs[a.arg] = SymbolicObject(a.arg, _may_be_module(a))
-    return args, kwargs
-
-
-_NUMERIC_ANNOTATIONS = ("int", "float", "bool", "str", "Optional[int]", "Optional[float]",
-                        "Tuple[int", "tuple[int", "List[int]", "list[int]", "Sequence[int]")
-
-
-_CONFIG_WORDS = ("config", "cfg", "conf", "args", "opt", "hparams", "params", "settings", "dim",
-                 "size", "num", "n_", "channels", "features", "ratio", "width", "depth",
-                 "heads", "bias", "eps", "drop", "rate", "stride", "kernel", "padding")
-
-
-def _may_be_module(arg: ast.arg) -> bool:
-    """An unknown argument without a plain-value annotation could be a module."""
-    lowered = arg.arg.lower()
-    if any(word in lowered for word in _CONFIG_WORDS):
-        return False
-    if arg.annotation is None:
-        return True
-    text = ast.unparse(arg.annotation)
-    if text.startswith(_NUMERIC_ANNOTATIONS):
-        return False
-    return "Module" in text or "Callable" in text or "nn." in text
-
-
-def _emit(root: ModuleInst, pred: Prediction, relpath: str) -> None:
-    """torch's state_dict order: own params, own persistent buffers, then children."""
-    stack: List[int] = []
-
-    def rel(path: str) -> str:
-        return "" if path == relpath else path
-
-    def walk(inst: ModuleInst, prefix: str, cond: Optional[str]) -> None:
-        if id(inst) in stack:
-            return
-        stack.append(id(inst))
-        owner = prefix[:-1]
-        pred.modules.append(ModuleRecord(owner, inst.type_name, inst.line, rel(inst.path),
-                                         tuple(inst.args), cond))
-        for name, slot in inst.params.items():
-            for c, tensor in _alts(slot):
-                if isinstance(tensor, Tensor):
-                    pred.entries.append(_entry(prefix + name, tensor, "parameter", _join(cond, c),
-                                               owner, inst.type_name, rel))
-        for name, slot in inst.buffers.items():
-            for c, tensor in _alts(slot):
-                if isinstance(tensor, Tensor):
-                    entry = _entry(prefix + name, tensor, "buffer", _join(cond, c), owner,
-                                   inst.type_name, rel)
-                    if name in inst.nonpersistent:
-                        pred.nonpersistent.append(entry)
-                    else:
-                        pred.entries.append(entry)
-        for name, slot in inst.modules.items():
-            for c, child in _alts(slot):
-                if isinstance(child, ModuleInst):
-                    walk(child, f"{prefix}{name}.", _join(cond, c))
-        stack.pop()
-
-    walk(root, "", None)
-
-
-def _alts(slot: Any) -> Iterable[Tuple[Optional[str], Any]]:
-    """(condition, value) pairs of a slot; a plain slot (the common case) without a generator."""
-    if not isinstance(slot, Conditional):
-        return ((None, slot),)
-    return _alts_gen(slot)
-
-
-def _alts_gen(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
-    if isinstance(slot, Conditional):
-        for cond, value in slot.items:
-            for c2, v2 in _alts(value):
-                yield _join(cond, c2), v2
-    else:
-        yield None, slot
-
-
-def _join(a: Optional[str], b: Optional[str]) -> Optional[str]:
-    if a and b:
-        return f"{a} and {b}"
-    return a or b
-
-
-def _entry(key: str, tensor: Tensor, kind: str, cond: Optional[str], owner: str, layer: str,
-           rel: Any) -> Entry:
-    shape = tuple(shape_item(d) for d in tensor.shape) if tensor.shape is not None else None
-    return Entry(key=key, shape=shape, kind=kind, line=tensor.line, path=rel(tensor.path),
-                 condition=cond, owner=owner, layer=layer)
 
 
 def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:
@@ -254,3 +114,40 @@ def module_classes(tree: SourceTree, relpath: str) -> List[ClassInfo]:
             if cls.is_module:
                 out.append(ClassInfo(node.name, node.lineno, [ast.unparse(b) for b in node.bases]))
     return out
+
+
+def constructible_with_defaults(tree: SourceTree, relpath: str, class_names: List[str]) -> bool:
+    """Whether every dotted name resolves, in the namespace of `relpath` as the predictor
+    sees it, to a project class that is no nn.Module and can be built with no arguments
+    (`Cfg()`): what `wlint diff` needs to predict `Net(Cfg())` next to `Net`."""
+    interp = Interpreter(tree, relpath)
+    try:
+        ns = interp.load_module(relpath)
+        if ns.ast is None:
+            return False
+        for name in class_names:
+            value = interp.evaluate(ast.parse(name, mode="eval").body)
+            if not isinstance(value, UserClass) or not _no_arg_constructible(interp, value):
+                return False
+    except (BudgetExceeded, RecursionError):
+        return False
+    except Exception:  # an interpreter limitation: no variant, never a crash
+        return False
+    return True
+
+
+def _no_arg_constructible(interp: Interpreter, cls: UserClass) -> bool:
+    if cls.is_module:
+        return False
+    init = interp.class_attr(cls, "__init__")
+    fnode = getattr(init, "node", None)
+    if cls.is_dataclass and (fnode is None or getattr(init, "owner", None) is not cls):
+        return all(has_default for c in cls.mro if isinstance(c, UserClass)
+                   for _, has_default in c.fields)
+    if isinstance(fnode, ast.FunctionDef):
+        spec = fnode.args
+        positional = list(spec.posonlyargs) + list(spec.args)
+        return (len(positional) - len(spec.defaults) <= 1
+                and all(d is not None for d in spec.kw_defaults))
+    # no __init__ anywhere: a plain class of class attributes (object.__init__)
+    return all(isinstance(c, UserClass) and "__init__" not in c.ns for c in cls.mro)

@@ -29,6 +29,7 @@ import wlint.model.interp.frames as frames
 import wlint.model.interp.imports as imports
 import wlint.model.interp.operators as operators
 import wlint.model.interp.statements as statements
+from wlint.model.interp.arguments import symbolic_arguments
 from wlint.model.interp.assignments import assigned_names
 from wlint.model.interp.frames import Frame, Scope
 from wlint.model.overlays import load_all
@@ -36,7 +37,7 @@ from wlint.model.overlays.registry import builtin_namespace
 from wlint.model.resolve import SourceTree, import_roots, parse_source
 from wlint.model.signals import BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig
 from wlint.model.text import short_error, source_text
-from wlint.model.values import ModuleInst, ModuleNamespace, SymbolicObject, Unknown
+from wlint.model.values import ModuleInst, ModuleNamespace, SymbolicObject, Unknown, UserClass
 
 Handler = Callable[[Any, Any, Scope], Any]
 STATEMENTS: Dict[type, Handler] = {**statements.HANDLERS, **assignments.HANDLERS,
@@ -67,6 +68,39 @@ class Interpreter:
         self.pass_counter = 0  # ids of the symbolic passes of loops of unknown length
         self.loading = 0  # > 0 while running a module's top level
         self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str]] = []
+
+    # -- entry points ------------------------------------------------------------------------
+    def evaluate(self, expr: ast.expr) -> Any:
+        """The value of `expr` in the namespace of the main file; a project class comes
+        back initialised (bases, MRO, body run)."""
+        ns = self.load_module(self.main)
+        value = self.eval(expr, Scope(ns.vars, None, ns))
+        if isinstance(value, UserClass) and not value.ready:
+            self.init_class(value)
+        return value
+
+    def run(self, expr: ast.expr, callee: Any, line: int, text: str) -> Any:
+        """Build what `expr` constructs and close the session: a call as written, a bare
+        class name (`callee`, from `evaluate`) with its required parameters as symbols.
+        Whatever stops the run (budget, recursion, an interpreter limit) becomes a note
+        on `line` naming `text`; the result is then None."""
+        ns = self.load_module(self.main)
+        scope = Scope(ns.vars, None, ns)
+        value: Any = None
+        try:
+            if isinstance(expr, ast.Call):
+                value = self.eval(expr, scope)
+            else:
+                args, kwargs = symbolic_arguments(self, callee)
+                value = self.call(callee, args, kwargs, expr)
+        except BudgetExceeded:
+            self.note(line, "step budget exhausted: the prediction is incomplete", self.main)
+        except RecursionError:
+            self.note(line, "recursion too deep: the prediction is incomplete", self.main)
+        except Exception as exc:
+            self.note(line, f"cannot interpret {text}: {exc}", self.main)
+        self.finish()
+        return value
 
     def finish(self) -> None:
         """Notes that depend on the whole run (arguments that may be modules)."""
