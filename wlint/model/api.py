@@ -20,7 +20,7 @@ from wlint.model.interp import Interpreter
 from wlint.model.prediction import Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded
-from wlint.model.text import dotted_name
+from wlint.source import dotted_name
 from wlint.model.values import BoundMethod, Function, ModuleInst, TorchRef, UserClass
 
 

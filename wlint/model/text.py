@@ -1,19 +1,9 @@
-"""Text of source nodes and errors, as notes and conditions show them."""
+"""Text of source nodes and errors, as notes and conditions show them (dotted names:
+`wlint.source.dotted_name`)."""
 
 from __future__ import annotations
 
 import ast
-from typing import Optional
-
-
-def dotted_name(node: ast.AST) -> Optional[str]:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 def source_text(node: ast.AST) -> str:

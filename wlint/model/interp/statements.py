@@ -19,7 +19,8 @@ from wlint.model.interp.operators import cond_source
 from wlint.model.overlays.torch_module import is_torch_module_ref
 from wlint.model.signals import BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig
 from wlint.model.symbolic import Sym
-from wlint.model.text import dotted_name, short_error, source_text
+from wlint.model.text import short_error, source_text
+from wlint.source import dotted_name
 from wlint.model.values import (
     ClassMethod, ExternalRef, Function, MISSING, ModuleInst, PlainInstance, Property, Repeated,
     StaticMethod, SymbolicRange, Unknown, UserClass, same_value, to_sym
