@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
+from wlint.model.conditions import Condition, conjunction, render
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
 from wlint.model.symbolic import shape_item
 from wlint.model.values import Conditional, ModuleInst, Tensor
@@ -23,22 +24,22 @@ def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
     def rel(path: str) -> str:
         return "" if path == relpath else path
 
-    def walk(inst: ModuleInst, prefix: str, cond: Optional[str]) -> None:
+    def walk(inst: ModuleInst, prefix: str, cond: Optional[Condition]) -> None:
         if id(inst) in stack:
             return
         stack.append(id(inst))
         owner = prefix[:-1]
         pred.modules.append(ModuleRecord(owner, inst.type_name, inst.line, rel(inst.path),
-                                         tuple(inst.args), cond))
+                                         tuple(inst.args), render(cond)))
         for name, slot in inst.params.items():
             for c, tensor in _alts(slot):
                 if isinstance(tensor, Tensor):
-                    pred.entries.append(_entry(prefix + name, tensor, "parameter", _join(cond, c),
+                    pred.entries.append(_entry(prefix + name, tensor, "parameter", conjunction(cond, c),
                                                owner, inst.type_name, rel))
         for name, slot in inst.buffers.items():
             for c, tensor in _alts(slot):
                 if isinstance(tensor, Tensor):
-                    entry = _entry(prefix + name, tensor, "buffer", _join(cond, c), owner,
+                    entry = _entry(prefix + name, tensor, "buffer", conjunction(cond, c), owner,
                                    inst.type_name, rel)
                     if name in inst.nonpersistent:
                         pred.nonpersistent.append(entry)
@@ -47,36 +48,30 @@ def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
         for name, slot in inst.modules.items():
             for c, child in _alts(slot):
                 if isinstance(child, ModuleInst):
-                    walk(child, f"{prefix}{name}.", _join(cond, c))
+                    walk(child, f"{prefix}{name}.", conjunction(cond, c))
         stack.pop()
 
     walk(root, "", None)
 
 
-def _alts(slot: Any) -> Iterable[Tuple[Optional[str], Any]]:
+def _alts(slot: Any) -> Iterable[Tuple[Optional[Condition], Any]]:
     """(condition, value) pairs of a slot; a plain slot (the common case) without a generator."""
     if not isinstance(slot, Conditional):
         return ((None, slot),)
     return _alts_gen(slot)
 
 
-def _alts_gen(slot: Any) -> Iterator[Tuple[Optional[str], Any]]:
+def _alts_gen(slot: Any) -> Iterator[Tuple[Optional[Condition], Any]]:
     if isinstance(slot, Conditional):
         for cond, value in slot.items:
             for c2, v2 in _alts(value):
-                yield _join(cond, c2), v2
+                yield conjunction(cond, c2), v2
     else:
         yield None, slot
 
 
-def _join(a: Optional[str], b: Optional[str]) -> Optional[str]:
-    if a and b:
-        return f"{a} and {b}"
-    return a or b
-
-
-def _entry(key: str, tensor: Tensor, kind: str, cond: Optional[str], owner: str, layer: str,
+def _entry(key: str, tensor: Tensor, kind: str, cond: Optional[Condition], owner: str, layer: str,
            rel: Any) -> Entry:
     shape = tuple(shape_item(d) for d in tensor.shape) if tensor.shape is not None else None
     return Entry(key=key, shape=shape, kind=kind, line=tensor.line, path=rel(tensor.path),
-                 condition=cond, owner=owner, layer=layer)
+                 condition=render(cond), owner=owner, layer=layer)

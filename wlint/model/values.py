@@ -13,8 +13,8 @@ the index of a loop of unknown length is `i` (then `j`, `k` for nested loops),
 and renders as `{i}` in keys. Container positions are index expressions over
 it: `{i}` for one module per pass, `{2*i}`/`{2*i + 1}` for two modules per
 pass, `{i + 1}` after one known module (ResNet's `_make_layer` with an unknown
-block count). A condition is the Python text of the unknown test in terms of
-those symbols (`config.bias`, `not flag`, `d > 3`).
+block count). A condition (`wlint.model.conditions`) is built from the Python text
+of the unknown tests in terms of those symbols (`config.bias`, `not flag`, `d > 3`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, List, Optional, Tuple
 
+from wlint.model.conditions import Condition
 from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym, render
 
@@ -256,7 +257,7 @@ class Conditional:
 
     __slots__ = ("items",)
 
-    def __init__(self, items: List[Tuple[Optional[str], Any]]) -> None:
+    def __init__(self, items: List[Tuple[Optional[Condition], Any]]) -> None:
         self.items = items
 
 

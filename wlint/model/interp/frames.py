@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from wlint.model.conditions import Condition, conjunction
 from wlint.model.evaluator import LOOP_ATOMS, Evaluator
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
@@ -49,14 +50,10 @@ class Frame:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.conds: List[str] = []  # unknown conditions of the current branch
+        self.conds: List[Condition] = []  # unknown conditions of the current branch
         self.loop_atoms: List[str] = []  # index symbols of the enclosing unknown-length loops
         self.pass_ids: List[int] = []  # parallel to loop_atoms
         self.comp_atoms: List[Tuple[str, int]] = []  # (atom, pass id) of comprehension loops
-
-    @property
-    def cond(self) -> Optional[str]:
-        return " and ".join(self.conds) if self.conds else None
 
 
 class _InModule:
@@ -117,7 +114,7 @@ class _InBranch:
 
     __slots__ = ("cond", "conds")
 
-    def __init__(self, conds: List[str], cond: str) -> None:
+    def __init__(self, conds: List[Condition], cond: Condition) -> None:
         self.conds, self.cond = conds, cond
 
     def __enter__(self) -> None:
@@ -163,7 +160,7 @@ def in_call(it: Evaluator, path: str) -> _InCall:
     return _InCall(it, path)
 
 
-def in_branch(it: Evaluator, cond: str) -> _InBranch:
+def in_branch(it: Evaluator, cond: Condition) -> _InBranch:
     return _InBranch(it.frame.conds, cond)
 
 
@@ -192,7 +189,7 @@ def list_wrap(it: Evaluator, lst: Any, items: List[Any]) -> List[Any]:
     items = rep_wrap(it, lst, items)
     base = getattr(lst, "cond_depth", 0)
     if len(it.frame.conds) > base:
-        cond = " and ".join(it.frame.conds[base:])
+        cond = conjunction(*it.frame.conds[base:])
         items = [Repeated(Conditional([(cond, x.value)]), x.atom, x.pass_id) if isinstance(x, Repeated) else
                  Conditional([(cond, x)]) for x in items]
     return items

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, Optional
 
+from wlint.model.conditions import Not, Text
 from wlint.model.evaluator import Evaluator, MAX_ITEMS
 from wlint.model.interp.frames import Scope
 from wlint.model.overlays.torch_tensors import broadcast
@@ -178,15 +179,16 @@ def eval_ifexp(it: Evaluator, node: ast.IfExp, scope: Scope) -> Any:
     if t is False:
         return it.eval(node.orelse, scope)
     cond = cond_source(node.test, test)
-    with it.in_branch(cond):
+    test = Text(cond)
+    with it.in_branch(test):
         a = it.eval(node.body, scope)
-    with it.in_branch(f"not ({cond})"):
+    with it.in_branch(Not(test)):
         b = it.eval(node.orelse, scope)
     if same_value(a, b):
         return a
     if isinstance(a, (ModuleInst, type(None), Tensor)) and isinstance(
             b, (ModuleInst, type(None), Tensor)):
-        return Conditional([(cond, a), (f"not ({cond})", b)])
+        return Conditional([(test, a), (Not(test), b)])
     return Unknown(f"depends on `{cond}`", node.lineno, not (is_plain(a) and is_plain(b)))
 
 

@@ -11,6 +11,7 @@ import ast
 import contextlib
 from typing import Any, Callable, Dict, List, Sequence
 
+from wlint.model.conditions import Not, Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.assignments import target_names
 from wlint.model.interp.attributes import c3_mro
@@ -144,7 +145,8 @@ def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[as
     attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
     vars0 = dict(scope.vars)
     outcomes = []
-    for arm, arm_cond in ((body, cond), (orelse, f"not ({cond})")):
+    test = Text(cond)
+    for arm, arm_cond in ((body, test), (orelse, Not(test))):
         scope.vars.clear()
         scope.vars.update(vars0)
         if attrs0 is not None:

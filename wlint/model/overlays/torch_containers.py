@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from wlint.model.conditions import TRUE
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.registry import Impl, module_class, register_methods
 from wlint.model.overlays.torch_module import set_slot
@@ -75,7 +76,7 @@ def extend_run(it: Evaluator, inst: ModuleInst, slots: Dict[str, Any], value: An
 def add_child(it: Evaluator, inst: ModuleInst, name: str, value: Any, line: int) -> None:
     if isinstance(value, Conditional):
         for cond, v in value.items:
-            with it.in_branch(cond or "True"):
+            with it.in_branch(cond or TRUE):
                 add_child(it, inst, name, v, line)
         return
     if isinstance(value, ModuleInst) or value is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any, Dict, List
 
+from wlint.model.conditions import Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.layers import Layer, lookup
 from wlint.model.overlays.registry import MODULE_CLASSES, lookup_function
@@ -114,7 +115,7 @@ def build_layer(it: Evaluator, layer: Layer, inst: ModuleInst, args: List[Any], 
         if shape is None:
             it.note(line, f"shape of {layer.name}.{spec.name} is unknown")
         tensor = Tensor(shape, line, it.frame.path, spec.kind == "parameter")
-        with it.in_branch(cond_text(spec.when)) if when is None else nullcontext():
+        with it.in_branch(Text(cond_text(spec.when))) if when is None else nullcontext():
             if spec.kind == "parameter":
                 set_slot(it, inst.params, spec.name, tensor, owner=inst)
             else:
@@ -169,7 +170,7 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
         value = child_value(it, layer, child.from_value, line, node)
         if value is None:
             return
-    with it.in_branch(cond_text(child.when)) if when is None else nullcontext():
+    with it.in_branch(Text(cond_text(child.when))) if when is None else nullcontext():
         set_slot(it, inst.modules, child.name, value, owner=inst)
 
 

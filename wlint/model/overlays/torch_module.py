@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from wlint.model.conditions import TRUE, Not, conjunction
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.registry import Impl, lookup_method, register_methods
 from wlint.model.values import (
@@ -23,7 +24,7 @@ def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node:
     line = getattr(node, "lineno", 0)
     if isinstance(value, Conditional):
         for cond, v in value.items:
-            with it.in_branch(cond or "True"):
+            with it.in_branch(cond or TRUE):
                 module_setattr(it, inst, name, v, node)
         return
     if isinstance(value, Tensor) and value.param:
@@ -63,8 +64,7 @@ def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
     """Store into a slot; inside unknown branches entered after `owner` was
     created, the slot becomes conditional (`Conditional`)."""
     base = owner.cond_depth if owner is not None else 0
-    conds = it.frame.conds[base:]
-    cond = " and ".join(conds) if conds else None
+    cond = conjunction(*it.frame.conds[base:])
     if cond is None:
         slots[name] = value
         return
@@ -76,7 +76,7 @@ def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
         items.append((cond, value))
         slots[name] = Conditional(items)
     else:
-        slots[name] = Conditional([(f"not ({cond})", old), (cond, value)])
+        slots[name] = Conditional([(Not(cond), old), (cond, value)])
 
 
 def module_getattr(it: Evaluator, inst: ModuleInst, name: str, line: int) -> Any:
@@ -167,7 +167,7 @@ def per_alternative(fn: Impl, it: Evaluator, inst: ModuleInst, args: List[Any],
             new_args[index] = v
         else:
             new_kw[key] = v
-        with it.in_branch(cond or "True"):
+        with it.in_branch(cond or TRUE):
             fn(it, inst, new_args, new_kw, node)
     return True
 
