@@ -46,7 +46,7 @@ class Text(Condition):
 
 @dataclass(frozen=True, eq=False)
 class Not(Condition):
-    operand: Condition = field(default_factory=lambda: TRUE)
+    operand: Condition = field(default_factory=lambda: Text("True"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", f"not ({self.operand.text})")

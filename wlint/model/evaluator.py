@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, ContextManager, Dict, List, Optional, Protocol, Tuple
 
+from wlint.model.conditions import Condition
+
 MAX_STEPS = 1_000_000
 MAX_DEPTH = 60
 MAX_ITEMS = 200_000  # longest sequence the interpreter materialises
@@ -20,6 +22,8 @@ LOOP_ATOMS = ("i", "j", "k", "l", "m")
 class Evaluator(Protocol):
     """The interpreter as handlers and overlays see it."""
 
+    tree: Any  # the SourceTree being analysed
+    roots: List[str]  # import roots
     frame: Any  # interp.frames.Frame: file, conditions, loop atoms (change it with in_*)
     pass_counter: int
     depth: int
@@ -60,7 +64,7 @@ class Evaluator(Protocol):
     def in_module(self, relpath: str) -> ContextManager[Any]: ...
     def in_file(self, path: str) -> ContextManager[None]: ...
     def in_call(self, path: str) -> ContextManager[None]: ...
-    def in_branch(self, cond: str) -> ContextManager[None]: ...
+    def in_branch(self, cond: Condition) -> ContextManager[None]: ...
     def in_loop(self, atom: str, comprehension: bool = False) -> ContextManager[int]: ...
     def next_atom(self) -> str: ...
 
