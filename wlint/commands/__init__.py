@@ -102,11 +102,13 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
         config = load_config_file(ns.config)
     else:
         config = load_config(start or os.getcwd())
-    return config.with_overrides(
-        select=option(ns, "select"), ignore=option(ns, "ignore"),
-        extend_select=option(ns, "extend_select"), exclude=option(ns, "exclude"),
-        target_torch=option(ns, "target_torch"),
-    )
+    flags = {name: option(ns, name) for name in _CONFIG_FLAGS}
+    given = {name: value for name, value in flags.items() if value is not None}
+    return config.with_overrides(**given) if given else config
+
+
+# command-line options that override [tool.wlint] keys (Config.with_overrides arguments)
+_CONFIG_FLAGS = ("select", "ignore", "extend_select", "exclude", "target_torch")
 
 
 def dispatch(name: str, ns: argparse.Namespace) -> int:

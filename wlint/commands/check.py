@@ -15,6 +15,7 @@ def run(ns: argparse.Namespace) -> int:
     """Exit 0 clean, 1 findings (or, with --diff, pending fixes), 2 usage."""
     paths = list(option(ns, "paths", [])) or ["."]
     config = config_from_args(ns, paths[0])
+    _ = config.target_version  # a bad target-torch is a usage error before any file is read
     output = option(ns, "output")
     if option(ns, "fix", False) or option(ns, "diff", False):
         from wlint.fix import run_fix
