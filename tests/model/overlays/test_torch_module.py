@@ -71,3 +71,28 @@ class Old(nn.Module):
         pass
 Old  #@""")
     assert defines_migration(cls)
+
+
+def test_slot_that_is_no_submodule_in_one_branch_forks_the_key_order(infer, real, state) -> None:
+    # torch: `self.m = None` on a fresh name is a plain attribute, so re-registering
+    # `m` keeps its first position only where the branch made it a submodule.
+    code = HEAD + """
+class Net(nn.Module):
+    def __init__(self, flag):
+        super().__init__()
+        if flag:
+            self.m = nn.BatchNorm1d(2)
+        else:
+            self.m = None
+        self.n = nn.Linear(1, 1)
+        self.m = nn.Linear(2, 3)
+"""
+    orders = {[k for k, _, _ in state(real(code + f"Net({flag})  #@"))].index("m.weight")
+              for flag in (True, False)}
+    assert len(orders) == 2  # the premise: torch's key order really depends on `flag`
+    infer.build(code + "Net  #@")
+    assert any("position of submodule `m`" in note for note in infer.notes)
+    for flag in (True, False):  # known branch: no note, torch's order
+        call = code + f"Net({flag})  #@"
+        assert state(infer(call)) == state(real(call))
+        assert not any("position" in note for note in infer.notes)

@@ -37,6 +37,9 @@ def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node:
             it.note(line, f"cannot tell what is assigned to parameter `{name}`")
         set_slot(it, inst.params, name, None if not isinstance(value, Tensor) else value, owner=inst)
     elif isinstance(value, ModuleInst):
+        if _position_depends_on_condition(it, inst, inst.modules.get(name)):
+            it.note(line, f"the position of submodule `{name}` in the state_dict depends on a "
+                          "condition (it is not a submodule in every branch before this line)")
         for d in (inst.attrs, inst.params, inst.buffers):
             d.pop(name, None)
         inst.nonpersistent.discard(name)
@@ -57,6 +60,16 @@ def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node:
         elif isinstance(value, (list, tuple)) and any(isinstance(v, Repeated) for v in value):
             pass
         inst.attrs[name] = value
+
+
+def _position_depends_on_condition(it: Evaluator, inst: ModuleInst, old: Any) -> bool:
+    """Re-registering a slot that holds no module in some branch: torch keeps the
+    slot's first position only where it was already a submodule, and appends it
+    elsewhere (`self.m = None` there was a plain attribute), so the key order forks."""
+    if not isinstance(old, Conditional):
+        return False
+    here = conjunction(*it.frame.conds[inst.cond_depth:])
+    return any(v is None and c != here for c, v in old.items)
 
 
 def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
