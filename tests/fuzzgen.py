@@ -19,7 +19,6 @@ import io
 import json
 import os
 import random
-import re
 import signal
 import stat
 import sys
@@ -260,9 +259,6 @@ def fix_edit_failure(before: str, after: str) -> Failure:
     return None
 
 
-_LIBCST_LOSES = re.compile(r"(^|[\r\n])\x0c")
-
-
 def _fix_in_place(path: Path) -> Tuple[Optional[str], Failure]:
     _, _, _, failure = run_cli(["check", "--no-config", "--fix", str(path)])
     return (None if failure else path.read_bytes().decode("utf-8")), failure
@@ -282,8 +278,6 @@ def fix_separators(rng: random.Random, work: Path) -> Failure:
     once, failure = _fix_in_place(path)
     if failure or once is None:
         return failure
-    if once == text and _LIBCST_LOSES.search(text):
-        return None  # left alone, and said so (libcst cannot round-trip it)
     failure = fix_edit_failure(text, once)
     if failure:
         return failure

@@ -123,6 +123,7 @@ class _AddArguments(cst.CSTTransformer):
         self.saves = saves
         self.applied: Set[Tuple[int, str]] = set()
         self.notes: List[str] = []
+        self.spans: List[Tuple[int, int, cst.Call]] = []  # (start, length, new call) in bytes
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         offset = self.get_metadata(ByteSpanPositionProvider, original).start
@@ -146,6 +147,9 @@ class _AddArguments(cst.CSTTransformer):
                 continue
             updated = _append_keyword(updated, name, value, target.newline)
             self.applied.add((offset, name))
+        if updated is not original and any(o == offset for o, _ in self.applied):
+            span = self.get_metadata(ByteSpanPositionProvider, original)
+            self.spans.append((span.start, span.length, updated))
         return updated
 
 
@@ -218,17 +222,85 @@ def _separator(call: cst.Call) -> cst.BaseParenthesizableWhitespace:
 
 def fix_source(text: str, findings: Sequence[Finding], saves: Optional[Saves] = None) -> FileFix:
     """Text with the fixable findings fixed (positions are those of `text`)."""
-    targets = _targets(text, findings)
-    if not targets:
+    if not _targets(text, findings):
         return FileFix(text)
     module = cst.parse_module(text)
-    if module.code != text:  # libcst drops a form feed that starts a statement line
-        return FileFix(text, notes=[
-            "not fixed: libcst cannot reproduce this file byte for byte (a form feed at "
-            "the start of a line?); add the arguments by hand"])
-    transformer = _AddArguments(targets, saves or {})
+    if module.code == text:
+        return _rewrite(module, _targets(text, findings), saves or {})
+    # libcst drops form feeds that start a statement line: rewrite in its view of the
+    # file, then splice each changed call into the original bytes at its own place
+    dropped = _dropped_prefixes(text, module.code)
+    if dropped is None:
+        return FileFix(text, notes=[_NOT_REPRODUCED])
+    shifted = [f.with_(col=f.col - len(dropped[f.line - 1].encode()))
+               if f.line - 1 in dropped and f.col >= len(dropped[f.line - 1].encode()) else f
+               for f in findings]
+    transformer = _AddArguments(_targets(module.code, shifted), saves or {})
+    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    return FileFix(_splice(text, module.code, new, transformer.spans, dropped),
+                   len(transformer.applied), transformer.notes)
+
+
+_NOT_REPRODUCED = ("not fixed: libcst cannot reproduce this file byte for byte; add the "
+                   "arguments by hand")
+
+
+def _rewrite(module: cst.Module, targets: Dict[int, Target], saves: Saves) -> FileFix:
+    transformer = _AddArguments(targets, saves)
     new = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     return FileFix(new.code, len(transformer.applied), transformer.notes)
+
+
+def _splice(text: str, view: str, new: cst.Module, spans: Sequence[Tuple[int, int, cst.Call]],
+            dropped: Dict[int, str]) -> str:
+    """`text` with each outermost changed call (byte span in libcst's `view` of it)
+    replaced by its new code; a view offset maps back by adding the prefixes libcst
+    dropped from the starts of the lines up to the call's line."""
+    data, view_data = text.encode("utf-8"), view.encode("utf-8")
+    starts, _ = _line_starts(view_data)
+    extra = [0] * len(starts)
+    total = 0
+    for i in range(len(starts)):
+        total += len(dropped.get(i, "").encode("utf-8"))
+        extra[i] = total
+    out, pos = [], 0
+    for start, length, call in sorted(spans, key=lambda s: (s[0], -s[1])):  # outer first
+        if start < pos - extra[_line_of(starts, start)]:  # inside a call already spliced
+            continue
+        begin = start + extra[_line_of(starts, start)]
+        end = start + length + extra[_line_of(starts, start + length)]
+        out += [data[pos:begin], new.code_for_node(call).encode("utf-8")]
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out).decode("utf-8")
+
+
+def _line_of(starts: Sequence[int], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset) - 1
+
+
+def _py_lines(text: str) -> List[str]:
+    """Lines as Python splits them (CR, LF, CRLF only), endings kept."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+def _dropped_prefixes(text: str, code: str) -> Optional[Dict[int, str]]:
+    """Line index -> the leading form feeds (and blanks) libcst left out of `code`,
+    or None when `code` differs from `text` in any other way."""
+    old, new = _py_lines(text), _py_lines(code)
+    if len(old) != len(new):
+        return None
+    dropped: Dict[int, str] = {}
+    for i, (a, b) in enumerate(zip(old, new)):
+        if a == b:
+            continue
+        prefix = a[:len(a) - len(b)]
+        if not a.endswith(b) or "\x0c" not in prefix or prefix.strip(" \t\x0c"):
+            return None
+        dropped[i] = prefix
+    return dropped
 
 
 def _unified(path: str, old: str, new: str, notes: Sequence[str]) -> str:
