@@ -63,6 +63,21 @@ def test_form_feed_starting_a_line_survives_the_fix() -> None:
         '    map_location="cpu",\n    weights_only=True,\n)\n\x0cz = 1  # \x0c\n')
 
 
+def test_file_libcst_cannot_parse_is_left_alone_and_said(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(LOAD)
+
+    def too_deep(*_: object, **__: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")  # what libcst hits on deep code
+
+    monkeypatch.setattr(fix_module, "fix_source", too_deep)
+    code, _, err = _fix_cli(capsys, path)
+    assert code == 1 and path.read_bytes() == LOAD
+    assert f"wlint: {path}: not fixed: libcst cannot parse this file" in err
+
+
 def test_crlf_first_line_does_not_put_crlf_into_an_lf_file() -> None:
     text = "import torch\r\nx = torch.load(\n    p,\n)\n"
     assert _fix_text(text) == ("import torch\r\nx = torch.load(\n    p,\n"

@@ -398,8 +398,9 @@ def _fix_one(item: _Read, saves: Saves) -> Optional[FileFix]:
         return None
     try:
         return fix_source(item.text, item.findings, saves)
-    except (cst.ParserSyntaxError, RecursionError):  # syntax libcst does not know
-        return None
+    except (cst.ParserSyntaxError, RecursionError):  # syntax libcst does not know: say so
+        return FileFix(item.text, notes=["not fixed: libcst cannot parse this file; add the "
+                                         "arguments by hand"])
 
 
 def _whole_module_saves(files: Sequence[_Read]) -> Saves:
