@@ -275,6 +275,7 @@ def test_same_change_in_every_block_is_one_finding() -> None:
     def blocks(stride: str, dropout: bool) -> Prediction:
         layers: List[Layer] = [("blocks", "ModuleList", 3, {}, ())]
         for b in range(3):
+            layers.append((f"blocks.{b}", "Block", 3, {}, ()))
             layers.append((f"blocks.{b}.mlp", "Sequential", 4, {}, ()))
             layers.append(lin(f"blocks.{b}.mlp.0", 8, 8))
             i = 1
@@ -289,10 +290,12 @@ def test_same_change_in_every_block_is_one_finding() -> None:
     found = compare(base, head)
     assert codes(found) == ["WL205", "WL206"]
     shift = next(f for f in found if f.code == "WL205")
-    assert shift.extra["repeated_in"] == ["blocks.1.mlp", "blocks.2.mlp"]
+    assert (shift.key, shift.old_key) == ("blocks.{i}.mlp.2", "blocks.{i}.mlp.1")
+    assert [c["key"] for c in shift.extra["siblings"]] == [f"blocks.{b}.mlp.2" for b in range(3)]
     assert sorted(remap_with(shift.fix or "", list(state(base)))) == sorted(state(head))
     behaviour = next(f for f in found if f.code == "WL206")
-    assert "the same in 2 more" in behaviour.message
+    assert behaviour.key == "blocks.{i}.conv" and '"blocks.{i}.conv"' in behaviour.message
+    assert len(behaviour.extra["siblings"]) == 3
 
 
 def test_unbalanced_same_type_layers_are_not_guessed_into_renames() -> None:

@@ -124,7 +124,12 @@ def test_candidates_are_importers_not_mere_mentions(tmp_path: Path) -> None:
     result = diff_revisions(str(root), "HEAD", None, use_cache=False)
     assert set(result.predictions) == {"pkg/blocks.py::Block", "via_package.py::A",
                                        "pkg/rel.py::R"}
-    assert {f.cls for f in result.findings if f.affected} == {"A", "R"}
+    # one change, one finding: Block's, listing the classes that contain it
+    (finding,) = [f for f in result.findings if f.code == "WL204" and f.key == "fc.weight"]
+    assert finding.cls == "Block"
+    assert {c["class"]: c["key"] for c in finding.extra["containers"]} == {
+        "A": "b.fc.weight", "R": "b.fc.weight"}
+    assert not [f for f in result.findings if f.cls in ("A", "R")]
 
 
 def test_worker_processes_give_the_same_result(repo: Path, tmp_path: Path,

@@ -77,6 +77,9 @@ class Finding:
             "fix": self.fix,
             "fingerprint": self.fingerprint,
             "affected": self.affected,
+            "renamed_keys": None,
+            "containers": [],
+            "model": None,
         }
         data.update(self.extra)
         return data

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from wlint.compat import align, remap
+from wlint.compat import align, grouping, remap
 from wlint.compat.codes import severity
 from wlint.findings import Finding, Shape
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
@@ -38,7 +38,6 @@ from wlint.model.prediction import Entry, ModuleRecord, Prediction
 NON_BEHAVIOUR_ARGS = frozenset({"inplace", "device", "dtype"})
 CONTAINERS = frozenset({"Sequential", "ModuleList"})
 _INDEX = re.compile(r"^\d+$")
-_INDEX_COMPONENT = re.compile(r"(^|\.)\d+(?=\.|$)")
 
 
 @dataclass
@@ -538,7 +537,7 @@ class _Comparison:
                     "WL206", self.h, path, line,
                     f"{self.h.child(c).type} added to nn.Sequential \"{container or '(root)'}\" "
                     f"at index {c.rsplit('.', 1)[-1]}: {loads}; retrain or fine-tune",
-                    key=c, old_key=None,
+                    key=c, old_key=None, extra={"change": f"{self.h.child(c).type} added"},
                 )
         for c in rec.dropped:
             if not self.b.has_keys(c):
@@ -547,7 +546,7 @@ class _Comparison:
                     "WL206", self.h, path, line,
                     f"{self.b.child(c).type} removed from nn.Sequential \"{container or '(root)'}\" "
                     f"(was index {c.rsplit('.', 1)[-1]}): {loads}; retrain or fine-tune",
-                    key=None, old_key=c,
+                    key=None, old_key=c, extra={"change": f"{self.b.child(c).type} removed"},
                 )
 
     # WL203 ---------------------------------------------------------------
@@ -735,7 +734,7 @@ class _Comparison:
                 "checkpoints load without error but the layer now computes something else; "
                 "retrain or fine-tune, or keep the old setting for old checkpoints",
                 key=prefix or None, old_key=oprefix or None,
-                extra={"old_type": brec.type, "new_type": hrec.type},
+                extra={"old_type": brec.type, "new_type": hrec.type, "change": change},
             )
 
     def _swap_partner(self, prefix: str, oprefix: str, brec: ModuleRecord,
@@ -763,57 +762,11 @@ class _Comparison:
                 return other
         return None
 
-    # repeats -------------------------------------------------------------------
-    def merge_repeats(self) -> None:
-        """One WL205/WL206 finding for the same change repeated in sibling copies of a
-        module (`blocks.0.mlp`, `blocks.1.mlp`, ...), listing where else it happens."""
-        groups: Dict[Tuple[str, str, str], List[int]] = {}
-        for i, f in enumerate(self.findings):
-            if f.code == "WL205":
-                where = str(f.extra.get("container", ""))
-                what = repr(sorted(f.extra.get("index_map", {}).items()))
-            elif f.code == "WL206" and not f.fix and f.key:
-                where = f.key
-                what = f.message.replace(f'"{f.key}"', "")
-            else:
-                continue
-            pattern = _INDEX_COMPONENT.sub(r"\1{i}", where)
-            if pattern == where:
-                continue
-            what = what.replace(where, pattern)
-            groups.setdefault((f.code, pattern, what), []).append(i)
-        drop: Set[int] = set()
-        for (code, _, _), members in groups.items():
-            if len(members) < 2:
-                continue
-            first = self.findings[members[0]]
-            others = [self.findings[i] for i in members[1:]]
-            places = [str(o.extra.get("container") if code == "WL205" else o.key) for o in others]
-            shown = ", ".join(f'"{p}"' for p in places[:3]) + (", ..." if len(places) > 3 else "")
-            extra = dict(first.extra)
-            extra["repeated_in"] = places
-            fix = first.fix
-            if code == "WL205":
-                keys = dict(first.extra.get("renamed_keys", {}))
-                rules = list(first.extra.get("rules", []))
-                drops = list(first.extra.get("drop", []))
-                for o in others:
-                    keys.update(o.extra.get("renamed_keys", {}))
-                    rules.extend(o.extra.get("rules", []))
-                    drops.extend(o.extra.get("drop", []))
-                extra["renamed_keys"], extra["rules"] = keys, sorted(set(map(tuple, rules)))
-                extra["drop"] = sorted(set(drops))
-                fix = remap.snippet([tuple(r) for r in extra["rules"]], {},  # type: ignore[misc]
-                                    title=f"{self.cls}: index shifts", drop=extra["drop"])
-            self.findings[members[0]] = first.with_(
-                message=first.message + f" (the same in {len(places)} more: {shown})",
-                extra=extra, fix=fix)
-            drop.update(members[1:])
-        self.findings = [f for i, f in enumerate(self.findings) if i not in drop]
-
     # severity ----------------------------------------------------------------
     def finalize(self, head: Prediction) -> List[Finding]:
-        self.merge_repeats()
+        # the same change in sibling copies (blocks.0.mlp, blocks.1.mlp, ...) is one finding
+        normalizer = grouping.KeyNormalizer([self.b.pred, head])
+        self.findings = grouping.merge_siblings(self.findings, normalizer)
         out = []
         for f in self.findings:
             if head.migrates_checkpoints:

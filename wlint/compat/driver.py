@@ -29,6 +29,7 @@ from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rule
 from wlint.compat.named import ModelVerdict, NamedModel, compare_models, equal_under_models
 from wlint.compat.named import named_model as _named_model
 from wlint.compat.unseen import incomplete, same_state, unidentified_layers
+from wlint.compat.grouping import group_findings
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
@@ -68,37 +69,8 @@ class DiffResult:
     models: List[ModelVerdict] = field(default_factory=list)  # one per named model
 
     def remap_snippet(self) -> Optional[str]:
-        """One `remap_state_dict` for every rename / shift / swap of the diff (or None).
-
-        Rules of every class are included, affected containers too (a GPT checkpoint
-        needs `blocks.0.mlp.2 -> blocks.0.mlp.3`, not Block's own `mlp.2 -> mlp.3`);
-        rules are anchored at the start of a key, so rules of different classes only
-        meet when two classes rename the same top-level name differently: the first
-        wins and the others are listed in the header."""
-        chosen: Dict[str, str] = {}
-        conflicts: List[str] = []
-        classes: List[str] = []
-        exact: Dict[str, str] = {}
-        for f in self.findings:
-            prefixes, ex = rules_of([f])
-            if not prefixes and not ex:
-                continue
-            if f.cls and f.cls not in classes:
-                classes.append(f.cls)
-            exact.update(ex)
-            for old, new in prefixes:
-                if chosen.setdefault(old, new) != new:
-                    conflicts.append(f"{f.cls}: {old} -> {new} (kept {old} -> {chosen[old]})")
-        if not chosen and not exact:
-            return None
-        drops = drops_of(self.findings)
-        head = self.head or "the working tree"
-        title = (f"remap checkpoints saved at {self.base} to the names of {head}\n"
-                 f"# classes: {', '.join(classes)}")
-        if conflicts:
-            title += "\n# conflicting rules left out: " + "; ".join(conflicts)
-        return remap.snippet(remap.rules_from_mapping(chosen), exact, title=title, drop=drops)
-
+        """The --emit-remap script: one remap function per model class (or None)."""
+        return remap.script(self.findings, self.base, self.head)
 
 
 # -- the engine ---------------------------------------------------------------------
@@ -458,6 +430,7 @@ def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffR
         diffs[key] = diff
         findings.extend(diff.findings)
     findings = _drop_noqa(engine, findings)
+    findings = group_findings(findings, diffs, engine.base_tree.read, engine.head_tree.read, plan.renamed)
     return DiffResult(
         findings=_dedupe(sort_findings(findings)),
         changed_files=sorted({c.path for c in plan.changes}),
@@ -852,6 +825,7 @@ def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
             diffs[f"{new_rel}::{bc.name}"] = diff
             findings.extend(diff.findings)
         findings = _drop_noqa(engine, findings)
+        findings = group_findings(findings, diffs, engine.base_tree.read, engine.head_tree.read, {})
         return DiffResult(findings=_dedupe(sort_findings(findings)), changed_files=[new_rel],
                           predictions=diffs, base=rev, head=None,
                           cache_hits=engine.cache.hits, cache_misses=engine.cache.misses,

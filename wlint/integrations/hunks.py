@@ -211,9 +211,13 @@ def comment_anchor(diffs: dict[str, FileDiff], f: Finding) -> tuple[str, int, st
     """(path, line, side) where GitHub accepts an inline review comment for the
     finding, or None: the line must be inside a hunk of that side."""
     if is_base_side(f):
+        # a removal: the deleted line is on the base side (`base_line`; older findings
+        # carried the base line itself)
+        line = int(f.extra.get("base_line", f.line))
+        path = str(f.extra.get("base_path", f.path))
         for fd in diffs.values():
-            if fd.old_path == f.path and f.line in fd.old_context:
-                return fd.path, f.line, "LEFT"
+            if fd.old_path == path and line in fd.old_context:
+                return fd.path, line, "LEFT"
         return None
     head = diffs.get(f.path)
     if head is not None and head.new_path is not None and f.line in head.context:

@@ -152,8 +152,8 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
 def location(f: Finding, context: dict[str, Any], with_path: bool = True) -> str:
     label = f"{f.path}:{f.line}" if with_path else f"L{f.line}"
     url_template = context.get("blob_url")
-    if f.key is None and f.old_key is not None:  # removed keys point into the base revision
-        label += " (base)"
+    if f.key is None and f.old_key is not None and "base_line" not in f.extra:
+        label += " (base)"  # a removal located in the base revision
         url_template = context.get("base_blob_url")
     if url_template:
         url = url_template.format(path=quote(f.path.replace("\\", "/"), safe="/"), line=f.line)

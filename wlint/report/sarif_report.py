@@ -114,7 +114,7 @@ def _result(f: Finding, rule_index: int, fp: str, occurrence: int) -> dict[str, 
     if f.fix:
         props["fix"] = f.fix
     text = f.message if not f.fix else f"{f.message}\n\nRemap old checkpoints:\n{f.fix}"
-    return {
+    result: dict[str, Any] = {
         "ruleId": f.code,
         "ruleIndex": rule_index,
         "level": sarif_level(f.severity),
@@ -131,6 +131,16 @@ def _result(f: Finding, rule_index: int, fp: str, occurrence: int) -> dict[str, 
         },
         "properties": props,
     }
+    if "base_line" in f.extra:  # a removal: where the statement stood in the base revision
+        base_path = str(f.extra.get("base_path", f.path))
+        result["relatedLocations"] = [{
+            "id": 1,
+            "physicalLocation": {"artifactLocation": artifact_location(base_path),
+                                 "region": {"startLine": max(int(f.extra["base_line"]), 1)}},
+            "message": {"text": f"removed from {base_path}:{f.extra['base_line']} "
+                                "of the base revision"},
+        }]
+    return result
 
 
 def build_sarif(findings: Sequence[Finding], **context: Any) -> dict[str, Any]:
