@@ -28,7 +28,7 @@ import pytest
 from wlint.compat import diff_revisions
 from wlint.compat.compare import drops_of, rules_of
 from wlint.compat.grouping import all_entries, expand
-from wlint.compat.remap import snippet
+from wlint.compat.remap import apply_rules, snippet
 from wlint.findings import Finding
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "revisions"
@@ -227,9 +227,19 @@ def check_accounting(old: Dict[str, Tuple[int, ...]], new: Dict[str, Tuple[int, 
     image of exactly one old key. Returns the images (new key -> old key).
     """
     moved: Dict[str, str] = {}
+    repeated: List[Tuple[str, str]] = []  # `layers.{i}.attn.proj.weight`: any index
     for f in mine:
         if f.code in ("WL203", "WL205"):
-            moved.update(f.extra.get("renamed_keys", {}))
+            for o, n in (f.extra.get("renamed_keys") or {}).items():
+                if "{" in o:
+                    repeated.append((o, n))
+                else:
+                    moved[o] = n
+    for k in old:
+        for rule in repeated if k not in moved else ():
+            if apply_rules(k, [rule], {}) != k:
+                moved[k] = apply_rules(k, [rule], {}) or k
+                break
     removed = {f.old_key for f in mine if f.code in ("WL201", "WL207") and f.old_key}
     added = {f.key for f in mine if f.code in ("WL202", "WL207") and f.key}
     resized = {(f.old_key, f.key) for f in mine if f.code == "WL204"}

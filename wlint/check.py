@@ -52,7 +52,7 @@ def check_source(path: str, text: str, config: Optional[Config] = None,
         assert error is not None
         found = [_parse_error(path, error.line, error.col, error.message)]
         return found if config.is_enabled(PARSE_ERROR, path) else []
-    raw = analyze(tree, config.target_version, codes, text)
+    raw = analyze(tree, config.torch_target, codes, text)
     if not raw:
         return []
     noqa = NoqaFilter(text)

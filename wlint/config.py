@@ -14,7 +14,10 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wlint.rules.torch_target import TorchTarget
 
 from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
 
@@ -89,6 +92,7 @@ class Config:
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     exclude: List[str] = field(default_factory=list)
     target_torch: Optional[str] = None
+    target_source: Optional[str] = None  # where target_torch was set (messages of WL102)
     base: Optional[str] = None
     models: Dict[str, ModelSpec] = field(default_factory=dict)
     root: str = field(default_factory=os.getcwd)
@@ -102,6 +106,15 @@ class Config:
             return parse_version(self.target_torch)
         except ValueError as exc:
             raise ConfigError(f"target-torch: {exc}") from None
+
+    @property
+    def torch_target(self) -> TorchTarget:
+        """The torch WL102 assumes: target-torch, else the project's torch pin, else < 2.6."""
+        from wlint.rules.torch_target import TorchTarget, detect
+
+        if self.target_torch:
+            return TorchTarget(self.target_version, self.target_source or "target-torch")
+        return detect(os.path.dirname(self.source) if self.source else os.path.abspath(self.root))
 
     def relpath(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -154,6 +167,7 @@ class Config:
             changes["exclude"] = _parse_globs(exclude, "--exclude")
         if target_torch is not None:
             changes["target_torch"] = target_torch
+            changes["target_source"] = "--target-torch"
         if base is not None:
             changes["base"] = base
         new = replace(self, **changes)
@@ -202,6 +216,8 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
                           for k, v in pfi.items()},
         exclude=_parse_globs(norm.get("exclude"), "[tool.wlint] exclude"),
         target_torch=str(target) if target is not None else None,
+        target_source=(f"target-torch in {os.path.basename(source) if source else 'config'}"
+                       if target is not None else None),
         base=str(base) if base is not None else None,
         models=models,
         root=root,

@@ -86,7 +86,10 @@ WL206 = _declare(CodeDoc(
              "eps, dropout p, activation class, batch_first...), or two same-shape layers swapped "
              "definitions."),
     why=("The checkpoint loads without error, yet the network now computes a different function: "
-         "accuracy silently drops."),
+         "accuracy silently drops. Settings that act only while training (BatchNorm/InstanceNorm "
+         "momentum, Dropout p, a Dropout added or removed, Embedding sparse / "
+         "scale_grad_by_freq) leave inference unchanged: those are reported at severity info, "
+         "saying so."),
     bad="""\
 nn.Conv2d(16, 32, 3, stride=1)  ->  nn.Conv2d(16, 32, 3, stride=2)""",
     good="""\

@@ -37,6 +37,23 @@ from wlint.model.prediction import Entry, ModuleRecord, Prediction
 # Constructor arguments that never change what a layer computes.
 NON_BEHAVIOUR_ARGS = frozenset({"inplace", "device", "dtype"})
 CONTAINERS = frozenset({"Sequential", "ModuleList"})
+
+# Constructor arguments that act only in training mode: changing one loads, and inference
+# (model.eval()) computes the same. layer type -> argument -> what it does.
+_MOMENTUM = {"momentum": "it only sets how fast running_mean/running_var follow the batch "
+                         "statistics while training"}
+_DROPOUT = {"p": "dropout is active only while training; model.eval() makes the layer the "
+                 "identity"}
+_EMBEDDING = {"sparse": "it only changes the layout of the gradient",
+              "scale_grad_by_freq": "it only scales the gradient"}
+TRAINING_ONLY: Dict[str, Dict[str, str]] = {
+    **{t: _MOMENTUM for t in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
+                              "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+                              "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")},
+    **{t: _DROPOUT for t in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                             "FeatureAlphaDropout")},
+    "Embedding": _EMBEDDING, "EmbeddingBag": _EMBEDDING,
+}
 _INDEX = re.compile(r"^\d+$")
 
 
@@ -238,7 +255,7 @@ class _Comparison:
         message = f"{self.cls}: {message}"  # several classes report on one line
         self.findings.append(Finding(
             code=code, path=path, line=max(1, line), col=0, message=message, cls=self.cls,
-            severity=severity(code), affected=affected, **kw,  # type: ignore[arg-type]
+            severity=str(kw.pop("severity", None) or severity(code)), affected=affected, **kw,  # type: ignore[arg-type]
         ))
 
     def _changed_holder(self, key: str, side: _Side) -> str:
@@ -533,21 +550,30 @@ class _Comparison:
         for c in rec.inserted:
             if not self.h.has_keys(c):
                 path, line = self.h.module_line(c)
-                self.emit(
-                    "WL206", self.h, path, line,
-                    f"{self.h.child(c).type} added to nn.Sequential \"{container or '(root)'}\" "
-                    f"at index {c.rsplit('.', 1)[-1]}: {loads}; retrain or fine-tune",
-                    key=c, old_key=None, extra={"change": f"{self.h.child(c).type} added"},
-                )
+                typ = self.h.child(c).type
+                where = f"nn.Sequential \"{container or '(root)'}\" at index {c.rsplit('.', 1)[-1]}"
+                self._drift(path, line, f"{typ} added to {where}", typ, loads,
+                            key=c, old_key=None, extra={"change": f"{typ} added"})
         for c in rec.dropped:
             if not self.b.has_keys(c):
                 path, line = self.h.module_line(container)
-                self.emit(
-                    "WL206", self.h, path, line,
-                    f"{self.b.child(c).type} removed from nn.Sequential \"{container or '(root)'}\" "
-                    f"(was index {c.rsplit('.', 1)[-1]}): {loads}; retrain or fine-tune",
-                    key=None, old_key=c, extra={"change": f"{self.b.child(c).type} removed"},
-                )
+                typ = self.b.child(c).type
+                where = (f"nn.Sequential \"{container or '(root)'}\" (was index "
+                         f"{c.rsplit('.', 1)[-1]})")
+                self._drift(path, line, f"{typ} removed from {where}", typ, loads,
+                            key=None, old_key=c, extra={"change": f"{typ} removed"})
+
+    def _drift(self, path: str, line: int, what: str, typ: str, loads: str,
+               **kw: object) -> None:
+        """WL206 for a parameterless layer added or removed; a dropout layer only acts
+        while training (info)."""
+        if TRAINING_ONLY.get(typ) is _DROPOUT:
+            self.emit("WL206", self.h, path, line,
+                      f"{what}: dropout is active only while training, so inference "
+                      "(model.eval()) computes the same; training resumed or fine-tuned from "
+                      "old checkpoints is regularised differently", severity="info", **kw)
+            return
+        self.emit("WL206", self.h, path, line, f"{what}: {loads}; retrain or fine-tune", **kw)
 
     # WL203 ---------------------------------------------------------------
     def _owner_groups(self, entries: Dict[str, Entry], side: _Side) -> Dict[str, List[str]]:
@@ -728,6 +754,18 @@ class _Comparison:
                 change = f"layer class {brec.type} -> {hrec.type}"
             else:
                 change = ", ".join(_arg_changes(brec, hrec))
+            why = _training_only(brec, hrec)
+            if why:
+                self.emit(
+                    "WL206", self.h, path, line,
+                    f'"{prefix or "(root)"}" ({hrec.type}) {change}: a training-only setting '
+                    f"({why}): old checkpoints load and inference computes the same; only "
+                    "training resumed or fine-tuned from them behaves differently",
+                    key=prefix or None, old_key=oprefix or None, severity="info",
+                    extra={"old_type": brec.type, "new_type": hrec.type, "change": change,
+                           "training_only": True},
+                )
+                continue
             self.emit(
                 "WL206", self.h, path, line,
                 f'"{prefix or "(root)"}" ({hrec.type}) {change}: same keys and shapes, old '
@@ -821,6 +859,19 @@ def _norm_arg(text: str) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(float(value))
     return repr(value)
+
+
+def _training_only(old: ModuleRecord, new: ModuleRecord) -> str:
+    """Why the arguments that changed only act while training ("" when one does more)."""
+    known = TRAINING_ONLY.get(new.type) if old.type == new.type else None
+    if not known:
+        return ""
+    o = {k: _norm_arg(v) for k, v in old.args if k not in NON_BEHAVIOUR_ARGS}
+    n = {k: _norm_arg(v) for k, v in new.args if k not in NON_BEHAVIOUR_ARGS}
+    changed = {name for name in set(o) | set(n) if o.get(name) != n.get(name)}
+    if not changed or not changed <= set(known):
+        return ""
+    return "; ".join(dict.fromkeys(known[name] for name in sorted(changed)))
 
 
 def _full(rec: ModuleRecord) -> Tuple[object, ...]:

@@ -9,12 +9,13 @@ are used by `wlint check` and by the flake8 plugin, so the two always agree.
 from __future__ import annotations
 
 import ast
-from typing import Collection, List, Optional, Tuple
+from typing import Collection, List, Optional, Tuple, Union
 
 from wlint.prefilter import could_match
 from wlint.rules import loading, saving, strict
 from wlint.rules.base import Context, Rule, Version
 from wlint.rules.names import ModuleInfo
+from wlint.rules.torch_target import TorchTarget
 
 RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 
@@ -25,7 +26,7 @@ SEVERITY = {rule.code: rule.doc.severity for rule in ALL_RULES}  # each finding'
 TOO_DEEP = "cannot analyse: expressions nested too deeply; nothing in this file was checked"
 
 
-def analyze(tree: ast.Module, target_torch: Optional[Version] = None,
+def analyze(tree: ast.Module, target_torch: Union[TorchTarget, Version, None] = None,
             codes: Optional[Collection[str]] = None,
             text: Optional[str] = None) -> List[RawFinding]:
     """Findings of the rules in `codes` (default: all) for one parsed module;

@@ -5,10 +5,11 @@ message); it never knows about files, configuration, the CLI or git."""
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 from wlint.codes import CodeDoc, register
 from wlint.rules.names import CallSite, ModuleInfo
+from wlint.rules.torch_target import DEFAULT_SOURCE, TorchTarget
 
 Version = Tuple[int, ...]
 Hit = Tuple[int, int, str]  # line (1-based), col (0-based, as ast/flake8), message
@@ -20,9 +21,13 @@ UNKNOWN = object()  # cannot tell: *args or **kwargs could carry it
 class Context:
     """One module under analysis, shared by all rules; caches callee names."""
 
-    def __init__(self, info: ModuleInfo, target_torch: Optional[Version]) -> None:
+    def __init__(self, info: ModuleInfo, target: Union[TorchTarget, Version, None]) -> None:
         self.info = info
-        self.target_torch = target_torch
+        if not isinstance(target, TorchTarget):
+            target = (TorchTarget(target, "target-torch") if target is not None
+                      else TorchTarget(None, DEFAULT_SOURCE))
+        self.target = target  # the torch version WL102 assumes, and where it came from
+        self.target_torch = target.version
         self._callee: Dict[int, Optional[str]] = {}
         self.cache: Dict[str, Any] = {}
 

@@ -113,21 +113,30 @@ class UnsafeWeightsOnly(Rule):
         if is_false(value):
             yield self.hit(site, f"{name}() with weights_only=False unpickles arbitrary "
                                  "objects: loading an untrusted file runs its code")
-        elif value is MISSING and self._default_unsafe(site, sig, ctx):
-            yield self.hit(site, f"{name}() without weights_only=True unpickles arbitrary "
-                                 "objects on this torch version (pass weights_only=True)")
-
-    @staticmethod
-    def _default_unsafe(site: CallSite, sig: LoadSignature, ctx: Context) -> bool:
+            return
+        if value is not MISSING:
+            return
         if sig.safe_default_since is None:
-            return True
+            yield self.hit(site, f"{name}() without weights_only=True unpickles arbitrary "
+                                 "objects in every torch release (its default stays False): "
+                                 "pass weights_only=True")
+            return
         pickle_module = pickle_module_arg(site, sig)
         if pickle_module is UNKNOWN:
-            return False
+            return
         if pickle_module is not MISSING and not is_none(pickle_module):
-            return True
-        target = ctx.target_torch
-        return target is None or target < sig.safe_default_since
+            yield self.hit(site, f"{name}() with pickle_module= unpickles arbitrary objects "
+                                 "with it on every torch version, and torch refuses "
+                                 "weights_only=True next to pickle_module: load only files you "
+                                 "trust, or drop pickle_module and load with weights_only=True")
+            return
+        target = ctx.target
+        if target.version is None or target.version < sig.safe_default_since:
+            hint = (' (or set target-torch = "2.6" if the project requires it)'
+                    if target.version is None else "")
+            yield self.hit(site, f"{name}() without weights_only=True unpickles arbitrary "
+                                 f"objects on {target.describe()}: pass weights_only=True"
+                                 f"{hint}")
 
 
 _ACCELERATOR = re.compile(r"^(cuda|mps|xpu|hpu|npu|mtia|xla)(:\d+)?$")

@@ -106,6 +106,8 @@ class ModuleInfo:
         self.module_scope = self._scope("module", None)
         self.calls: List[CallSite] = []
         self.classes: List[Tuple[ast.ClassDef, Scope]] = []
+        # id(ClassDef) -> (method scope, name of its `self` parameter)
+        self.methods: Dict[int, List[Tuple[Scope, str]]] = {}
         self._discarded: Set[int] = set()
         self._lines = _split_lines(text)
         self._hot = set(HOT_WORDS)
@@ -141,6 +143,13 @@ class ModuleInfo:
             immediate = immediate and current.kind == "comprehension"
             current = current.parent
         return None
+
+    def attribute_bindings(self, cls: ast.ClassDef, attr: str) -> List[Binding]:
+        """Every `self.<attr> = ...` in the methods of `cls` (attr: "model" or "a.b")."""
+        found: List[Binding] = []
+        for scope, self_name in self.methods.get(id(cls), []):
+            found.extend(scope.bindings.get(f"{self_name}.{attr}", []))
+        return found
 
     def qualname(self, expr: ast.AST, scope: Scope) -> Optional[str]:
         """Canonical dotted name of `expr` through imports (`T.load` -> `torch.load`)."""
@@ -302,7 +311,12 @@ class ModuleInfo:
         inner = self._scope("function", scope)
         self_of = _method_class(node, scope)
         self._bind_params(node.args, inner, _start(node), self_of)
-        if not self._cold(node):
+        params = _all_params(node.args)
+        if self_of is not None and params:
+            self.methods.setdefault(id(self_of), []).append((inner, params[0].arg))
+        # every method of a (hot) class is walked: `self.model = DDP(...)` in __init__
+        # decides what `self.model.state_dict()` saves in another method
+        if self_of is not None or not self._cold(node):
             self._walk_body(node.body, inner, False)
 
     def _class(self, node: ast.ClassDef, scope: Scope, guarded: bool) -> None:

@@ -4,13 +4,15 @@ DataParallel / DDP / torch.compile wrapper).
 Both need to know what a variable holds. Inside one function (or the module
 body) a name is followed through its assignments: `m = Net()`, `m = m.to(dev)`,
 `m = DDP(m)`, `sd = m.state_dict()`, `self.model = ...`, and through parameter
-annotations (`model: nn.Module`). Anything else is unknown and never reported.
+annotations (`model: nn.Module`). An attribute of `self` not assigned in the method itself is what every
+`self.attr = ...` of the class's methods assigns, when they agree. Anything
+else is unknown and never reported.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterator, Optional, Set
+from typing import Callable, Iterator, Optional, Set, Tuple
 
 from wlint.codes import CodeDoc
 from wlint.rules.base import MISSING, UNKNOWN, Context, Hit, Rule, argument, documented
@@ -109,9 +111,25 @@ class Values:
             name = dotted(expr)
             if name is None:
                 return None
-            binding = self.info.lookup(name, scope, (expr.lineno, expr.col_offset))
+            pos = (expr.lineno, expr.col_offset)
+            binding = self.info.lookup(name, scope, pos)
+            if binding is None and "." in name:
+                return self._self_attribute_kind(name, scope, pos, depth)
             return self._binding_kind(binding, depth) if binding else None
         return None
+
+    def _self_attribute_kind(self, name: str, scope: Scope, pos: Tuple[int, int],
+                             depth: int) -> Optional[str]:
+        """`self.model` not assigned in this method: what every `self.model = ...` in the
+        class's methods assigns, when they all agree (a bare module in __init__ wrapped in
+        another method could be either at the time of the save: unknown)."""
+        first, _, attr = name.partition(".")
+        owner = self.info.lookup(first, scope, pos)
+        if owner is None or owner.kind != PARAM or owner.self_of is None:
+            return None
+        kinds = {self._binding_kind(b, depth + 1)
+                 for b in self.info.attribute_bindings(owner.self_of, attr)}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _binding_kind(self, binding: Binding, depth: int) -> Optional[str]:
         scope = binding.scope
@@ -237,8 +255,10 @@ class WrapperStateSaved(Rule):
              "state_dict' and 'Unexpected key(s) in state_dict: \"module.fc.weight\"...'. "
              "Save the inner module's state_dict (model.module / model._orig_mod), or strip "
              "the prefix; a dict comprehension that rewrites the keys is not reported. The "
-             "wrapper is followed through assignments inside one function (and `self.x = ...` "
-             "there); attributes set in another method are not followed."),
+             "wrapper is followed through assignments inside one function, and `self.x` "
+             "through the `self.x = ...` assignments in every method of the class (reported "
+             "when they all assign a wrapper: `self.model = DDP(model)` in __init__, saved in "
+             "another method)."),
         bad=("model = nn.parallel.DistributedDataParallel(model)\n"
              "torch.save(model.state_dict(), \"ckpt.pt\")"),
         good="torch.save(model.module.state_dict(), \"ckpt.pt\")",
