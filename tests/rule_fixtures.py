@@ -71,3 +71,12 @@ def _walk(top: Path) -> List[str]:
     for folder, _, files in os.walk(top):
         out.extend(os.path.join(folder, f) for f in files if f.endswith(".py"))
     return out
+
+
+_FINDING_LINE = re.compile(r"^\S.*?:\d+:\d+: [A-Z]{2}\d{3} ")
+
+
+def finding_lines(out: str) -> List[str]:
+    """The `path:line:col: CODE message` lines of a text report (not the class headers,
+    notes and summary line people read)."""
+    return [line for line in out.splitlines() if _FINDING_LINE.match(line)]

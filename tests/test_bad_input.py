@@ -16,7 +16,7 @@ LOADS = "import torch\nstate = torch.load('ckpt.pt')\n"
 
 
 def _check(capsys: pytest.CaptureFixture[str], *paths: str) -> Tuple[int, str, str]:
-    code = main(["check", "--no-config", *paths])
+    code = main(["check", "--no-config", "--quiet", *paths])
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -10,6 +10,8 @@ from typing import List, Tuple
 
 import pytest
 
+from rule_fixtures import finding_lines
+
 from wlint.check import check_paths
 from wlint.cli import main
 from wlint.config import Config, ConfigError, load_config
@@ -39,11 +41,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_exit_codes_and_text_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _tree(project, {"clean.py": "import torch\n", "bad.py": LOADS})
-    assert _run(["check", "clean.py"], capsys) == (0, "", "")
+    assert _run(["check", "clean.py"], capsys) == (0, "All checks passed!\n", "")
+    assert _run(["check", "-q", "clean.py"], capsys) == (0, "", "")
     code, out, _ = _run(["check"], capsys)
     assert code == 1
     assert out.splitlines()[0].startswith("bad.py:3:9: WL101 ")
-    assert [line.split()[1] for line in out.splitlines()] == ["WL101", "WL102"]
+    assert [line.split()[1] for line in finding_lines(out)] == ["WL101", "WL102"]
+    assert out.splitlines()[-1] == "Found 2 warnings in 1 file."
 
 
 def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,9 +99,9 @@ def test_rule_docs_examples_agree_with_rules() -> None:
 def test_select_ignore_flags(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _tree(project, {"bad.py": LOADS})
     _, out, _ = _run(["check", "--select", "WL102"], capsys)
-    assert [line.split()[1] for line in out.splitlines()] == ["WL102"]
+    assert [line.split()[1] for line in finding_lines(out)] == ["WL102"]
     _, out, _ = _run(["check", "--ignore", "WL1"], capsys)
-    assert out == ""
+    assert finding_lines(out) == [] and "All checks passed" in out
     code, _, err = _run(["check", "--select", "bogus!"], capsys)
     assert code == 2 and "bogus" in err
 
@@ -117,13 +121,13 @@ def test_pyproject_configuration(project: Path, capsys: pytest.CaptureFixture[st
     })
     code, out, _ = _run(["check"], capsys)
     assert code == 1
-    assert [line.split(":")[0] + " " + line.split()[1] for line in out.splitlines()] == [
+    assert [line.split(":")[0] + " " + line.split()[1] for line in finding_lines(out)] == [
         os.path.join("pkg", "model.py") + " WL102"]
     # flags override the file
     _, out, _ = _run(["check", "--ignore", "", "--target-torch", "2.6"], capsys)
-    assert sorted(line.split()[1] for line in out.splitlines()) == ["WL101", "WL101"]
+    assert sorted(line.split()[1] for line in finding_lines(out)) == ["WL101", "WL101"]
     _, out, _ = _run(["check", "--no-config"], capsys)
-    assert len(out.splitlines()) == 6
+    assert len(finding_lines(out)) == 6
 
 
 def test_config_precedence_and_errors(tmp_path: Path) -> None:

@@ -82,7 +82,11 @@ def as_json(out: str) -> List[Dict[str, object]]:
 
 
 def test_clean_tree_exits_0(repo: Path, tmp_path: Path) -> None:
-    assert wlint(repo, cache=tmp_path / "c") == (0, "", "")
+    # a clean run says what it compared (as mypy's "Success: ... in 41 source files")
+    assert wlint(repo, cache=tmp_path / "c") == (
+        0, "No checkpoint-compatibility problems: 0 model classes compared in 0 changed files "
+           "(base HEAD → working tree).\n", "")
+    assert wlint(repo, "-q", cache=tmp_path / "c") == (0, "", "")
 
 
 def test_working_tree_change_text_and_json(repo: Path, tmp_path: Path) -> None:
@@ -177,7 +181,7 @@ def test_rev_path_form(repo: Path, tmp_path: Path) -> None:
     # against another file: the old class vs a copy elsewhere
     (repo / "model_copy.py").write_text(MODEL)
     rc, out, _ = wlint(repo, "HEAD:model.py", "model_copy.py", cache=tmp_path / "c")
-    assert (rc, out) == (0, "")
+    assert rc == 0 and out.startswith("No checkpoint-compatibility problems: 1 model class ")
     rc, _, err = wlint(repo, "HEAD:nope.py", cache=tmp_path / "c")
     assert rc == 2 and err.count("\n") == 1
 
@@ -187,7 +191,7 @@ def test_select_ignore_and_noqa(repo: Path, tmp_path: Path) -> None:
     edit(repo / "model.py", "nn.Conv1d(cfg.width, cfg.width, 3)", "nn.Conv1d(cfg.width, cfg.width, 3, padding=1)")
     rc, out, _ = wlint(repo, "--select", "WL206", cache=tmp_path / "c")
     assert rc == 1 and "WL206" in out and "WL204" not in out
-    rc, out, _ = wlint(repo, "--ignore", "WL204,WL206", cache=tmp_path / "c")
+    rc, out, _ = wlint(repo, "-q", "--ignore", "WL204,WL206", cache=tmp_path / "c")
     assert (rc, out) == (0, "")
     edit(repo / "model.py", "nn.Linear(cfg.width, 3)", "nn.Linear(cfg.width, 3)  # noqa: WL204")
     rc, out, _ = wlint(repo, cache=tmp_path / "c")

@@ -6,11 +6,12 @@ import os
 import subprocess
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlint.compat import diff_revisions
-from wlint.compat.grouping import KeyNormalizer, head_line, natural_key
+from wlint.compat.grouping import KeyNormalizer, head_line
+from wlint.findings import natural_key
 from wlint.model.prediction import ModuleRecord, Prediction
 
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -42,6 +43,7 @@ def test_natural_key_orders_indices_numerically() -> None:
 lines = st.lists(st.sampled_from(["a", "b", "c", "d", "# x", ""]), min_size=1, max_size=30)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(lines, lines, st.data())
 def test_head_line_of_a_surviving_line_has_its_text(old: list, inserted: list,
                                                     data: st.DataObject) -> None:

@@ -7,7 +7,6 @@ and forbids the package index, so it runs offline.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,18 +14,16 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from offline_env import offline_install_env
 from rule_fixtures import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def _env(tmp_path: Path) -> Dict[str, str]:
-    env = dict(os.environ)
+    env = offline_install_env()  # the hook's virtualenv sees this interpreter's packages
     env.update({
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
     })

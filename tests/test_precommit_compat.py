@@ -4,7 +4,6 @@ installed dependencies, the package index is forbidden)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
+from offline_env import offline_install_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,12 +33,9 @@ class Net(nn.Module):
 
 
 def _env(tmp_path: Path) -> Dict[str, str]:
-    env = dict(os.environ)
+    env = offline_install_env()  # the hook's virtualenv sees this interpreter's packages
     env.update({
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",  # pip reads "0" as: build without isolation
         "WLINT_CACHE_DIR": str(tmp_path / "wlint-cache"),
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",

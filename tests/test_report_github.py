@@ -35,27 +35,27 @@ def test_severity_mapping_and_positions() -> None:
         Finding("WL101", "train.py", 3, 0, "torch.load without map_location", severity="warning"),
         Finding("WL290", "models/net.py", 30, 4, "unresolved", severity="info"),
     ]
-    lines = render(findings, "github").splitlines()
-    parsed = {p[1]["title"]: p for p in map(parse, lines)}
+    lines = render(findings, "github", step_summary="").splitlines()
+    parsed = {p[1]["title"].split()[0]: p for p in map(parse, lines)}
     assert parsed["WL204"][0] == "error"
     assert parsed["WL101"][0] == "warning"
     assert parsed["WL290"][0] == "notice"
     assert parsed["WL204"][1] == {"file": "models/net.py", "line": "12", "col": "9",
-                                  "title": "WL204"}
+                                  "title": "WL204 Net: size mismatch for fc.weight"}
     assert parsed["WL101"][1]["col"] == "1"
-    assert lines[0].startswith("::error file=models/net.py,line=12,col=9,title=WL204::")
+    assert lines[0].startswith("::error file=models/net.py,line=12,col=9,title=WL204 Net")
 
 
 def test_escaping_round_trips() -> None:
     msg = "100% broken:\r\nsize, mismatch\nnext"
     path = "odd,dir/a:b%.py"
     f = Finding("WL204", path, 5, 2, msg, fix="state = {k: v}\n", severity="error")
-    (line,) = render([f], "github").splitlines()
+    (line,) = render([f], "github", step_summary="").splitlines()
     assert "\n" not in line and "\r" not in line
     _cmd, props, text = parse(line)
     assert props["file"] == path
     assert text.startswith(msg)
-    assert "state = {k: v}" in text
+    assert "state = {k: v}" not in text and "job summary" in text  # the code is not inlined
     assert escape_data("a%b\r\n") == "a%25b%0D%0A"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
     # the message keeps ':' and ',' (only properties escape them)
@@ -73,3 +73,19 @@ def test_absolute_paths_below_cwd_become_relative(tmp_path, monkeypatch) -> None
     assert parse(line)[1]["file"] == "pkg/train.py"
     outside = Finding("WL101", "/elsewhere/x.py", 3, 0, "m", severity="warning")
     assert parse(render([outside], "github").strip())[1]["file"] == "/elsewhere/x.py"
+
+
+def test_errors_first_at_most_ten_per_level_and_the_rest_in_the_summary(tmp_path) -> None:
+    errors = [Finding("WL204", "m.py", 100 + i, 0, f"size mismatch for l{i}.weight", cls="Net",
+                      key=f"l{i}.weight", old_key=f"l{i}.weight", severity="error",
+                      fix="def remap_state_dict(s):\n    return s\n") for i in range(14)]
+    hygiene = [Finding("WL101", "a.py", 1, 0, "torch.load without map_location",
+                       severity="warning")]
+    summary = tmp_path / "summary.md"
+    lines = render(hygiene + errors, "github", step_summary=str(summary)).splitlines()
+    commands = [parse(line) for line in lines]
+    assert [c[0] for c in commands] == ["error"] * 10 + ["warning"]
+    assert "5 errors more" in commands[9][2]
+    assert all(len(line) < 1000 for line in lines)  # short: no remap code inline
+    text = summary.read_text()
+    assert text.count("| WL204") == 14 and "def remap_state_dict" in text  # everything there

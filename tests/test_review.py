@@ -176,11 +176,12 @@ def test_rename_remap_snippet_loads_old_checkpoint(repo: Path, capsys) -> None:
     assert code == 1, err
     rows = table_rows(md)
     assert rows and all(r[4] == "WL203" for r in rows)
-    blocks = re.findall(r"<details><summary>Remap snippet for <code>Net</code>.*?```python\n"
-                        r"(.*?)\n```", md, flags=re.DOTALL)
+    blocks = re.findall(r"<details><summary>Remap script: one function per model class.*?"
+                        r"```python\n(.*?)\n```", md, flags=re.DOTALL)
     assert len(blocks) == 1
     namespace: dict = {}
     exec(blocks[0], namespace)
+    assert "remap_Net" in namespace
     old_state = build(BASE_MODEL, "Net").state_dict()
     head = build(head_model, "Net")
     with pytest.raises(RuntimeError):

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from rule_fixtures import finding_lines
 from test_github_api import REPO, TOKEN, FakeGitHub
 
 from wlint.cli import main
@@ -172,5 +173,5 @@ def test_sarif_and_formats(env: FakeGitHub, capsys, tmp_path) -> None:
     log = json.loads(sarif.read_text())
     assert {r["ruleId"] for r in log["runs"][0]["results"]} == {"WL101", "WL102"}
     code, out, _ = run(capsys, "--filter-mode", "file", "--format", "text")
-    assert sorted({line.split(":")[1] for line in out.splitlines()}) == ["3", "5"]
+    assert sorted({line.split(":")[1] for line in finding_lines(out)}) == ["3", "5"]
     assert env.requests == []

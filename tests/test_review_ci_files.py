@@ -62,7 +62,7 @@ def test_action_is_composite_and_uploads_sarif() -> None:
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
     run = "\n".join(s.get("run", "") for s in steps)
-    assert 'wlint "${args[@]}"' in run and "args=(review --base" in run
+    assert '"${WLINT:-wlint}" "${args[@]}"' in run and "args=(review --base" in run
     for step in steps:
         if "run" in step:
             assert step["shell"] == "bash"

@@ -39,14 +39,15 @@ def _parse_error(path: str, line: int, col: int, reason: str) -> Finding:
 
 
 def check_source(path: str, text: str, config: Optional[Config] = None,
-                 cache: bool = False) -> List[Finding]:
+                 cache: bool = False, explicit: bool = False) -> List[Finding]:
     """WL1xx findings (and WL901 if it cannot be parsed) for one file's text;
     `config` None means the defaults (every rule, no target torch). `cache` keeps the
     parsed tree for later stages of the same run (the review bot's diff)."""
     config = config or Config()
     codes = config.enabled_codes(RULE_CODES, path)
     if not codes or not could_match(text, codes):
-        return []
+        # a file named on the command line is parsed anyway: it gets its WL901
+        return _syntax_only(path, text, config) if explicit else []
     tree, error = parse(text, path, cache=cache)
     if tree is None:
         assert error is not None
@@ -63,10 +64,20 @@ def check_source(path: str, text: str, config: Optional[Config] = None,
             if not noqa.suppressed(code, line) and config.is_enabled(code, path)]
 
 
-def check_file(path: str, config: Config) -> List[Finding]:
+def _syntax_only(path: str, text: str, config: Config) -> List[Finding]:
+    if not config.is_enabled(PARSE_ERROR, path):
+        return []
+    tree, error = parse(text, path)
+    if tree is not None or error is None:
+        return []
+    return [_parse_error(path, error.line, error.col, error.message)]
+
+
+def check_file(path: str, config: Config, explicit: bool = False) -> List[Finding]:
     """Read one file and check it; undecodable bytes are a WL901 finding, a file that
     is not regular (a FIFO, a device) or too large is a WL901 note, never read.
-    Checkpoint files (named on the command line) get the WL306-WL309 checks instead."""
+    Checkpoint files (named on the command line) get the WL306-WL309 checks instead.
+    `explicit`: named on the command line, so parsed even when the prefilter skips it."""
     if is_checkpoint_path(path):
         from wlint.checkpoint.lint import CheckpointPathError, checkpoint_findings
 
@@ -83,12 +94,12 @@ def check_file(path: str, config: Config) -> List[Finding]:
                            "nothing in this file was checked")]
     except OSError as exc:
         raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return check_bytes(path, data, config)
+    return check_bytes(path, data, config, explicit=explicit)
 
 
-def check_bytes(path: str, data: bytes, config: Config) -> List[Finding]:
+def check_bytes(path: str, data: bytes, config: Config, explicit: bool = False) -> List[Finding]:
     """check_source for a file's bytes (decoded as Python would; see wlint.source)."""
-    return check_source(path, read_text(data), config)
+    return check_source(path, read_text(data), config, explicit=explicit)
 
 
 def utf8_text(data: bytes) -> Optional[str]:
@@ -152,12 +163,12 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_many(args: Tuple[List[str], Config]) -> List[Finding]:
-    files, config = args
+def _check_many(args: Tuple[List[str], Config, Set[str]]) -> List[Finding]:
+    files, config, explicit = args
     with _gc_paused():
         found: List[Finding] = []
         for path in files:
-            found.extend(check_file(path, config))
+            found.extend(check_file(path, config, explicit=path in explicit))
         return found
 
 
@@ -165,11 +176,13 @@ def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Fin
     """Findings for every Python file under `paths`, sorted; `jobs` > 1 uses processes.
     Raises PathError for a path that does not exist."""
     files = list(iter_python_files(paths, config))
+    explicit = {_display(p) for p in paths if os.path.isfile(p)}  # named, not found by a walk
     if jobs <= 1 or len(files) < 2 * jobs:
-        return sort_findings(_check_many((files, config)))
+        return sort_findings(_check_many((files, config, explicit)))
     chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
     found: List[Finding] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
-        for part in pool.map(_check_many, [(chunk, config) for chunk in chunks if chunk]):
+        for part in pool.map(_check_many, [(chunk, config, explicit) for chunk in chunks
+                                           if chunk]):
             found.extend(part)
     return sort_findings(found)

@@ -18,9 +18,37 @@ from wlint.report import FORMATS
 Subcommands = Any  # what add_subparsers() returns (argparse's class for it is private)
 
 
-def _add_format(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+def _add_format(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS,
+                default: str = "text") -> None:
+    p.add_argument("--format", choices=formats, default=default,
+                   help=f"output format: {', '.join(formats)} (default: {default})")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write the report to FILE (atomically) instead of stdout")
+
+
+def _add_findings_output(p: argparse.ArgumentParser, default: str = "text") -> None:
+    """Options of every command that reports findings (ruff's names and meanings)."""
+    _add_format(p, FORMATS, default)
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print the findings only: no class headers, no summary line")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="exit 0 even when findings are reported (2 still means an error)")
+    p.add_argument("--statistics", action="store_true",
+                   help="print how many findings each code has instead of the findings")
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.wlint] from this pyproject.toml (default: the nearest one)")
+    p.add_argument("--no-config", action="store_true",
+                   help="ignore pyproject.toml: defaults and command-line flags only")
+
+
+def _add_codes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", metavar="CODES",
+                   help="comma-separated codes or prefixes to report (e.g. WL1,WL204)")
+    p.add_argument("--ignore", metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,26 +65,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_check(sub: Subcommands) -> None:
-    check = sub.add_parser("check", help="WL1xx checkpoint-hygiene rules")
-    check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
-    check.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    check = sub.add_parser("check", help="WL1xx checkpoint-hygiene rules",
+                           description="Risky torch.load / torch.save / load_state_dict calls "
+                           "(WL1xx) in Python files; checkpoint files named on the command line "
+                           "get WL306-WL309.")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files and folders to check (default: .)")
+    _add_codes(check)
     check.add_argument("--extend-select", metavar="CODES", help=argparse.SUPPRESS)
     check.add_argument("--exclude", metavar="GLOBS", help="comma-separated globs to skip")
-    check.add_argument("--target-torch", metavar="VERSION", help="torch version the code targets")
+    check.add_argument("--target-torch", metavar="VERSION",
+                       help="torch version the code runs on (WL102; default: target-torch of "
+                       "[tool.wlint], else the project's torch pin, else < 2.6)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    check.add_argument("--diff", action="store_true", help="with --fix: print the patch, write nothing")
-    check.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
-    check.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.wlint] from")
-    check.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
-    _add_format(check)
+    check.add_argument("--diff", action="store_true",
+                       help="with --fix: print the patch, write nothing")
+    check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                       help="parallel worker processes (default: 1)")
+    _add_config(check)
+    _add_findings_output(check)
 
 
 def _add_keys(sub: Subcommands) -> None:
-    keys = sub.add_parser("keys", help="predicted state_dict of a model class")
-    keys.add_argument("path", metavar="PATH")
-    keys.add_argument("expr", metavar="EXPR", help="e.g. 'Net()' or 'GPT(GPTConfig(n_layer=2))'")
-    _add_format(keys)
+    keys = sub.add_parser("keys", help="predicted state_dict of a model class",
+                          description="The state_dict() EXPR would have, predicted from source "
+                          "alone: keys, shapes, parameter or buffer, the line creating each.")
+    keys.add_argument("path", metavar="PATH", help="the Python file defining the model")
+    keys.add_argument("expr", metavar="EXPR",
+                      help="a call evaluated statically in PATH's namespace, e.g. 'Net()' or "
+                      "'GPT(GPTConfig(n_layer=2))'; a bare class name gives symbolic shapes")
+    _add_config(keys)
+    _add_format(keys, ("text", "json"))
 
 
 def _add_diff(sub: Subcommands) -> None:
@@ -70,16 +109,18 @@ def _add_diff(sub: Subcommands) -> None:
                       help="report only classes in these files/folders (or REV:PATH)")
     diff.add_argument("--base", metavar="REV",
                       help="base revision (default: `base` of [tool.wlint], else HEAD)")
-    diff.add_argument("--head", metavar="REV", help="commit, ':index' / '--staged', default working tree")
+    diff.add_argument("--head", metavar="REV",
+                      help="head revision: a commit, or ':index' (default: the working tree)")
     diff.add_argument("--staged", action="store_true", help="compare the index with base")
     diff.add_argument("--emit-remap", metavar="FILE",
-                      help="write one remap_state_dict() for every rename / index shift")
+                      help="write a remap script for old checkpoints: one function per model "
+                      "class, remap_state_dict(state_dict, model) choosing")
     diff.add_argument("--no-cache", action="store_true",
                       help="do not read or write the prediction cache (~/.cache/wlint)")
-    diff.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
-    diff.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
     _add_model(diff)
-    _add_format(diff)
+    _add_codes(diff)
+    _add_config(diff)
+    _add_findings_output(diff)
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
@@ -89,18 +130,29 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_review(sub: Subcommands) -> None:
-    review = sub.add_parser("review", help="PR report: check + diff over changed files")
-    review.add_argument("--base", metavar="REV", required=True)
-    review.add_argument("--head", metavar="REV")
+    review = sub.add_parser(
+        "review", help="PR report: check + diff over changed files",
+        description="One report for a pull request: the WL2xx changes of the model classes "
+        "it touches and the WL1xx findings on its lines, as Markdown (a PR comment), or "
+        "posted to GitHub.")
+    review.add_argument("--base", metavar="REV",
+                        help="the pull request's base (default: `base` of [tool.wlint])")
+    review.add_argument("--head", metavar="REV", help="head revision (default: the working tree)")
     review.add_argument("--filter-mode", choices=("added", "diff_context", "file", "nofilter"),
-                        default="added")
-    review.add_argument("--post-github", action="store_true")
-    review.add_argument("--review-comments", action="store_true")
-    review.add_argument("--no-cache", action="store_true")
+                        default="added",
+                        help="which WL1xx findings to report: on added lines (default), in the "
+                        "diff context, in changed files, or all")
+    review.add_argument("--post-github", action="store_true",
+                        help="post the report as one pull-request comment, updated in place")
+    review.add_argument("--review-comments", action="store_true",
+                        help="also place inline review comments on changed lines")
+    review.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the prediction cache (~/.cache/wlint)")
     review.add_argument("--sarif", metavar="FILE", help="also write SARIF to FILE")
     _add_model(review)
-    review.add_argument("--format", choices=FORMATS, default="markdown")
-    review.add_argument("--output", "-o", metavar="FILE")
+    _add_codes(review)
+    _add_config(review)
+    _add_findings_output(review, default="markdown")
 
 
 def _add_ckpt(sub: Subcommands) -> None:
@@ -111,8 +163,9 @@ def _add_ckpt(sub: Subcommands) -> None:
         "its pickle names; read without torch and without unpickling. The JSON output is a "
         "signature file `wlint verify` accepts in place of the checkpoint.",
     )
-    ckpt.add_argument("ckpt", metavar="CKPT")
-    _add_format(ckpt)
+    ckpt.add_argument("ckpt", metavar="CKPT", help="checkpoint file or *.index.json")
+    _add_config(ckpt)
+    _add_findings_output(ckpt)
 
 
 def _add_verify(sub: Subcommands) -> None:
@@ -127,14 +180,13 @@ def _add_verify(sub: Subcommands) -> None:
                         "[tool.wlint.models] entry that has one)")
     verify.add_argument("--model", metavar="SPEC",
                         help="PATH:EXPR or a name from [tool.wlint.models]")
-    verify.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.wlint] from")
-    verify.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
-    _add_format(verify)
+    _add_config(verify)
+    _add_findings_output(verify)
 
 
 def _add_rules(sub: Subcommands) -> None:
     rules = sub.add_parser("rules", help="list rules, or explain one")
-    rules.add_argument("code", nargs="?", metavar="CODE")
+    rules.add_argument("code", nargs="?", metavar="CODE", help="explain this code (e.g. WL204)")
 
 
 # `wlint --help` lists the subcommands in this order

@@ -12,12 +12,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import functools
+import glob
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-if TYPE_CHECKING:  # pragma: no cover
-    from wlint.rules.torch_target import TorchTarget
+from wlint.rules.torch_target import DEFAULT_SOURCE, TorchTarget, pins_in
+
 
 from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
 
@@ -110,11 +112,10 @@ class Config:
     @property
     def torch_target(self) -> TorchTarget:
         """The torch WL102 assumes: target-torch, else the project's torch pin, else < 2.6."""
-        from wlint.rules.torch_target import TorchTarget, detect
-
         if self.target_torch:
             return TorchTarget(self.target_version, self.target_source or "target-torch")
-        return detect(os.path.dirname(self.source) if self.source else os.path.abspath(self.root))
+        return project_torch_target(os.path.dirname(self.source) if self.source
+                                    else os.path.abspath(self.root))
 
     def relpath(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -258,3 +259,51 @@ def load_config(start: str) -> Config:
     if path is None:
         return Config()
     return load_config_file(path)
+
+
+# -- the project's torch pin (WL102) ---------------------------------------------------
+
+
+def _pyproject_requirements(path: str) -> List[str]:
+    try:
+        data = _read_toml(path)
+    except ConfigError:
+        return []
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    out = [str(r) for r in project.get("dependencies", []) or []]
+    for extra in (project.get("optional-dependencies") or {}).values():
+        out.extend(str(r) for r in extra or [])
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    if isinstance(poetry, dict) and isinstance(poetry.get("torch"), str):
+        out.append("torch" + _poetry_spec(poetry["torch"]))
+    return out
+
+
+def _poetry_spec(spec: str) -> str:
+    spec = spec.strip()
+    if spec.startswith("^"):
+        return ">=" + spec[1:]
+    return spec if spec[:1] in "<>=!~" else "==" + spec
+
+
+@functools.lru_cache(maxsize=64)
+def project_torch_target(root: str) -> TorchTarget:
+    """The torch pin of the project at `root` (pyproject.toml, then requirements*.txt);
+    the default when there is none with a lower bound."""
+    candidates: List[Tuple[str, List[str]]] = []
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        candidates.append(("pyproject.toml", _pyproject_requirements(pyproject)))
+    for path in sorted(glob.glob(os.path.join(root, "requirements*.txt"))
+                       + glob.glob(os.path.join(root, "requirements", "*.txt"))):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                candidates.append((os.path.relpath(path, root).replace(os.sep, "/"),
+                                   handle.read().splitlines()))
+        except OSError:
+            continue
+    for where, lines in candidates:
+        for text, low in pins_in(lines):
+            if low is not None:
+                return TorchTarget(low, f"the {text} pin in {where}")
+    return TorchTarget(None, DEFAULT_SOURCE)

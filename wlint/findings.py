@@ -85,5 +85,10 @@ class Finding:
         return data
 
 
+def natural_key(text: Optional[str]) -> Tuple[Any, ...]:
+    """Numeric order of dotted state_dict keys: layers.2 before layers.10."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in (text or "").split("."))
+
+
 def sort_findings(findings: Sequence[Finding]) -> List[Finding]:
     return sorted(findings, key=Finding.sort_key)

@@ -82,8 +82,15 @@ def render_report(findings: Sequence[Any], ns: argparse.Namespace, command: str,
                   **context: Any) -> str:
     """The report in `--format`; an output format whose extra is missing is a usage error."""
     from wlint.report import render
+    from wlint.report.style import use_color
 
     fmt = option(ns, "format", "text")
+    if option(ns, "statistics", False):
+        from wlint.report.statistics import render_statistics
+
+        return render_statistics(findings, fmt)
+    context.setdefault("color", False if option(ns, "output") else use_color(sys.stdout))
+    context.setdefault("quiet", option(ns, "quiet", False))
     try:
         return render(findings, fmt, command=command, **context)
     except ImportError:
@@ -96,6 +103,7 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
     Raises ConfigError."""
     from wlint.config import Config, load_config, load_config_file
 
+    check_codes(ns)
     if option(ns, "no_config", False):
         config = Config()
     elif option(ns, "config"):
@@ -111,14 +119,34 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
 _CONFIG_FLAGS = ("select", "ignore", "extend_select", "exclude", "target_torch")
 
 
+def check_codes(ns: argparse.Namespace) -> None:
+    """--select / --ignore name known codes or prefixes of them (a typo selecting nothing
+    would pass silently); UsageError listing the known prefixes otherwise."""
+    from wlint.catalog import all_codes
+
+    known = [doc.code for doc in all_codes()]
+    for flag in ("select", "ignore", "extend_select"):
+        value = option(ns, flag)
+        if not value:
+            continue
+        for item in (part.strip() for part in str(value).replace(" ", ",").split(",")):
+            if item and not any(code.startswith(item.upper()) for code in known):
+                prefixes = sorted({code[:3] for code in known})
+                raise UsageError(
+                    f"--{flag.replace('_', '-')}: unknown code {item!r}; codes start with "
+                    f"{', '.join(prefixes)} (`wlint rules` lists them)")
+
+
 def dispatch(name: str, ns: argparse.Namespace) -> int:
-    """Run `wlint NAME`: its domain errors and UsageError become one stderr line, exit 2."""
+    """Run `wlint NAME`: its domain errors and UsageError become one stderr line, exit 2;
+    --exit-zero turns "findings reported" (1) into 0."""
     from wlint.fsutil import WriteError  # -o / --emit-remap / --sarif that cannot be written
 
     module = importlib.import_module(f"wlint.commands.{name}")
     errors = (UsageError, WriteError, *getattr(module, "ERRORS", ()))
     try:
-        return int(module.run(ns))
+        code = int(module.run(ns))
+        return 0 if code == 1 and option(ns, "exit_zero", False) else code
     except errors as exc:
         sys.stderr.write(f"wlint: error: {_one_line(exc)}\n")
         return 2

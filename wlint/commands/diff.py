@@ -46,8 +46,11 @@ def run(ns: argparse.Namespace) -> int:
     emit_remap = option(ns, "emit_remap")
     if emit_remap:
         _write_remap(result, emit_remap)
+    wants_remap = option(ns, "format", "text") in ("github", "markdown")
     report = render_report(sort_findings(findings), ns, "diff", base=result.base,
-                           head=result.head or "working tree")
+                           head=result.head or "working tree", compared=len(result.predictions),
+                           changed_files=result.changed_files,
+                           remap=result.remap_snippet() if wants_remap else None)
     emit(report, option(ns, "output"))
     return findings_exit(findings, fail_on_info=False)
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import List
 
-from wlint.commands import emit, option
+from wlint.commands import UsageError, emit, option
 from wlint.model.api import PredictError, predict
 from wlint.model.prediction import Entry, Prediction
 
@@ -16,6 +16,9 @@ ERRORS = (PredictError,)
 def run(ns: argparse.Namespace) -> int:
     """Exit 0 with the prediction (unresolved parts included), 2 when the request is wrong."""
     pred = predict(ns.path, ns.expr)
+    if not pred.entries and any(u.reason.endswith("did not produce a module")
+                                for u in pred.unresolved):
+        raise UsageError(f"{ns.expr} does not build an nn.Module in {ns.path}")
     if option(ns, "format", "text") == "text":
         text = format_text(pred)
     else:

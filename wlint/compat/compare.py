@@ -27,9 +27,10 @@ from collections import Counter
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from wlint.compat import align, grouping, remap
+from wlint.compat.remap import drops_of, rules_of  # noqa: F401  (re-exported)
 from wlint.compat.codes import severity
 from wlint.findings import Finding, Shape
 from wlint.model.prediction import Entry, ModuleRecord, Prediction
@@ -931,15 +932,6 @@ def compare(base: Prediction, head: Prediction, options: Optional[CompareOptions
     return comp.finalize(head)
 
 
-def drops_of(findings: Iterable[Finding]) -> List[str]:
-    """Old key prefixes the WL205 snippets drop (layers removed next to moved ones)."""
-    out: Set[str] = set()
-    for f in findings:
-        if f.fix is not None:
-            out.update(f.extra.get("drop", ()))
-    return sorted(out)
-
-
 def _drop_prefixes(rec: _Shift, side: _Side) -> List[str]:
     """The removed keys of a shift, a whole old layer as its prefix when all its keys go."""
     out: Set[str] = set()
@@ -950,17 +942,3 @@ def _drop_prefixes(rec: _Shift, side: _Side) -> List[str]:
             out.add(c)
             left -= mine
     return sorted(out | left)
-
-
-def rules_of(findings: Iterable[Finding]) -> Tuple[List[Tuple[str, str]], Dict[str, str]]:
-    """All remap rules carried by WL203/WL205/WL206-swap findings (for --emit-remap)."""
-    prefixes: List[Tuple[str, str]] = []
-    exact: Dict[str, str] = {}
-    for f in findings:
-        if f.fix is None:
-            continue
-        prefixes.extend(tuple(r) for r in f.extra.get("rules", ()))  # type: ignore[misc]
-        exact.update(f.extra.get("exact", {}))
-        if "swapped_with" in f.extra and f.key and f.old_key:
-            prefixes.extend([(f.key, f.old_key), (f.old_key, f.key)])
-    return prefixes, exact

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from wlint.cache import Cache, decoded
-from wlint.compat import remap
 from wlint.compat.codes import WL201, WL290
-from wlint.compat.compare import Anchor, CompareOptions, compare, drops_of, rules_of
+from wlint.compat.compare import Anchor, CompareOptions, compare
 from wlint.compat.named import ModelVerdict, NamedModel, compare_models, equal_under_models
 from wlint.compat.named import named_model as _named_model
 from wlint.compat.unseen import incomplete, same_state, unidentified_layers
+from wlint.compat import grouping
 from wlint.compat.grouping import group_findings
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
 from wlint.findings import Finding, sort_findings
@@ -70,7 +70,7 @@ class DiffResult:
 
     def remap_snippet(self) -> Optional[str]:
         """The --emit-remap script: one remap function per model class (or None)."""
-        return remap.script(self.findings, self.base, self.head)
+        return grouping.remap_script(self.findings, self.base, self.head)
 
 
 # -- the engine ---------------------------------------------------------------------

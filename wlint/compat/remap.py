@@ -14,7 +14,7 @@ Rules are anchored at the start of a key, after wrapper prefixes (`module.` of
 DataParallel/DDP, `_orig_mod.` of torch.compile) are set aside and put back, so
 a checkpoint saved from a wrapped model is remapped too.
 
-`script` writes the `--emit-remap` file: one rule table and one
+`grouping.remap_script` writes the `--emit-remap` file: one rule table and one
 `remap_<Class>` function per model class (a rename inside `Block` is
 `attn.proj` for a Block checkpoint and `layers.{i}.attn.proj` for a
 Transformer one), and `remap_state_dict(state_dict, model=None)` choosing
@@ -24,7 +24,7 @@ by class, or by which class's renames the keys match.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 Rule = Tuple[str, str]  # (old, new): module prefix without trailing dot
 _PLACEHOLDER = "{i}"
@@ -36,17 +36,17 @@ def rules_from_mapping(mapping: Mapping[str, str]) -> List[Rule]:
     for old, new in mapping.items():
         if old != new:
             seen.setdefault(old, new)
-    return _ordered(seen.items())
+    return ordered(seen.items())
 
 
-def _ordered(rules: Iterable[Rule]) -> List[Rule]:
+def ordered(rules: Iterable[Rule]) -> List[Rule]:
     return sorted(set(rules), key=lambda r: (-r[0].count("."), -len(r[0]), r[0]))
 
 
 def prune_rules(rules: Iterable[Rule]) -> List[Rule]:
     """De-duplicated rules without the concrete copies a `{i}` rule already covers
     (`layers.3.attn.proj -> layers.3.attn.out_proj` next to the `layers.{i}.` rule)."""
-    unique = _ordered(tuple(r) for r in rules)  # type: ignore[misc]
+    unique = ordered(tuple(r) for r in rules)  # type: ignore[misc]
     general = [r for r in unique if _PLACEHOLDER in r[0]]
     return [r for r in unique if _PLACEHOLDER in r[0]
             or not any(apply_rules(r[0], [g], {}) == r[1] for g in general)]
@@ -78,7 +78,7 @@ def apply_rules(key: str, prefixes: Iterable[Rule], exact: Mapping[str, str],
                 drop: Iterable[str] = ()) -> Optional[str]:
     """What the generated snippet does to one key (None: dropped); wrapper prefixes are
     set aside while no rule matches."""
-    rules = [to_regex(r) for r in _ordered(prefixes)]
+    rules = [to_regex(r) for r in ordered(prefixes)]
     drops = [drop_regex(d) for d in drop]
     wrapped = ""
     while True:
@@ -104,13 +104,13 @@ def _rename_once(key: str, rules: Sequence[Tuple[str, str]], exact: Mapping[str,
 
 
 # The generated code: the same algorithm as apply_rules, self-contained.
-_ENGINE = '''\
+ENGINE = '''\
 import re
 
 WRAPPERS = ("module.", "_orig_mod.")  # DataParallel / DDP, torch.compile wrappers
 
 
-def _rename(spec, key):
+def _renamed_key(spec, key):
     """The new name of one key (None: drop it); wrapper prefixes are set aside."""
     wrapped = ""
     while True:
@@ -127,10 +127,10 @@ def _rename(spec, key):
         wrapped, key = wrapped + wrapper, key[len(wrapper):]
 
 
-def _apply(spec, state_dict):
+def _apply_spec(spec, state_dict):
     out = type(state_dict)()  # keeps an OrderedDict an OrderedDict
     for key, value in state_dict.items():
-        new_key = _rename(spec, key)
+        new_key = _renamed_key(spec, key)
         if new_key is not None:
             out[new_key] = value
     if hasattr(state_dict, "_metadata"):
@@ -138,9 +138,9 @@ def _apply(spec, state_dict):
     return out
 '''
 
-_DISPATCH = '''\
+DISPATCH = '''\
 def _matches(spec, state_dict):
-    return sum(1 for key in state_dict if _rename(spec, key) != key)
+    return sum(1 for key in state_dict if _renamed_key(spec, key) != key)
 
 
 def remap_state_dict(state_dict, model=None):
@@ -148,27 +148,27 @@ def remap_state_dict(state_dict, model=None):
     class name); without `model`, of the class whose renames match the keys."""
     if model is not None:
         name = model if isinstance(model, str) else getattr(model, "__name__", type(model).__name__)
-        return _apply(REMAPS.get(name, NO_CHANGE), state_dict)
+        return _apply_spec(REMAPS.get(name, NO_CHANGE), state_dict)
     scores = {name: _matches(spec, state_dict) for name, spec in REMAPS.items()}
     best = max(scores.values(), default=0)
     if best == 0:
-        return _apply(NO_CHANGE, state_dict)
+        return _apply_spec(NO_CHANGE, state_dict)
     winners = [name for name, score in scores.items() if score == best]
-    if len({tuple(_apply(REMAPS[name], state_dict)) for name in winners}) > 1:
+    if len({tuple(_apply_spec(REMAPS[name], state_dict)) for name in winners}) > 1:
         raise ValueError("these keys match the renames of " + ", ".join(winners)
                          + ": pass model= (the class of the checkpoint)")
-    return _apply(REMAPS[winners[0]], state_dict)
+    return _apply_spec(REMAPS[winners[0]], state_dict)
 '''
 
 _USAGE = ('model.load_state_dict(remap_state_dict(torch.load(path, map_location="cpu", '
           'weights_only=True)))')
 
 
-def _spec_lines(name: str, prefixes: Iterable[Rule], exact: Mapping[str, str],
+def spec_lines(name: str, prefixes: Iterable[Rule], exact: Mapping[str, str],
                 drop: Iterable[str]) -> List[str]:
     """`NAME = {"exact": ..., "drop": ..., "rules": ...}` as readable Python."""
     regexes = []
-    for rule in _ordered(prefixes):
+    for rule in ordered(prefixes):
         try:
             regexes.append((rule, to_regex(rule)))
         except ValueError:
@@ -203,88 +203,33 @@ def snippet(prefixes: Iterable[Rule], exact: Mapping[str, str], title: str = "",
     """A self-contained `remap_state_dict` function for these rules; keys under a `drop`
     prefix (old names) are left out; `module.` / `_orig_mod.` prefixes are kept."""
     lines = [f"# {title}"] if title else []
-    lines += [_ENGINE, *_spec_lines("REMAP", prefixes, exact, drop), "", "",
+    lines += [ENGINE, *spec_lines("REMAP", prefixes, exact, drop), "", "",
               "def remap_state_dict(state_dict):",
               '    """Rename keys of checkpoints saved before this change (generated by wlint).',
               "", f"    {_USAGE}", '    """',
-              "    return _apply(REMAP, state_dict)"]
+              "    return _apply_spec(REMAP, state_dict)"]
     return "\n".join(lines) + "\n"
 
 
-class ClassRemap:
-    """The remap rules of one model class: its own changes and those of the classes it
-    contains, with its full keys."""
-
-    def __init__(self, cls: str, path: str) -> None:
-        self.cls = cls
-        self.path = path
-        self.rules: Dict[str, str] = {}
-        self.exact: Dict[str, str] = {}
-        self.drop: List[str] = []
-        self.conflicts: List[str] = []
-
-    def add(self, prefixes: Iterable[Rule], exact: Mapping[str, str], drop: Iterable[str]) -> None:
-        for old, new in prefixes:
-            if self.rules.setdefault(old, new) != new:
-                self.conflicts.append(f"{old} -> {new} (kept {old} -> {self.rules[old]})")
-        self.exact.update(exact)
-        self.drop.extend(d for d in drop if d not in self.drop)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.rules or self.exact or self.drop)
-
-
-def class_remaps(findings: Sequence[Any]) -> List[ClassRemap]:
-    """One ClassRemap per class with renames, index shifts or swaps, in finding order."""
-    from wlint.compat.compare import drops_of, rules_of
-    from wlint.compat.grouping import all_entries, expand
-
-    names: Dict[str, str] = {}
+def drops_of(findings: Iterable[Any]) -> List[str]:
+    """Old key prefixes the WL205 snippets drop (layers removed next to moved ones)."""
+    out: Set[str] = set()
     for f in findings:
-        if f.cls:
-            names.setdefault(f.cls, f.path)
-        for entry in all_entries(f.extra.get("containers") or []):
-            names.setdefault(entry["class"], entry["path"])
-    out = []
-    for cls, path in names.items():
-        view = [f for f in expand(findings, cls) if f.fix is not None]
-        prefixes, exact = rules_of(view)
-        item = ClassRemap(cls, path)
-        item.add(prune_rules(prefixes), exact, drops_of(view))
-        if not item.empty:
-            out.append(item)
-    return out
+        if f.fix is not None:
+            out.update(f.extra.get("drop", ()))
+    return sorted(out)
 
 
-def script(findings: Sequence[Any], base: str, head: Optional[str]) -> Optional[str]:
-    """The `--emit-remap` file (None when nothing is renamed, shifted or swapped)."""
-    remaps = class_remaps(findings)
-    if not remaps:
-        return None
-    lines = [f"# remap checkpoints saved at {base} to the names of {head or 'the working tree'}",
-             "# (generated by wlint diff --emit-remap), one function per model class:",
-             "#   model.load_state_dict(remap_state_dict(state_dict, model))",
-             "# `model` (an instance, a class or a class name) picks the class; without it, the",
-             "# class whose renames match the checkpoint's keys is used.",
-             _ENGINE, 'NO_CHANGE = {"exact": {}, "drop": [], "rules": []}', ""]
-    taken: Dict[str, int] = {}
-    table = []
-    for item in remaps:
-        func = "remap_" + re.sub(r"\W", "_", item.cls)
-        taken[func] = taken.get(func, 0) + 1
-        if taken[func] > 1:
-            func += f"_{taken[func]}"
-        const = func.upper()
-        lines.append(f"# {item.cls} ({item.path})")
-        if item.conflicts:
-            lines.append("# conflicting rules left out: " + "; ".join(item.conflicts))
-        lines += [*_spec_lines(const, _ordered(item.rules.items()), item.exact, item.drop),
-                  "", "", f"def {func}(state_dict):",
-                  f'    """Keys of a {item.cls} checkpoint saved at {base}."""',
-                  f"    return _apply({const}, state_dict)", "", ""]
-        table.append((item.cls, const))
-    lines.append("REMAPS = {  # class name -> its rules")
-    lines += [f"    {cls!r}: {const}," for cls, const in table]
-    lines += ["}", "", "", _DISPATCH]
-    return "\n".join(lines).rstrip() + "\n"
+
+def rules_of(findings: Iterable[Any]) -> Tuple[List[Tuple[str, str]], Dict[str, str]]:
+    """All remap rules carried by WL203/WL205/WL206-swap findings (for --emit-remap)."""
+    prefixes: List[Tuple[str, str]] = []
+    exact: Dict[str, str] = {}
+    for f in findings:
+        if f.fix is None:
+            continue
+        prefixes.extend(tuple(r) for r in f.extra.get("rules", ()))  # type: ignore[misc]
+        exact.update(f.extra.get("exact", {}))
+        if "swapped_with" in f.extra and f.key and f.old_key:
+            prefixes.extend([(f.key, f.old_key), (f.old_key, f.key)])
+    return prefixes, exact

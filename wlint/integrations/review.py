@@ -228,7 +228,7 @@ def fallback(review: Review, markdown: str, environ: Mapping[str, str]) -> None:
     """No token: annotations on stdout and the report in the job summary."""
     from wlint.report import render
 
-    sys.stdout.write(render(review.findings, "github"))
+    sys.stdout.write(render(review.findings, "github", step_summary=""))  # written below
     sys.stdout.flush()
     summary = environ.get("GITHUB_STEP_SUMMARY", "")
     where = "printed annotations"

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from wlint.findings import Finding, sort_findings
+from wlint.findings import Finding, natural_key, sort_findings
+from wlint.report.style import container_rows
 
 MARKER = "<!-- wlint-review -->"
 MAX_ROWS = 200
@@ -155,10 +156,55 @@ def location(f: Finding, context: dict[str, Any], with_path: bool = True) -> str
     if f.key is None and f.old_key is not None and "base_line" not in f.extra:
         label += " (base)"  # a removal located in the base revision
         url_template = context.get("base_blob_url")
+    elif "base_line" in f.extra:
+        label += f" (base L{f.extra['base_line']})"
     if url_template:
         url = url_template.format(path=quote(f.path.replace("\\", "/"), safe="/"), line=f.line)
         return f"[{cell(label)}]({url})"
     return cell(label)
+
+
+VISIBLE_ROWS = 30  # more rows of one class go into a collapsed block
+
+
+def _row(f: Finding, context: dict[str, Any]) -> str:
+    copies = len(f.extra.get("siblings") or [])
+    code = f.code + (f" ×{copies}" if copies > 1 else "") + (" (nested)" if f.affected else "")
+    return (f"| {code_span(f.old_key) if f.old_key else '—'} | {cell(shape_text(f.old_shape))} "
+            f"| {code_span(f.key) if f.key else '—'} | {cell(shape_text(f.new_shape))} "
+            f"| {code} | {location(f, context, with_path=False)} |")
+
+
+def _table(rows: list[str], head: list[str]) -> list[str]:
+    """A table whose rows beyond VISIBLE_ROWS are collapsed (readable at 100 findings)."""
+    out = head + rows[:VISIBLE_ROWS] + [""]
+    if len(rows) > VISIBLE_ROWS:
+        out += [f"<details><summary>{len(rows) - VISIBLE_ROWS} more rows</summary>", ""]
+        out += head + rows[VISIBLE_ROWS:MAX_ROWS] + [""]
+        if len(rows) > MAX_ROWS:
+            out += [f"… {len(rows) - MAX_ROWS} more (the JSON or SARIF report lists all)", ""]
+        out += ["</details>", ""]
+    return out
+
+
+KEY_HEAD = ["| Old key | Old shape | New key | New shape | Code | Line |",
+            "|---|---|---|---|---|---|"]
+CONTAINER_HEAD = ["| Class | File | Old key | New key | Code |", "|---|---|---|---|---|"]
+
+
+def _container_rows(items: Sequence[Finding]) -> list[str]:
+    rows: list[str] = []
+    seen: set[tuple[Any, ...]] = set()
+    for f in items:
+        for r in container_rows(f):
+            ident = (r["class"], r.get("old_key"), r.get("key"), f.code)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            rows.append(f"| {code_span(str(r['class']))} | {code_span(str(r['path']))} "
+                        f"| {code_span(r['old_key']) if r.get('old_key') else '—'} "
+                        f"| {code_span(r['key']) if r.get('key') else '—'} | {f.code} |")
+    return rows
 
 
 def class_section(key: ClassKey, items: Sequence[Finding], context: dict[str, Any]) -> list[str]:
@@ -166,29 +212,31 @@ def class_section(key: ClassKey, items: Sequence[Finding], context: dict[str, An
     status = class_status(items)
     out = [f"#### {code_span(cls)} in {code_span(path)}: {STATUS_TEXT[status]}", ""]
     keyed = [f for f in items if f.key is not None or f.old_key is not None]
+    keyed.sort(key=lambda f: natural_key(f.key or f.old_key))
     other = [f for f in items if f.key is None and f.old_key is None]
     if keyed:
-        out.append("| Old key | Old shape | New key | New shape | Code | Line |")
-        out.append("|---|---|---|---|---|---|")
-        for f in keyed[:MAX_ROWS]:
-            code = f.code + (" (nested)" if f.affected else "")
-            out.append(
-                f"| {code_span(f.old_key) if f.old_key else '—'} | {cell(shape_text(f.old_shape))} "
-                f"| {code_span(f.key) if f.key else '—'} | {cell(shape_text(f.new_shape))} "
-                f"| {code} | {location(f, context, with_path=False)} |"
-            )
-        if len(keyed) > MAX_ROWS:
-            out.append(f"| … {len(keyed) - MAX_ROWS} more | | | | | |")
-        out.append("")
+        out += _table([_row(f, context) for f in keyed], KEY_HEAD)
     for f in other[:MAX_ROWS]:
         out.append(f"- **{f.code}** {location(f, context, with_path=False)}: {cell(f.message)}")
     if other:
+        out.append("")
+    containers = _container_rows(items)
+    if containers:
+        names = sorted({r["class"] for f in items for r in container_rows(f)})
+        out += [f"Also breaks checkpoints of the {plural(len(names), 'class', 'classes')} "
+                f"containing {code_span(cls)} ({', '.join(code_span(n) for n in names[:6])}"
+                f"{', …' if len(names) > 6 else ''}), under these keys:", ""]
+        out += _table(containers, CONTAINER_HEAD)
+    if any(len(f.extra.get("siblings") or []) > 1 for f in keyed):
+        out.append("<sub>×N: the same change in N sibling copies (`{i}`: every index).</sub>")
         out.append("")
     if any(f.affected for f in keyed):
         out.append("<sub>(nested): the change is inside a nested or imported class; "
                    "keys are shown in full.</sub>")
         out.append("")
-    snippets = list(OrderedDict.fromkeys(f.fix.rstrip() for f in items if f.fix))
+    # with the remap script of the whole diff below, per-class snippets would repeat it
+    snippets = [] if context.get("remap") else list(
+        OrderedDict.fromkeys(f.fix.rstrip() for f in items if f.fix))
     if snippets:
         codes = sorted({f.code for f in items if f.fix})
         out.append(f"<details><summary>Remap snippet for <code>{cell(cls)}</code> "
@@ -255,9 +303,9 @@ def render(findings: Sequence[Finding], **context: Any) -> str:
         for key, items in groups.items():
             out.extend(class_section(key, items, context))
         remap = context.get("remap")
-        if remap and sum(1 for f in compat if f.fix) > 1:
-            out.append("<details><summary>One remap function for every rename and index "
-                       "shift above</summary>")
+        if remap:
+            out.append("<details><summary>Remap script: one function per model class "
+                       "(<code>wlint diff --emit-remap remap.py</code>)</summary>")
             out.extend(["", code_block(remap), "", "</details>", ""])
     hygiene = [f for f in ordered if f.code.startswith("WL1")]
     if hygiene:

@@ -15,7 +15,7 @@ from wlint.prefilter import could_match
 from wlint.rules import loading, saving, strict
 from wlint.rules.base import Context, Rule, Version
 from wlint.rules.names import ModuleInfo
-from wlint.rules.torch_target import TorchTarget
+from wlint.rules.torch_target import TorchTarget, parse_version
 
 RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 
@@ -50,26 +50,6 @@ def analyze(tree: ast.Module, target_torch: Union[TorchTarget, Version, None] = 
             info.release()
     found.sort()
     return found
-
-
-def parse_version(text: Optional[str]) -> Optional[Version]:
-    """'2.6' / '2.6.0+cu121' -> (2, 6, 0); None or '' -> None; raises ValueError."""
-    if not text:
-        return None
-    core = str(text).strip().split("+", 1)[0]
-    parts: List[int] = []
-    for piece in core.split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        parts.append(int(digits))
-    if not parts:
-        raise ValueError(f"not a version: {text!r}")
-    return tuple(parts)
 
 
 __all__: List[str] = ["ALL_RULES", "RULE_CODES", "SEVERITY", "analyze", "could_match", "parse_version"]

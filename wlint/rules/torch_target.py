@@ -1,4 +1,5 @@
-"""Which torch version WL102 assumes, and where that came from.
+"""Which torch version WL102 assumes, and where that came from (pure: no files read;
+wlint.config finds the project's requirements).
 
 torch >= 2.6 loads with `weights_only=True` by default, so whether a
 `torch.load(path)` without `weights_only` is unsafe depends on the torch the
@@ -11,9 +12,6 @@ the default: below 2.6 (the unsafe default, so nothing risky goes unsaid).
 
 from __future__ import annotations
 
-import functools
-import glob
-import os
 import re
 from typing import Iterable, List, NamedTuple, Optional, Tuple
 
@@ -42,8 +40,6 @@ class TorchTarget(NamedTuple):
 def lowest_allowed(spec: str) -> Optional[Version]:
     """The lowest version a requirement specifier allows, when it has a lower bound
     (`==`, `===`, `~=`, `>=`, `>`); None for `<2.6`, `!=2.5` or no specifier."""
-    from wlint.rules import parse_version
-
     lows: List[Version] = []
     for clause in _CLAUSE.finditer(spec):
         if clause.group("op") in ("==", "===", "~=", ">=", ">"):
@@ -71,58 +67,21 @@ def pins_in(lines: Iterable[str]) -> List[Tuple[str, Optional[Version]]]:
     return found
 
 
-def _pyproject_requirements(path: str) -> List[str]:
-    from wlint.config import ConfigError, _read_toml
-
-    try:
-        data = _read_toml(path)
-    except ConfigError:
-        return []
-    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-    out = [str(r) for r in project.get("dependencies", []) or []]
-    for extra in (project.get("optional-dependencies") or {}).values():
-        out.extend(str(r) for r in extra or [])
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
-    if isinstance(poetry, dict) and isinstance(poetry.get("torch"), str):
-        out.append("torch" + _poetry_spec(poetry["torch"]))
-    return out
-
-
-def _poetry_spec(spec: str) -> str:
-    spec = spec.strip()
-    if spec.startswith("^"):
-        return ">=" + spec[1:]
-    return spec if spec[:1] in "<>=!~" else "==" + spec
-
-
-@functools.lru_cache(maxsize=64)
-def detect(root: str) -> TorchTarget:
-    """The torch pin of the project at `root` (pyproject.toml, then requirements*.txt);
-    the default when there is none with a lower bound."""
-    candidates: List[Tuple[str, List[str]]] = []
-    pyproject = os.path.join(root, "pyproject.toml")
-    if os.path.isfile(pyproject):
-        candidates.append(("pyproject.toml", _pyproject_requirements(pyproject)))
-    for path in sorted(glob.glob(os.path.join(root, "requirements*.txt"))
-                       + glob.glob(os.path.join(root, "requirements", "*.txt"))):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                candidates.append((os.path.relpath(path, root).replace(os.sep, "/"),
-                                   handle.read().splitlines()))
-        except OSError:
-            continue
-    for where, lines in candidates:
-        for text, low in pins_in(lines):
-            if low is not None:
-                return TorchTarget(low, f"the {text} pin in {where}")
-    return TorchTarget(None, DEFAULT_SOURCE)
-
-
-def resolve(configured: Optional[str], config_source: Optional[str], root: str) -> TorchTarget:
-    """target-torch when configured, else the project's torch pin, else the default."""
-    from wlint.rules import parse_version
-
-    if configured:
-        where = os.path.basename(config_source) if config_source else "the command line"
-        return TorchTarget(parse_version(configured), f"target-torch in {where}")
-    return detect(os.path.abspath(root))
+def parse_version(text: Optional[str]) -> Optional[Version]:
+    """'2.6' / '2.6.0+cu121' -> (2, 6, 0); None or '' -> None; raises ValueError."""
+    if not text:
+        return None
+    core = str(text).strip().split("+", 1)[0]
+    parts: List[int] = []
+    for piece in core.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    if not parts:
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(parts)
