@@ -51,7 +51,7 @@ def test_check_given_checkpoint_files(tmp_path: Path) -> None:
     assert by_file == {"gpu.pth": {"WL306"}, "evil.bin": {"WL308", "WL309"},
                        "cut.ckpt": {"WL309"}}
     assert _wlint("check", str(tmp_path / "good.pt")).returncode == 0
-    proc = _wlint("check", "--ignore", "WL306", str(tmp_path / "gpu.pth"))
+    proc = _wlint("check", "-q", "--ignore", "WL306", str(tmp_path / "gpu.pth"))
     assert proc.returncode == 0 and not proc.stdout
 
 

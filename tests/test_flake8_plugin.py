@@ -40,7 +40,7 @@ def test_flake8_equals_wlint_check_on_every_fixture() -> None:
     total = 0
     for target, files in groups.items():
         flake8 = [sys.executable, "-m", "flake8", "--isolated", "--select", "WL"]
-        wlint = [sys.executable, "-m", "wlint", "check", "--no-config"]
+        wlint = [sys.executable, "-m", "wlint", "check", "--no-config", "--quiet"]
         if target:
             flake8 += ["--wlint-target-torch", target]
             wlint += ["--target-torch", target]

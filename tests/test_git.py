@@ -146,7 +146,7 @@ def test_first_commit_compares_with_nothing(tmp_path: Path) -> None:
         assert [(c.status, c.new_path) for c in changes] == [("A", "m.py")]
         assert r.tree("HEAD").read("m.py") is None
     # pre-commit's wlint-compat hook on the very first commit: nothing to report, exit 0
-    proc = subprocess.run(["python", "-m", "wlint", "diff", "--staged"], cwd=root,
+    proc = subprocess.run(["python", "-m", "wlint", "diff", "--staged", "-q"], cwd=root,
                           capture_output=True, text=True)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 

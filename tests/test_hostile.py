@@ -261,7 +261,7 @@ def test_check_skips_special_files_and_links_out_of_the_tree(
     (tree / "zero.py").symlink_to("/dev/zero")
     (tmp_path / "outside.py").write_text("import torch\nx = torch.load(p)\n")
     (tree / "out.py").symlink_to(tmp_path / "outside.py")
-    assert main(["check", "--no-config", str(tree)]) == 0
+    assert main(["check", "--no-config", "-q", str(tree)]) == 0
     assert capsys.readouterr() == ("", "")
     assert main(["check", "--no-config", str(tree / "zero.py")]) == 2
     assert capsys.readouterr().err.count("\n") == 1

@@ -80,3 +80,22 @@ def test_truncate_keeps_blocks_balanced() -> None:
     assert cut.count("<details>") == cut.count("</details>")
     assert "truncated" in cut
     assert truncate(md, 0) == md
+
+
+def test_one_hundred_findings_stay_readable() -> None:
+    """100 key changes of one class: 30 rows shown, the rest collapsed, in numeric order."""
+    findings = [Finding("WL204", "net.py", 10 + i, 0, f"size mismatch for layers.{i}.weight",
+                        cls="Net", key=f"layers.{i}.weight", old_key=f"layers.{i}.weight",
+                        old_shape=(4, 4), new_shape=(8, 4), severity="error")
+                for i in range(100)]
+    md = render(findings, "markdown")
+    visible, _, hidden = md.partition("<details><summary>70 more rows</summary>")
+    assert hidden, md[:500]
+    def rows(text: str) -> int:
+        return sum(1 for line in text.splitlines() if line.startswith("| `layers."))
+
+    assert rows(visible) == 30 and rows(hidden) == 70
+    keys = [line.split("`")[1] for line in md.splitlines() if line.startswith("| `layers.")]
+    assert keys[:3] == ["layers.0.weight", "layers.1.weight", "layers.2.weight"]
+    assert keys.index("layers.10.weight") > keys.index("layers.9.weight")  # not text order
+    assert max(len(line) for line in md.splitlines()) < 200
