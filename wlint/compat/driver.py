@@ -354,6 +354,8 @@ def _plan(engine: _Engine, candidates: bool = True) -> _Plan:
         if bsum is not None and bsum.error is not None and change.old_path:
             syntax.append((change.new_path or change.old_path,
                            _syntax_finding(change.old_path, bsum.error, engine.base_tree)))
+        if any(s is not None and s.error is not None for s in (bsum, hsum)):
+            continue  # one side unparsable: its classes are neither removed, added nor compared
         for c in (bsum.classes if bsum else []):
             if c.maybe_module:
                 base_classes.setdefault(f"{change.old_path}::{c.name}", (change.old_path or "", c))
