@@ -55,6 +55,10 @@ def test_plain_list_for_check_and_diff() -> None:
     assert "2 model classes break checkpoint loading" in md
     ok = render([], "markdown", command="diff")
     assert "No checkpoint-loading problems found" in ok
+    unseen = render([Finding("WL290", "m.py", 3, 0, "cannot see `blocks`", severity="info",
+                             cls="Net")], "markdown", command="diff")
+    assert "No checkpoint-loading problems" not in unseen
+    assert "1 model class could not be compared completely (WL290)" in unseen
 
 
 def test_single_class_verdict_and_info_only() -> None:

@@ -140,6 +140,9 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
                      + (f" {where}" if where else ""))
     if broken_files:
         parts.append(f"{plural(len(broken_files), 'file')} cannot be parsed")
+    unseen = {class_key(f) for f in findings if f.code == "WL290"}
+    if unseen:  # never an all-clear over a part the comparison could not see
+        parts.append(f"{_classes(len(unseen))} could not be compared completely (WL290)")
     if not parts:
         return "✅ **No checkpoint-loading problems found.**"
     severities = {f.severity for f in findings}
