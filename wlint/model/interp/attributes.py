@@ -11,9 +11,9 @@ from typing import Any, List
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.builtins import python_method
 from wlint.model.overlays.dataclasses import dataclass_init_of
-from wlint.model.overlays.registry import ATTRIBUTES, METHODS, lookup_method
+from wlint.model.overlays.registry import ATTRIBUTES, METHODS, lookup_function, lookup_method
 from wlint.model.overlays.torch_layers import external_base_init, torch_base_init
-from wlint.model.overlays.torch_module import module_getattr
+from wlint.model.overlays.torch_module import module_getattr, torch_module_attr
 from wlint.model.values import (
     BoundMethod, Builtin, ClassMethod, ExternalRef, Function, MISSING, ModuleInst, ModuleNamespace,
     Partial, PlainInstance, Property, StaticMethod, SuperProxy, SymbolicObject, Tensor, TorchRef,
@@ -63,6 +63,10 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
             return dict(obj.kwargs)
         if name == "args":
             return tuple(obj.args)
+    if isinstance(obj, Builtin) and obj.self_obj is None:  # object.__setattr__, ...
+        impl = lookup_function(f"builtins.{obj.name}.{name}")
+        if impl is not None:
+            return Builtin(name, impl)
     if isinstance(obj, Function) and name == "__name__":
         return obj.name
     if isinstance(obj, list) and (list, name) in METHODS:
@@ -124,7 +128,7 @@ def super_attr(it: Evaluator, proxy: SuperProxy, name: str, line: int) -> Any:
             if name == "__init__":
                 return Builtin("__init__", torch_base_init, (c, obj))
             if isinstance(obj, ModuleInst):
-                return module_getattr(it, obj, name, line)
+                return torch_module_attr(it, obj, name, line)
         elif isinstance(c, ExternalRef):
             if name == "__init__":
                 return Builtin("__init__", external_base_init, (c, obj))

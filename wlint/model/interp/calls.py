@@ -15,7 +15,7 @@ from wlint.model.overlays.dataclasses import dataclass_init
 from wlint.model.overlays.registry import lookup_function
 from wlint.model.overlays.stdlib import NON_MODULE_PACKAGES
 from wlint.model.overlays.torch_layers import build_layer, catalog_by_qualname, torch_call
-from wlint.model.overlays.torch_module import defines_migration
+from wlint.model.overlays.torch_module import defines_migration, note_unanalysed_registration
 from wlint.model.signals import CannotInterpret, ReturnSig
 from wlint.model.text import source_text
 from wlint.model.values import (
@@ -96,12 +96,16 @@ def call(it: Evaluator, func: Any, args: List[Any], kwargs: Dict[str, Any], node
             return inst
         if func.qual.split(".")[0] in NON_MODULE_PACKAGES:
             return Unknown(f"`{func.qual}(...)` is not analysed", line, False)
+        note_unanalysed_registration(it, func.qual, args, kwargs, node)
         return Unknown(f"`{func.qual}` is third-party (not analysed)", line, True)
     if isinstance(func, ModuleInst):
         return Unknown("calling a module (forward) in __init__", line, False)
     if isinstance(func, Unknown):
+        note_unanalysed_registration(it, source_text(node.func) if isinstance(node, ast.Call)
+                                     else "an unknown callable", args, kwargs, node)
         return Unknown(func.reason, line, True)
     if isinstance(func, SymbolicObject):
+        note_unanalysed_registration(it, func.name, args, kwargs, node)
         return Unknown(f"calls the unknown argument `{func.name}`", line, True)
     return Unknown(f"cannot call {type(func).__name__}", line, True)
 

@@ -1,12 +1,18 @@
 """`import` and `from ... import`: project modules are loaded and run, torch
 names become `TorchRef`, other packages `ExternalRef` (not analysed).
+
+An optional dependency (`try: from xformers.ops import X / except ImportError:
+X = None`) is a condition like any other: whether the package is installed
+where the model runs is unknown, so both the `try` body and the handler run as
+the two arms of a branch on `importable("xformers.ops")`.
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-from typing import Any, Callable, Dict
+import sys
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
@@ -78,3 +84,51 @@ def exec_import_stmt(it: Evaluator, node: ast.stmt, scope: Scope) -> None:
 HANDLERS: Dict[type, Callable[..., Any]] = {
     ast.Import: exec_import_stmt, ast.ImportFrom: exec_import_stmt,
 }
+
+
+IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+# for Python < 3.10 (no sys.stdlib_module_names): the modules model code guards
+_STDLIB_FALLBACK = frozenset({
+    "abc", "collections", "contextlib", "dataclasses", "enum", "functools", "importlib",
+    "inspect", "itertools", "math", "numbers", "os", "re", "sys", "types", "typing",
+    "typing_extensions", "warnings", "logging", "pathlib", "copy", "json", "pickle"})
+
+
+def optional_import(it: Evaluator, node: ast.Try) -> Optional[Tuple[str, ast.ExceptHandler]]:
+    """(the third-party module a `try` imports, the handler that catches its
+    ImportError): an optional dependency; else None. torch, the standard library and project
+    modules are there whenever the model runs: those `try` bodies run as written."""
+    handler = next((h for h in node.handlers if _catches_import_error(h)), None)
+    if handler is None:
+        return None
+    for stmt in node.body:
+        for dotted, level in _imported(stmt):
+            if _third_party(it, dotted, level):
+                return dotted, handler
+    return None
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and
+               (n.id if isinstance(n, ast.Name) else n.attr) in IMPORT_ERRORS for n in names)
+
+
+def _imported(stmt: ast.stmt) -> List[Tuple[str, int]]:
+    if isinstance(stmt, ast.Import):
+        return [(a.name, 0) for a in stmt.names]
+    if isinstance(stmt, ast.ImportFrom):
+        return [(stmt.module or "", stmt.level)]
+    return []
+
+
+def _third_party(it: Evaluator, dotted: str, level: int) -> bool:
+    if level > 0 or not dotted:
+        return False
+    head = dotted.split(".")[0]
+    stdlib = getattr(sys, "stdlib_module_names", _STDLIB_FALLBACK)
+    if head == "torch" or head in stdlib or head == "__future__":
+        return False
+    return resolve_import(it.tree, it.frame.path, dotted, 0, it.roots) is None

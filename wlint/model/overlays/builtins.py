@@ -391,6 +391,8 @@ def _identity(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: 
 def _vars(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if args and isinstance(args[0], PlainInstance):
         return dict(args[0].attrs)
+    if args and isinstance(args[0], ModuleInst):
+        return args[0].attrs  # the live instance dict: writes bypass Module.__setattr__
     return Unknown("vars()", getattr(node, "lineno", 0), True)
 
 

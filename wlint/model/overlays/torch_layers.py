@@ -15,7 +15,7 @@ from wlint.model.evaluator import Evaluator
 from wlint.model.layers import Layer, lookup
 from wlint.model.overlays.registry import MODULE_CLASSES, lookup_function
 from wlint.model.overlays.stdlib import deepcopy_value
-from wlint.model.overlays.torch_module import is_torch_module_ref, set_slot
+from wlint.model.overlays.torch_module import is_torch_module_ref, set_slot, unbound_setattr
 from wlint.model.overlays.torch_tensors import norm_dim, norm_shape
 from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym
@@ -29,6 +29,8 @@ from wlint.model.values import (
 def torch_call(it: Evaluator, ref: TorchRef, args: List[Any], kwargs: Dict[str, Any], node: Any) -> Any:
     line = getattr(node, "lineno", 0)
     qual, last = ref.qual, ref.last
+    if last == "__setattr__":
+        return unbound_setattr(it, None, args, kwargs, node)
     if last == "__init__":
         base = TorchRef(qual.rsplit(".", 1)[0])
         if not args:

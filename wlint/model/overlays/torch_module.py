@@ -12,7 +12,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from wlint.model.conditions import TRUE, Not, conjunction
 from wlint.model.evaluator import Evaluator
-from wlint.model.overlays.registry import Impl, lookup_method, register_methods
+from wlint.model.overlays.registry import (
+    Impl, lookup_method, register_function, register_methods
+)
 from wlint.model.values import (
     Builtin, Conditional, MISSING, ModuleInst, Repeated, SymbolicObject, Tensor, TorchRef,
     TrackedList, Unknown, UserClass
@@ -20,12 +22,30 @@ from wlint.model.values import (
 
 
 def module_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node: ast.AST) -> None:
+    """`inst.name = value` as Python runs it: a `__setattr__` the user's class defines
+    (which usually ends in `super().__setattr__`), else torch's."""
+    override = user_setattr(it, inst)
+    if override is not None:
+        it.call(it.bind_attr(override, inst, inst.cls), [name, value], {}, node)
+        return
+    torch_setattr(it, inst, name, value, node)
+
+
+def user_setattr(it: Evaluator, inst: ModuleInst) -> Any:
+    """The `__setattr__` a project class in `inst`'s MRO defines, or None."""
+    if not isinstance(inst.cls, UserClass):
+        return None
+    found = it.class_attr(inst.cls, "__setattr__")
+    return None if found is MISSING else found
+
+
+def torch_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node: ast.AST) -> None:
     """torch's Module.__setattr__ over the abstract slots."""
     line = getattr(node, "lineno", 0)
     if isinstance(value, Conditional):
         for cond, v in value.items:
             with it.in_branch(cond or TRUE):
-                module_setattr(it, inst, name, v, node)
+                torch_setattr(it, inst, name, v, node)
         return
     if isinstance(value, Tensor) and value.param:
         for d in (inst.attrs, inst.buffers, inst.modules):
@@ -95,10 +115,18 @@ def set_slot(it: Evaluator, slots: Dict[str, Any], name: str, value: Any,
 def module_getattr(it: Evaluator, inst: ModuleInst, name: str, line: int) -> Any:
     if name in inst.attrs:
         return inst.attrs[name]
+    if name in _INTERNAL_DICTS:  # self.__dict__, self._modules, ...: the live slots
+        return _INTERNAL_DICTS[name](inst)
     if inst.cls is not None:
         found = it.class_attr(inst.cls, name)
         if found is not MISSING:
             return it.bind_attr(found, inst, inst.cls)
+    return torch_module_attr(it, inst, name, line)
+
+
+def torch_module_attr(it: Evaluator, inst: ModuleInst, name: str, line: int) -> Any:
+    """What nn.Module itself answers for `inst.name` (slots, its methods): also what
+    `super().name` finds past the project classes."""
     for slots in (inst.params, inst.buffers, inst.modules):
         if name in slots:
             v = slots[name]
@@ -111,6 +139,12 @@ def module_getattr(it: Evaluator, inst: ModuleInst, name: str, line: int) -> Any
     if name == "training":
         return True
     return Unknown(f"`{inst.type_name}` has no attribute `{name}`", line, True)
+
+
+_INTERNAL_DICTS = {
+    "__dict__": lambda inst: inst.attrs, "_modules": lambda inst: inst.modules,
+    "_parameters": lambda inst: inst.params, "_buffers": lambda inst: inst.buffers,
+}
 
 
 def is_torch_module_ref(v: Any) -> bool:
@@ -158,7 +192,7 @@ def _add_module(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, 
         for d in (inst.attrs, inst.params, inst.buffers):
             d.pop(name, None)
         if isinstance(module, Conditional):
-            module_setattr(it, inst, name, module, node)
+            torch_setattr(it, inst, name, module, node)
         else:
             set_slot(it, inst.modules, name, module, owner=inst)
         return None
@@ -236,6 +270,61 @@ def _register_parameter(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Di
     return None
 
 
+def _setattr_method(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+                    node: Any) -> Any:
+    """`self.__setattr__(name, value)`, `nn.Module.__setattr__(self, name, value)`."""
+    name = args[0] if args else kw.get("name")
+    value = args[1] if len(args) > 1 else kw.get("value")
+    if not isinstance(name, str):
+        it.note(getattr(node, "lineno", 0), "__setattr__ with an unknown name")
+        return None
+    torch_setattr(it, inst, name, value, node)
+    return None
+
+
+def unbound_setattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """`nn.Module.__setattr__(self, name, value)`: torch's rules on `self`."""
+    if args and isinstance(args[0], ModuleInst):
+        return _setattr_method(it, args[0], list(args[1:]), kw, node)
+    return object_setattr(it, None, args, kw, node)
+
+
+def object_setattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """`object.__setattr__(obj, name, value)`: straight into the instance dict, so on an
+    nn.Module a plain attribute (torch never sees it), whatever the value is."""
+    if len(args) < 3 or not isinstance(args[1], str):
+        it.note(getattr(node, "lineno", 0), "object.__setattr__ with an unknown name")
+        return None
+    obj, name, value = args[0], args[1], args[2]
+    if isinstance(obj, ModuleInst):
+        obj.attrs[name] = value
+    else:
+        it.setattr(obj, name, value, node)
+    return None
+
+
+def note_unanalysed_registration(it: Evaluator, callee: str, args: List[Any],
+                                 kwargs: Dict[str, Any], node: Any) -> None:
+    """A call the predictor does not follow that receives a module together with another
+    module or a parameter (`register_into(self, "x", nn.Linear(2, 2))`) may put one on
+    the other: say so at the call, never drop it silently."""
+    values = list(args) + list(kwargs.values())
+    held = [v for v in values if isinstance(v, ModuleInst) or (
+        isinstance(v, Tensor) and v.param)]
+    if len(held) >= 2 and any(isinstance(v, ModuleInst) for v in held):
+        it.note(getattr(node, "lineno", 0), f"`{callee}(...)` is not analysed and receives "
+                                            "modules: cannot tell whether it registers one")
+
+
+def _set_submodule(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any],
+                   node: Any) -> Any:
+    target = args[0] if args else kw.get("target")
+    if isinstance(target, str) and "." not in target:
+        return _add_module(it, inst, [target] + list(args[1:2]), {}, node)
+    it.note(getattr(node, "lineno", 0), "set_submodule with a dotted or unknown target")
+    return None
+
+
 def _returns_self(it: Evaluator, inst: ModuleInst, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     return inst
 
@@ -283,7 +372,8 @@ def _parameters(named: bool) -> Impl:
 
 
 register_methods(ModuleInst, {
-    "add_module": _add_module, "register_module": _add_module,
+    "add_module": _add_module, "register_module": _add_module, "set_submodule": _set_submodule,
+    "__setattr__": _setattr_method,
     "register_buffer": _register_buffer, "register_parameter": _register_parameter,
     "apply": _returns_self, "to": _returns_self, "cuda": _returns_self, "cpu": _returns_self, "float": _returns_self,
     "double": _returns_self, "half": _returns_self, "bfloat16": _returns_self, "train": _returns_self, "eval": _returns_self,
@@ -298,3 +388,6 @@ register_methods(ModuleInst, {
     "children": _children(False), "named_children": _children(True),
     "parameters": _parameters(False), "named_parameters": _parameters(True),
 })
+register_function("builtins.object.__setattr__", object_setattr)
+register_function("torch.nn.Module.__setattr__", unbound_setattr)
+register_function("torch.nn.modules.module.Module.__setattr__", unbound_setattr)
