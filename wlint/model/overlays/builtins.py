@@ -11,6 +11,7 @@ and an `Unknown` otherwise.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable as _AbcCallable
 from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from collections.abc import Sequence as _AbcSequence
@@ -24,8 +25,8 @@ from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym
 from wlint.model.text import short_error
 from wlint.model.values import (
-    Builtin, Conditional, EnumeratedRun, ExternalRef, ItemsIterator, ModuleInst, PlainInstance,
-    Repeated, SuperProxy, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef,
+    Builtin, Conditional, EnumeratedRun, ExternalRef, Function, ItemsIterator, ModuleInst, Partial,
+    PlainInstance, Repeated, SuperProxy, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef,
     TrackedList, Unknown, UserClass, check_key, is_unknownish, sym_text, to_sym
 )
 
@@ -232,6 +233,12 @@ def _isinstance_verdict(obj: Any, t: Any) -> Optional[bool]:
         if isinstance(obj, (SymbolicObject, Unknown)):
             return None
         return False
+    if isinstance(t, Builtin) and t.name == "type":
+        return _is_class(obj)
+    if isinstance(t, ExternalRef) and t.qual in _STDLIB_TYPES:
+        return _STDLIB_TYPES[t.qual](obj)
+    if isinstance(t, ExternalRef) and t.qual.rsplit(".", 1)[-1] not in _ABC:
+        return _is_external_instance(obj, t)
     if isinstance(t, ExternalRef) and t.qual.rsplit(".", 1)[-1] in _ABC:
         if isinstance(obj, (SymbolicObject, Unknown)):
             return None
@@ -248,6 +255,52 @@ def _isinstance_verdict(obj: Any, t: Any) -> Optional[bool]:
             return None
         return False
     return None
+
+
+def _is_class(obj: Any) -> Optional[bool]:
+    """isinstance(obj, type) for values the interpreter knows."""
+    if isinstance(obj, (SymbolicObject, Unknown)):
+        return None
+    if isinstance(obj, UserClass):
+        return True
+    if isinstance(obj, TorchRef):
+        return obj.last[:1].isupper() or None  # torch.nn.Linear: a class; torch.zeros: no
+    if isinstance(obj, Builtin):
+        return obj.name in _PY_TYPES or None
+    return False
+
+
+def _known_plain(obj: Any) -> bool:
+    """A value whose Python type the interpreter knows is no third-party class."""
+    return isinstance(obj, (int, float, str, bytes, bool, type(None), tuple, list, dict, set,
+                            Partial, Function, TorchRef, Tensor, UserClass, Builtin, Sym))
+
+
+def _is_external_instance(obj: Any, t: ExternalRef) -> Optional[bool]:
+    """isinstance(obj, some_package.Class): a project instance is one when the class is
+    among its bases; values torch or plain Python made never are."""
+    if t.qual.split(".")[0] in getattr(sys, "stdlib_module_names", ()):
+        return None  # numbers.Number, enum.Enum, ...: not modelled
+    if isinstance(obj, (ModuleInst, PlainInstance)) and isinstance(obj.cls, UserClass):
+        if t in obj.cls.mro:
+            return True
+        return None if any(isinstance(c, (ExternalRef, Unknown)) for c in obj.cls.mro) else False
+    if isinstance(obj, ModuleInst):
+        return None if obj.type_name == t.qual.rsplit(".", 1)[-1] else False
+    return False if _known_plain(obj) else None
+
+
+def _function_type(obj: Any) -> Optional[bool]:
+    if isinstance(obj, (SymbolicObject, Unknown)):
+        return None
+    return isinstance(obj, Function)
+
+
+_STDLIB_TYPES: Dict[str, Callable[[Any], Optional[bool]]] = {
+    "functools.partial": lambda obj: None if isinstance(obj, (SymbolicObject, Unknown))
+    else isinstance(obj, Partial),
+    "types.FunctionType": _function_type, "types.LambdaType": _function_type,
+}
 
 
 def _getattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
