@@ -10,6 +10,7 @@ project class that can be built with no arguments, `Net(Cfg())` is predicted too
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any, List, Optional, Tuple
 
 from wlint.source import dotted_name, parse
@@ -54,9 +55,16 @@ def required_config_params(text: str, cls_name: str) -> Optional[List[Tuple[str,
                                         for a in required]
     out += [(a.arg, _dotted(a.annotation) or "", True)
             for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is None]
-    if not out or any(not ann for _, ann, _ in out):
+    if not out or any(not ann or ann.split(".", 1)[0] in _NOT_CONFIG for _, ann, _ in out):
         return None
     return out
+
+
+# annotation roots that never name a project config class: deciding that without loading
+# the module (and everything it imports) keeps the check as cheap as the docstring says
+_NOT_CONFIG = frozenset(dir(builtins)) | frozenset({
+    "typing", "Optional", "Union", "List", "Tuple", "Dict", "Set", "Sequence", "Mapping",
+    "Callable", "Any", "Type", "Iterable", "Literal", "torch", "nn", "Tensor", "np", "numpy"})
 
 
 def config_call_args(tree: Any, relpath: str, params: List[Tuple[str, str, bool]]) -> Optional[str]:

@@ -30,7 +30,7 @@ from wlint.compat.named import named_model as _named_model
 from wlint.compat.unseen import incomplete, same_state, unidentified_layers
 from wlint.compat import grouping
 from wlint.compat.grouping import group_findings
-from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize
+from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize, syntax_digest
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
 from wlint.model.prediction import Prediction
@@ -109,13 +109,18 @@ class _Engine:
         return out
 
     def file_digest(self, tree: Any, relpath: str) -> Optional[str]:
-        """Syntax-tree digest of a whole file (None: absent or unreadable)."""
-        summary = self.summary(tree, relpath)
-        if summary is None:
+        """Syntax-tree digest of a whole file (None: absent or unreadable): one dump of
+        the module, kept per blob in the cache."""
+        blob = tree.blob_id(relpath)
+        if blob is None:
             return None
-        if summary.error is not None or not summary.toplevel_digest:
-            return tree.blob_id(relpath)  # type: ignore[no-any-return]
-        return summary.toplevel_digest + "".join(c.ast_digest for c in summary.classes)
+        hit = self.cache.load("syntax", blob)
+        if isinstance(hit, str):
+            return hit
+        text = tree.read(relpath)
+        digest = syntax_digest(text) if text is not None else blob
+        self.cache.store("syntax", blob, digest)
+        return digest  # type: ignore[no-any-return]
 
     def missing_reads(self, tree: Any, reads: Optional[Dict[str, Optional[str]]]) -> List[str]:
         """Files the prediction needed that the tree lists but could not read (a blob
@@ -142,6 +147,14 @@ class _Engine:
                     self.cache.store("classes", blob, result.to_json())
         self._summaries[memo] = result
         return result
+
+    def syntax_summary(self, tree: Any, relpath: Optional[str]) -> Optional[FileSummary]:
+        """`summary` with the classes' syntax digests and names read (own-file checks)."""
+        memo = (id(tree), f"{relpath}\0syntax")
+        if memo not in self._summaries:
+            text = tree.read(relpath) if relpath else None
+            self._summaries[memo] = summarize(text, syntax=True) if text is not None else None
+        return self._summaries[memo]
 
     def _spec(self, tree: Any) -> Tuple[str, ...]:
         if isinstance(tree, GitTree):
@@ -583,8 +596,8 @@ def could_change(engine: _Engine, bpath: Optional[str], bc: Optional[ClassSummar
 
 
 def _own_file_change_reaches(engine: _Engine, path: str, hc: ClassSummary) -> bool:
-    bsum = engine.summary(engine.base_tree, path)
-    hsum = engine.summary(engine.head_tree, path)
+    bsum = engine.syntax_summary(engine.base_tree, path)
+    hsum = engine.syntax_summary(engine.head_tree, path)
     if bsum is None or hsum is None or bsum.error or hsum.error or not hsum.toplevel_digest \
             or bsum.toplevel_digest != hsum.toplevel_digest:
         return True
@@ -626,9 +639,11 @@ def _mark_inherited(engine: _Engine, diff: ClassDiff, hc: ClassSummary,
     finding; the class is a container of the change)."""
     if not diff.findings or any(f.affected for f in diff.findings) or diff.base is None:
         return
-    bsum = engine.summary(engine.base_tree, diff.base_path)
+    bsum = engine.syntax_summary(engine.base_tree, diff.base_path)
+    hsum = engine.syntax_summary(engine.head_tree, diff.head_path)
     old = bsum.by_name().get(diff.cls) if bsum else None
-    if old is None or not old.ast_digest or old.ast_digest != hc.ast_digest:
+    new = hsum.by_name().get(hc.name) if hsum else None
+    if old is None or new is None or not old.ast_digest or old.ast_digest != new.ast_digest:
         return  # the class's own code changed
     bases = {b.rsplit(".", 1)[-1] for b in hc.bases}
     owners = sorted(f"{c} ({p})" for p, c in changed_names if c in bases and c != diff.cls)

@@ -74,7 +74,9 @@ class FileSummary:
 # -- per-file summaries -------------------------------------------------------------
 
 
-def summarize(text: str) -> FileSummary:
+def summarize(text: str, syntax: bool = False) -> FileSummary:
+    """The file's classes; with `syntax`, also their syntax-tree digests and the names
+    they read (what could_change needs, for a class's own file only: it costs a dump)."""
     module, error = parse(text)
     if module is None:
         assert error is not None
@@ -91,14 +93,15 @@ def summarize(text: str) -> FileSummary:
             digest=hashlib.sha1(_normalise(body).encode()).hexdigest(),
             dataclass_like=any(_dotted(d).rsplit(".", 1)[-1] == "dataclass" for d in
                                node.decorator_list),
-            ast_digest=_ast_digest(node),
-            refs=_refs(node),
+            ast_digest=_ast_digest(node) if syntax else "",
+            refs=_refs(node) if syntax else [],
         )
         for stmt in node.body:
             _collect_ignores(stmt, summary)
         classes.append(summary)
     outside = [stmt for stmt in module.body if not isinstance(stmt, ast.ClassDef)]
-    return FileSummary(classes, None, _imports(module), _ast_digest(ast.Module(outside, [])))
+    return FileSummary(classes, None, _imports(module),
+                       _ast_digest(ast.Module(outside, [])) if syntax else "")
 
 
 def _refs(node: ast.ClassDef) -> List[str]:
@@ -110,6 +113,14 @@ def _refs(node: ast.ClassDef) -> List[str]:
         elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
             names.add(n.value)
     return sorted(names)
+
+
+def syntax_digest(text: str) -> str:
+    """Digest of a file's syntax tree (its text when it does not parse)."""
+    module, _ = parse(text)
+    if module is None:
+        return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return _ast_digest(module)
 
 
 def _ast_digest(node: ast.AST) -> str:
