@@ -76,6 +76,9 @@ class DiffResult:
 # -- the engine ---------------------------------------------------------------------
 
 
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
 class _Engine:
     def __init__(self, repo: GitRepo, base: str, head: Optional[str], cache: Cache) -> None:
         self.repo = repo
@@ -115,7 +118,7 @@ class _Engine:
         if blob is None:
             return None
         hit = self.cache.load("syntax", blob)
-        if isinstance(hit, str):
+        if isinstance(hit, str) and _SHA1.fullmatch(hit):  # anything else: a miss
             return hit
         text = tree.read(relpath)
         digest = syntax_digest(text) if text is not None else blob
