@@ -121,10 +121,14 @@ def _compare_model(engine: _Engine, model: NamedModel, base_path: str) -> ModelV
 
 def _findings(engine: _Engine, model: NamedModel, base: Prediction,
               head: Prediction) -> List[Finding]:
-    found = compare(base, head) if not same_state(base, head) else []
+    from wlint.compat.grouping import expand
+
+    # a named model's findings keep one concrete key per copy (compare merges siblings)
+    found = expand(compare(base, head), head.cls) if not same_state(base, head) else []
     found = unidentified_layers(found, base, head, head.cls)
     found += incomplete(base, head, model.path, head.cls, model=model.name)
-    return [f.with_(extra={**f.extra, "model": model.name},
+    return [f.with_(extra={**{k: v for k, v in f.extra.items() if k != "siblings"},
+                           "model": model.name},
                     message=f"model {model.name}: {f.message}"
                     if not f.message.startswith(f"model {model.name}") else f.message)
             for f in found]
