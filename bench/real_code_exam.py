@@ -1,31 +1,56 @@
-"""Real-code exam: wlint's state_dict prediction against torch on public model files.
+"""Real-code exam: `wlint keys` against torch on public model files it was not developed on.
 
-Each case names a public repository, a commit, the files to extract and a
-constructor EXPR with a small config.  The files are extracted from local git
-mirrors (``--mirror-root``, one ``owner+name/repo`` git dir per repository, as
-brought by the fetch tool) into a scratch folder OUTSIDE this repository;
-nothing of theirs is committed here.  For every case:
+Each case names a public repository, a pinned commit, the files to extract
+and a constructor EXPR with a small config.  The files are extracted from
+local git mirrors (``--mirror-root``: one ``owner+name/repo`` git dir per
+repository, as the fetch tool brings them) into a scratch folder OUTSIDE this
+repository; nothing of theirs is committed here.  For every case:
 
-* torch truth: a worker process imports the real module (with small
-  ``sys.modules`` stubs for non-model imports, see ``STUBS``), evaluates EXPR
-  in the module namespace under ``with torch.device("meta"):`` and records the
-  ordered ``state_dict()`` keys, shapes and parameter/buffer kind;
-* prediction: ``wlint.model.api.predict(path, expr)`` (or the CLI
-  ``wlint keys PATH EXPR --format json`` with ``--via cli``) on the same file;
-* comparison: ordered keys, shapes, kinds.  "exact" means all three agree.
+* torch truth (a fresh worker process): the real module is imported from the
+  extraction (third-party packages the model code needs come from
+  ``--deps``, a ``pip install --target`` folder, see below; non-model helpers
+  that cannot be installed are replaced by our own stubs, ``STUBS`` and
+  ``Case.permissive``, in this worker only), EXPR is evaluated in the module
+  namespace under ``with torch.device(case.device)`` and the ordered
+  ``state_dict()`` keys, shapes, parameter/buffer kind and, for every
+  submodule, the class (file and line) that built it are recorded;
+* prediction: ``wlint keys PATH EXPR --format json`` of the wlint checkout
+  given by ``--wlint`` (default: the current directory) in a fresh process;
+* comparison: ordered keys, shapes, kinds ("exact" = all three agree), and
+  every difference classified as
+  - *declared*: the key is covered by a ``{i}`` placeholder, the shape item is
+    symbolic, the entry carries a ``condition``, or an ``unresolved`` note
+    lies in a class on the key's module path (or at module level of a file
+    such a class is defined in: factory functions);
+  - *silent*: none of these (a wrong integer, a missing or extra key nobody
+    warned about).  "silent, no note at all" = the prediction had an empty
+    ``unresolved`` list.
+  Crashes: a traceback, a timeout or an exit code other than 0/1 (exit 2 with
+  a one-line message counts as "rejected", a declared miss of the whole case).
 
-Usage::
+Third-party packages for the truth worker (never used by wlint)::
 
-    python bench/real_code_exam.py --mirror-root /work/.mirror [--work DIR]
-        [--only SUBSTR] [--json-out FILE] [--markdown FILE] [-j N]
+    pip install --no-deps --target /tmp/wlint-exam-deps einops==0.8.2 fairscale==0.4.13 \\
+        julius==0.2.8 pillow fvcore iopath yacs termcolor tabulate portalocker tqdm
+
+Usage (offline once the mirrors and deps exist)::
+
+    python bench/real_code_exam.py --mirror-root /work/.mirror [--wlint DIR] [--deps DIR]
+        [--only SUBSTR] [--repo OWNER/NAME] [--json-out FILE] [--markdown FILE] [-j N]
+    python bench/real_code_exam.py --list        # the cases and their pinned commits
+    python bench/real_code_exam.py --truth-only  # check that torch builds every case
+
+Not part of the test suite (it needs the mirrors and takes minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import concurrent.futures
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,6 +61,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve()
+DEFAULT_DEPS = os.environ.get("WLINT_EXAM_DEPS", "/tmp/wlint-exam-deps")
 
 
 @dataclass(frozen=True)
@@ -54,6 +80,7 @@ class Case:
     packages: Tuple[str, ...] = ()  # packages pre-registered empty (their __init__ is skipped)
     note: str = ""
     device: str = "meta"  # "cpu" only where the constructor calls .item() (meta cannot)
+    permissive: Tuple[str, ...] = ()  # modules replaced by permissive stubs in the truth worker
 
 
 NANOGPT = "3adf61e154c3fe3fca428ad6bc3818b27a3b8291"
@@ -238,6 +265,224 @@ CASES: List[Case] = [
 ]
 
 
+
+# --------------------------------------------------------------------- pinned commits, new repositories
+TIMM = "aa4b5850c1543fa488abf260f18390eda46cf85d"
+XT = "cc436b3cf5e8354b0ea9c5ae85fbb85290d226a5"  # before einx/loguru became imports
+LITGPT = "26857050fe3ff627cd714fe92f5838f51a3d5efa"
+LLAMA = "689c7f261b9c5514636ecc3c5fefefcbb3e6eed7"
+WHISPER = "c0d2f624c09dc18e709e37c2ad90c039a4eb72a2"
+DEMUCS = "e976d93ecc3865e5757426930257e200846a520a"
+D2 = "02b5c4e295e990042a714712c21dc79b731e8833"
+SD = "21f890f9da3cfbeaba8e2ac3c425ee9e998d5229"
+
+# torchvision is not installable beside torch 2.13: packages that import it for
+# data/ops helpers get a permissive stand-in in the truth worker.
+TV_PERMISSIVE = (
+    "torchvision", "torchvision.ops", "torchvision.ops.misc", "torchvision.ops.boxes",
+    "torchvision.transforms", "torchvision.transforms.functional", "torchvision.transforms.v2",
+    "torchvision.transforms.v2.functional", "torchvision.datasets", "torchvision.io",
+    "torchvision.models", "torchvision.utils",
+)
+
+
+def _timm(id_: str, mod: str, expr: str, note: str = "") -> Case:
+    return Case(id_, "huggingface/pytorch-image-models", TIMM, ("timm",), f"timm/models/{mod}.py",
+                f"timm.models.{mod}", expr, permissive=TV_PERMISSIVE, note=note)
+
+
+def _xt(id_: str, expr: str, mod: str = "x_transformers") -> Case:
+    return Case(id_, "lucidrains/x-transformers", XT, ("x_transformers",), f"x_transformers/{mod}.py",
+                f"x_transformers.{mod}", expr, packages=("x_transformers",))
+
+
+def _litgpt(id_: str, expr: str) -> Case:
+    return Case(id_, "Lightning-AI/litgpt", LITGPT, ("litgpt/model.py", "litgpt/config.py", "litgpt/__init__.py"),
+                "litgpt/model.py", "litgpt.model", expr, packages=("litgpt", "litgpt.scripts"),
+                permissive=("litgpt.scripts.convert_hf_checkpoint",))
+
+
+def _whisper(id_: str, expr: str) -> Case:
+    return Case(id_, "openai/whisper", WHISPER, ("whisper",), "whisper/model.py", "whisper.model", expr,
+                packages=("whisper",), permissive=("whisper.decoding", "whisper.transcribe"))
+
+
+def _demucs(id_: str, mod: str, expr: str) -> Case:
+    return Case(id_, "facebookresearch/demucs", DEMUCS, ("demucs",), f"demucs/{mod}.py", f"demucs.{mod}", expr,
+                packages=("demucs",),
+                permissive=("omegaconf", "dora", "dora.log", "openunmix", "openunmix.filtering"))
+
+
+def _llama(id_: str, expr: str) -> Case:
+    return Case(id_, "meta-llama/llama", LLAMA, ("llama",), "llama/model.py", "llama.model", expr,
+                packages=("llama",), stubs=("fairscale-mp1", "cuda-noop"))
+
+
+def _d2(id_: str, mod: str, expr: str) -> Case:
+    return Case(id_, "facebookresearch/detectron2", D2, ("detectron2",), f"detectron2/modeling/backbone/{mod}.py",
+                f"detectron2.modeling.backbone.{mod}", expr,
+                packages=("detectron2", "detectron2.modeling"), permissive=TV_PERMISSIVE)
+
+
+def _sd(id_: str, mod: str, expr: str) -> Case:
+    return Case(id_, "CompVis/stable-diffusion", SD, ("ldm",), f"ldm/modules/{mod}.py",
+                "ldm.modules." + mod.replace("/", "."), expr,
+                packages=("ldm", "ldm.modules", "ldm.modules.diffusionmodules"))
+
+
+_XT_DEC = "attn_layers=Decoder(dim=64, depth=2, heads=2"
+_LITGPT_SMALL = "n_layer=1, n_embd=64, n_head=2, block_size=32, padded_vocab_size=100, vocab_size=100"
+_D2_CFG = "img_size=64, patch_size=16, embed_dim=64, depth=2, num_heads=2"
+_W_DIMS = ("n_audio_ctx=50, n_audio_state=64, n_audio_head=2, n_audio_layer=2, n_vocab=100, n_text_ctx=16,"
+           " n_text_state=64, n_text_head=2, n_text_layer=2")
+_SD_UNET = ("image_size=32, in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,"
+            " attention_resolutions=[2], channel_mult=(1, 2), num_heads=2")
+_SD_AE = ("ch=32, out_ch=3, ch_mult=(1, 2), num_res_blocks=1, attention_resolutions=[16], in_channels=3,"
+          " resolution=32, z_channels=4")
+
+NEW_CASES: List[Case] = [
+    # timm: registered factory functions over build_model_with_cfg, layer factories, partials
+    _timm("timm-resnet18", "resnet", "resnet18(num_classes=10)"),
+    _timm("timm-resnet50d", "resnet", "resnet50d(num_classes=10)"),
+    _timm("timm-seresnext26d", "resnet", "seresnext26d_32x4d(num_classes=10)"),
+    _timm("timm-resnet-class", "resnet", "ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)"),
+    _timm("timm-vit-tiny", "vision_transformer", "vit_tiny_patch16_224(num_classes=10)"),
+    _timm("timm-vit-class", "vision_transformer",
+          "VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10)"),
+    _timm("timm-vit-avg-reg", "vision_transformer",
+          "VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10,"
+          " class_token=False, global_pool='avg', reg_tokens=4)"),
+    _timm("timm-deit-distilled", "deit", "deit_tiny_distilled_patch16_224(num_classes=10)"),
+    _timm("timm-convnext-atto", "convnext", "convnext_atto(num_classes=10)"),
+    _timm("timm-efficientnet-b0", "efficientnet", "efficientnet_b0(num_classes=10)"),
+    _timm("timm-mobilenetv2", "efficientnet", "mobilenetv2_100(num_classes=10)"),
+    _timm("timm-mnasnet", "efficientnet", "mnasnet_100(num_classes=10)"),
+    _timm("timm-mobilenetv3-small", "mobilenetv3", "mobilenetv3_small_100(num_classes=10)"),
+    _timm("timm-regnetx", "regnet", "regnetx_002(num_classes=10)"),
+    _timm("timm-regnety", "regnet", "regnety_002(num_classes=10)"),
+    _timm("timm-swin-tiny", "swin_transformer", "swin_tiny_patch4_window7_224(num_classes=10)"),
+    _timm("timm-beit", "beit", "beit_base_patch16_224(num_classes=10)"),
+    _timm("timm-mixer", "mlp_mixer", "mixer_s32_224(num_classes=10)"),
+    _timm("timm-levit", "levit", "levit_128s(num_classes=10)"),
+    _timm("timm-densenet121", "densenet", "densenet121(num_classes=10)"),
+    _timm("timm-vgg11", "vgg", "vgg11(num_classes=10)"),
+    _timm("timm-xception", "xception", "legacy_xception(num_classes=10)"),
+    _timm("timm-ghostnet", "ghostnet", "ghostnet_100(num_classes=10)"),
+    _timm("timm-rexnet", "rexnet", "rexnet_100(num_classes=10)"),
+    _timm("timm-mobilevit", "mobilevit", "mobilevit_xxs(num_classes=10)"),
+    _timm("timm-efficientformer", "efficientformer", "efficientformer_l1(num_classes=10)"),
+    _timm("timm-pvt-v2", "pvt_v2", "pvt_v2_b0(num_classes=10)"),
+    _timm("timm-poolformer", "metaformer", "poolformer_s12(num_classes=10)"),
+    _timm("timm-coat", "coat", "coat_tiny(num_classes=10)"),
+    _timm("timm-cait", "cait", "cait_xxs24_224(num_classes=10)"),
+    _timm("timm-crossvit", "crossvit", "crossvit_tiny_240(num_classes=10)"),
+    _timm("timm-edgenext", "edgenext", "edgenext_xx_small(num_classes=10)"),
+    _timm("timm-dla34", "dla", "dla34(num_classes=10)"),
+    _timm("timm-dpn68", "dpn", "dpn68(num_classes=10)"),
+    _timm("timm-hrnet", "hrnet", "hrnet_w18_small(num_classes=10)"),
+    _timm("timm-inception-v3", "inception_v3", "inception_v3(num_classes=10)"),
+    _timm("timm-resnest", "resnest", "resnest14d(num_classes=10)"),
+    _timm("timm-res2net", "res2net", "res2net50_26w_4s(num_classes=10)"),
+    _timm("timm-selecsls", "selecsls", "selecsls42(num_classes=10)"),
+    _timm("timm-convit", "convit", "convit_tiny(num_classes=10)"),
+    _timm("timm-twins", "twins", "twins_pcpvt_small(num_classes=10)"),
+    _timm("timm-visformer", "visformer", "visformer_tiny(num_classes=10)"),
+    _timm("timm-gcvit", "gcvit", "gcvit_xxtiny(num_classes=10)"),
+    _timm("timm-coatnet", "maxxvit", "coatnet_pico_rw_224(num_classes=10)"),
+    _timm("timm-davit", "davit", "davit_tiny(num_classes=10)"),
+    _timm("timm-fastvit", "fastvit", "fastvit_t8(num_classes=10)"),
+    _timm("timm-repvit", "repvit", "repvit_m1(num_classes=10)"),
+    _timm("timm-efficientvit", "efficientvit_mit", "efficientvit_b0(num_classes=10)"),
+    _timm("timm-gernet", "byobnet", "gernet_s(num_classes=10)"),
+    _timm("timm-hgnet", "hgnet", "hgnet_tiny(num_classes=10)"),
+    _timm("timm-tiny-vit", "tiny_vit", "tiny_vit_5m_224(num_classes=10)"),
+    # x-transformers: one big configurable AttentionLayers, wrappers taking a layer stack
+    _xt("xt-decoder", f"TransformerWrapper(num_tokens=100, max_seq_len=32, {_XT_DEC}))"),
+    _xt("xt-encoder", "TransformerWrapper(num_tokens=100, max_seq_len=32,"
+        " attn_layers=Encoder(dim=64, depth=2, heads=2))"),
+    _xt("xt-rotary-glu", f"TransformerWrapper(num_tokens=100, max_seq_len=32, {_XT_DEC},"
+        " rotary_pos_emb=True, ff_glu=True, use_rmsnorm=True))"),
+    _xt("xt-memkv-alibi", f"TransformerWrapper(num_tokens=100, max_seq_len=32, num_memory_tokens=2,"
+        f" {_XT_DEC}, attn_num_mem_kv=2, alibi_pos_bias=True))"),
+    _xt("xt-relpos", f"TransformerWrapper(num_tokens=100, max_seq_len=32, {_XT_DEC}, rel_pos_bias=True))"),
+    _xt("xt-tied-embdim", f"TransformerWrapper(num_tokens=100, max_seq_len=32, emb_dim=32, tie_embedding=True,"
+        f" {_XT_DEC}))"),
+    _xt("xt-vit", "ViTransformerWrapper(image_size=32, patch_size=8, num_classes=10,"
+        " attn_layers=Encoder(dim=64, depth=2, heads=2))"),
+    _xt("xt-enc-dec", "XTransformer(dim=64, enc_num_tokens=100, enc_depth=1, enc_heads=2, enc_max_seq_len=32,"
+        " dec_num_tokens=100, dec_depth=1, dec_heads=2, dec_max_seq_len=32)"),
+    _xt("xt-cross-attend", "Decoder(dim=64, depth=2, heads=2, cross_attend=True)"),
+    _xt("xt-continuous", "ContinuousTransformerWrapper(dim_in=8, dim_out=8, max_seq_len=32,"
+        " attn_layers=Encoder(dim=64, depth=1, heads=2))", mod="continuous"),
+    # litgpt: a config table with classmethod lookup, per-architecture branches
+    _litgpt("litgpt-pythia-14m", "GPT(Config.from_name('pythia-14m'))"),
+    _litgpt("litgpt-pythia-2l", "GPT(Config.from_name('pythia-14m', n_layer=2))"),
+    _litgpt("litgpt-llama2", f"GPT(Config.from_name('Llama-2-7b-hf', {_LITGPT_SMALL}, intermediate_size=128))"),
+    _litgpt("litgpt-gemma", f"GPT(Config.from_name('Gemma-2b', {_LITGPT_SMALL}, intermediate_size=128,"
+            " head_size=32))"),
+    _litgpt("litgpt-phi2", f"GPT(Config.from_name('phi-2', {_LITGPT_SMALL}, intermediate_size=128))"),
+    _litgpt("litgpt-qwen3", f"GPT(Config.from_name('Qwen3-0.6B', {_LITGPT_SMALL}, intermediate_size=128,"
+            " head_size=32, n_query_groups=1))"),
+    _litgpt("litgpt-plain-config", "GPT(Config(n_layer=2, n_embd=64, n_head=2, block_size=32,"
+            " vocab_size=100, padded_vocab_size=100))"),
+    _litgpt("litgpt-block", "Block(Config(n_layer=1, n_embd=64, n_head=2, block_size=32), block_idx=0)"),
+    # meta-llama/llama: fairscale model-parallel layers (real fairscale, world size 1)
+    _llama("llama-transformer", "Transformer(ModelArgs(dim=64, n_layers=2, n_heads=4, vocab_size=100,"
+           " max_seq_len=32, max_batch_size=1))"),
+    _llama("llama-gqa", "Transformer(ModelArgs(dim=64, n_layers=1, n_heads=4, n_kv_heads=2, vocab_size=100,"
+           " max_seq_len=32, max_batch_size=1, multiple_of=32, ffn_dim_multiplier=1.5))"),
+    _llama("llama-block", "TransformerBlock(0, ModelArgs(dim=64, n_heads=4, vocab_size=100, max_seq_len=32,"
+           " max_batch_size=1))"),
+    _llama("llama-ffn", "FeedForward(dim=64, hidden_dim=256, multiple_of=32, ffn_dim_multiplier=None)"),
+    # whisper: dataclass dims, sinusoid buffer from a module-level helper
+    _whisper("whisper", f"Whisper(ModelDimensions(n_mels=80, {_W_DIMS}))"),
+    _whisper("whisper-128mels", f"Whisper(ModelDimensions(n_mels=128, {_W_DIMS}))"),
+    _whisper("whisper-encoder", "AudioEncoder(80, 50, 64, 2, 2)"),
+    _whisper("whisper-decoder", "TextDecoder(100, 16, 64, 2, 2)"),
+    _whisper("whisper-block", "ResidualAttentionBlock(64, 2, cross_attention=True)"),
+    # demucs: waveform U-Nets, a decorator on __init__, LSTM/transformer bottlenecks
+    _demucs("demucs", "demucs", "Demucs(sources=['drums', 'bass'], channels=8, depth=2)"),
+    _demucs("demucs-lstm", "demucs", "Demucs(['a', 'b', 'c', 'd'], channels=8, depth=3, lstm_layers=1)"),
+    _demucs("hdemucs", "hdemucs", "HDemucs(['a', 'b'], channels=8, depth=2)"),
+    _demucs("htdemucs", "htdemucs", "HTDemucs(['a', 'b'], channels=8, depth=2, t_layers=1, bottom_channels=16)"),
+    _demucs("demucs-cross-transformer", "transformer",
+            "CrossTransformerEncoder(dim=32, num_heads=2, num_layers=2)"),
+    # detectron2 backbones: string norms through get_norm, stage builders, registries
+    _d2("d2-resnet18", "resnet", "ResNet(BasicStem(3, 16, norm='BN'), ResNet.make_default_stages(18, norm='BN'),"
+        " out_features=['res5'])"),
+    _d2("d2-resnet50-frozen", "resnet", "ResNet(BasicStem(3, 64), ResNet.make_default_stages(50), "
+        "out_features=['res4'])"),
+    _d2("d2-bottleneck", "resnet", "BottleneckBlock(64, 256, bottleneck_channels=64, norm='BN')"),
+    _d2("d2-basic-block", "resnet", "BasicBlock(16, 32, stride=2, norm='BN')"),
+    _d2("d2-vit", "vit", f"ViT({_D2_CFG}, out_feature='last_feat')"),
+    _d2("d2-vit-relpos", "vit", f"ViT({_D2_CFG}, use_rel_pos=True, window_size=2, window_block_indexes=[0])"),
+    _d2("d2-regnet", "regnet", "RegNet(stem_class=SimpleStem, stem_width=16, block_class=ResBottleneckBlock,"
+        " depth=4, w_a=8.0, w_0=16, w_m=2.0, group_width=8, norm='BN')"),
+    _d2("d2-swin", "swin", "SwinTransformer(pretrain_img_size=64, embed_dim=32, depths=(1, 1, 1, 1),"
+        " num_heads=(1, 2, 2, 4), window_size=4)"),
+    # stable-diffusion (ldm): OpenAI UNet with attention blocks chosen by flags, AE encoder/decoder
+    _sd("sd-unet", "diffusionmodules/openaimodel", f"UNetModel({_SD_UNET})"),
+    _sd("sd-unet-spatial", "diffusionmodules/openaimodel",
+        f"UNetModel({_SD_UNET}, use_spatial_transformer=True, transformer_depth=1, context_dim=32)"),
+    _sd("sd-unet-classes", "diffusionmodules/openaimodel",
+        f"UNetModel({_SD_UNET}, num_classes=10, use_scale_shift_norm=True, resblock_updown=True)"),
+    _sd("sd-encoder-unet", "diffusionmodules/openaimodel",
+        "EncoderUNetModel(image_size=32, in_channels=3, model_channels=32, out_channels=10, num_res_blocks=1,"
+        " attention_resolutions=[2], channel_mult=(1, 2), pool='adaptive')"),
+    _sd("sd-ae-encoder", "diffusionmodules/model", f"Encoder({_SD_AE}, double_z=True)"),
+    _sd("sd-ae-decoder", "diffusionmodules/model", f"Decoder({_SD_AE})"),
+    _sd("sd-ae-model", "diffusionmodules/model", "Model(ch=32, out_ch=3, ch_mult=(1, 2), num_res_blocks=1,"
+        " attention_resolutions=[16], in_channels=3, resolution=32)"),
+    _sd("sd-spatial-transformer", "attention", "SpatialTransformer(64, 2, 32, depth=1, context_dim=32)"),
+    _sd("sd-basic-block", "attention", "BasicTransformerBlock(64, 2, 32, context_dim=32)"),
+    _sd("sd-cross-attention", "attention", "CrossAttention(64, context_dim=32, heads=2, dim_head=32)"),
+    _sd("sd-linear-attention", "attention", "LinearAttention(dim=32, heads=2, dim_head=16)"),
+    _sd("sd-x-transformer", "x_transformer", "TransformerWrapper(num_tokens=100, max_seq_len=32,"
+        " attn_layers=Encoder(dim=64, depth=2, heads=2))"),
+]
+CASES += NEW_CASES
+
+
 # --------------------------------------------------------------------- stubs (our own code)
 # torchvision from PyPI does not work with the installed torch, and the model files
 # import a few non-model helpers (API-usage logging, inference presets).  The
@@ -316,7 +561,54 @@ class _Permissive(types.ModuleType):
 for _n in ("torchvision", "torchvision.datasets", "torchvision.transforms", "torchvision.models"):
     sys.modules[_n] = _Permissive(_n)
 ''',
+    # meta-llama/llama builds fairscale's model-parallel layers: a one-process gloo group
+    # on loopback and a model-parallel size of 1 (what a single-GPU run does).
+    "fairscale-mp1": '''
+import socket
+import torch.distributed as dist
+_s = socket.socket(); _s.bind(("127.0.0.1", 0)); _port = _s.getsockname()[1]; _s.close()
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_port}", rank=0, world_size=1)
+import fairscale.nn.model_parallel.initialize as _fs_init
+_fs_init.initialize_model_parallel(1)
+''',
+    # llama's attention allocates its KV cache with `.cuda()`: a no-op on this CPU machine
+    # (the cache is a plain attribute, not part of the state_dict).
+    "cuda-noop": '''
+import torch
+torch.Tensor.cuda = lambda self, *a, **k: self
+''',
 }
+
+# A permissive module: every attribute is a class that accepts anything, so
+# imports of data/IO helpers succeed; used for `Case.permissive` modules only.
+PERMISSIVE = '''
+import sys, types
+class _Meta(type):
+    def __getattr__(cls, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Meta(name, (_Anything,), {})
+class _Anything(metaclass=_Meta):
+    def __init__(self, *a, **k): pass
+    def __call__(self, *a, **k): return _Anything()
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+class _Permissive(types.ModuleType):
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Meta(name, (_Anything,), {})
+for _n in NAMES:
+    _m = _Permissive(_n)
+    _m.__path__ = []
+    sys.modules[_n] = _m
+for _n in NAMES:
+    _p, _, _c = _n.rpartition(".")
+    if _p in sys.modules:
+        setattr(sys.modules[_p], _c, sys.modules[_n])
+'''
 
 
 # --------------------------------------------------------------------- extraction
@@ -380,16 +672,39 @@ def _install_packages(root: Path, names: Tuple[str, ...]) -> None:
             setattr(sys.modules[parent], child, mod)
 
 
-def torch_truth(case: Case, repo_dir: Path) -> Dict[str, Any]:
-    """Import the real module and build EXPR on the meta device."""
-    import contextlib
-    import importlib
-    import io
+def _module_origins(model: Any, repo_dir: Path) -> Dict[str, List[Any]]:
+    """Submodule name -> [class name, file relative to repo_dir, class line] for project classes."""
+    import inspect
 
-    import torch
+    out: Dict[str, List[Any]] = {}
+    base = str(repo_dir.resolve())
+    for name, mod in model.named_modules():
+        cls = type(mod)
+        try:
+            src = inspect.getsourcefile(cls) or ""
+            line = inspect.getsourcelines(cls)[1]
+        except (OSError, TypeError):
+            continue
+        src = str(Path(src).resolve())
+        if src.startswith(base + os.sep):
+            out[name] = [cls.__qualname__, os.path.relpath(src, base), line]
+    return out
 
+
+_READY: List[Tuple[Any, ...]] = []
+
+
+def setup_imports(case: Case, repo_dir: Path, deps: str) -> None:
+    """Import path, permissive modules, stubs and empty packages (once per process and setup)."""
+    if _group_key(case) in _READY:
+        return
+    _READY.append(_group_key(case))
     root = repo_dir / case.root if case.root else repo_dir
     sys.path.insert(0, str(root))
+    if deps and Path(deps).is_dir():
+        sys.path.append(deps)
+    if case.permissive:
+        exec(compile(PERMISSIVE, "<permissive>", "exec"), {"NAMES": case.permissive})
     for stub in case.stubs:
         if not stub.endswith(":post"):
             exec(compile(STUBS[stub], f"<stub {stub}>", "exec"), {})
@@ -397,6 +712,17 @@ def torch_truth(case: Case, repo_dir: Path) -> Dict[str, Any]:
     for stub in case.stubs:
         if stub.endswith(":post"):
             exec(compile(STUBS[stub], f"<stub {stub}>", "exec"), {})
+
+
+def torch_truth(case: Case, repo_dir: Path, deps: str) -> Dict[str, Any]:
+    """Import the real module and build EXPR on the case's device."""
+    import contextlib
+    import importlib
+    import io
+
+    import torch
+
+    setup_imports(case, repo_dir, deps)
     with contextlib.redirect_stdout(io.StringIO()):
         mod = importlib.import_module(case.module)
         with torch.device(case.device):
@@ -407,73 +733,123 @@ def torch_truth(case: Case, repo_dir: Path) -> Dict[str, Any]:
         kind = "parameter" if key in params else "buffer"
         shape = list(val.shape) if hasattr(val, "shape") else None
         entries.append({"key": key, "shape": shape, "kind": kind})
-    return {"class": type(model).__name__, "entries": entries}
+    return {"class": type(model).__name__, "entries": entries, "modules": _module_origins(model, repo_dir)}
 
 
-# --------------------------------------------------------------------- prediction (worker)
-def wlint_predict(case: Case, repo_dir: Path, via: str) -> Dict[str, Any]:
-    path = repo_dir / case.path
-    if via == "cli":
-        proc = subprocess.run(
-            [sys.executable, "-m", "wlint", "keys", str(path), case.expr, "--format", "json"],
-            capture_output=True, text=True, cwd=str(repo_dir),
-        )
-        if proc.returncode not in (0, 1):
-            raise RuntimeError(f"wlint keys exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+# --------------------------------------------------------------------- prediction
+def wlint_env(wlint_dir: str) -> Dict[str, str]:
+    """Environment of a wlint process: the checkout under test first on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(wlint_dir).resolve())
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    return env
+
+
+def wlint_keys(case: Case, repo_dir: Path, wlint_dir: str, timeout: float) -> Dict[str, Any]:
+    """`wlint keys PATH EXPR --format json` in a fresh process; status ok/rejected/crash."""
+    cmd = [sys.executable, "-m", "wlint", "keys", case.path, case.expr, "--format", "json"]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(repo_dir), timeout=timeout,
+                              env=wlint_env(wlint_dir))
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "status": "crash", "error": f"timeout after {timeout:.0f}s"}
+    seconds = round(time.perf_counter() - t0, 3)
+    err = proc.stderr.strip()
+    if "Traceback (most recent call last)" in err or proc.returncode not in (0, 1, 2):
+        return {"ok": False, "status": "crash", "seconds": seconds,
+                "error": f"exit {proc.returncode}: {err[-1500:]}"}
+    if proc.returncode == 2:
+        return {"ok": False, "status": "rejected", "seconds": seconds, "error": err[-500:]}
+    try:
         data = json.loads(proc.stdout)
-        return {
-            "entries": [{"key": e["key"], "shape": e["shape"], "kind": e["kind"]} for e in data["entries"]],
-            "unresolved": data.get("unresolved", []),
-        }
-    from wlint.model.api import predict
-
-    pred = predict(str(path), case.expr)
-    return {
-        "entries": [
-            {"key": e.key, "shape": list(e.shape) if e.shape is not None else None, "kind": e.kind,
-             "condition": e.condition}
-            for e in pred.entries
-        ],
-        "unresolved": [u.to_json() for u in pred.unresolved],
-    }
+    except json.JSONDecodeError as exc:
+        return {"ok": False, "status": "crash", "seconds": seconds, "error": f"bad json: {exc}"}
+    entries = [{k: e.get(k) for k in ("key", "shape", "kind", "condition", "line")} for e in data["entries"]]
+    return {"ok": True, "entries": entries, "unresolved": data.get("unresolved", []), "seconds": seconds}
 
 
-def case_from_json(text: str) -> Case:
-    data = json.loads(text)
-    for name in ("extract", "stubs", "packages"):
-        data[name] = tuple(data[name])
+def case_from_json(data: Dict[str, Any]) -> Case:
+    data = dict(data)
+    for name in ("extract", "stubs", "packages", "permissive"):
+        data[name] = tuple(data.get(name, ()))
     return Case(**data)
 
 
-def worker(case_json: str, repo_dir: str, what: str, via: str) -> None:
-    """Entry point of the child process: prints one JSON object."""
-    case = case_from_json(case_json)
-    t0 = time.perf_counter()
-    try:
-        if what == "truth":
-            out = torch_truth(case, Path(repo_dir))
+def worker(cases_file: str, repo_dir: str, deps: str) -> None:
+    """Entry point of a truth child process: builds every case of one import setup.
+
+    The cases of one group share their extraction, stubs and packages, so torch
+    and the package are imported once; each case is built and reported apart.
+    """
+    cases = [case_from_json(d) for d in json.loads(Path(cases_file).read_text())]
+    outs = []
+    for case in cases:
+        t0 = time.perf_counter()
+        try:
+            out = torch_truth(case, Path(repo_dir), deps)
+            out["ok"] = True
+        except BaseException as exc:  # report, never crash the table
+            import traceback
+
+            out = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
+                   "trace": traceback.format_exc()[-2000:]}
+        out["seconds"] = round(time.perf_counter() - t0, 3)
+        outs.append(out)
+    sys.stdout.write("\n@@RESULT@@" + json.dumps(outs) + "\n")
+
+
+def _group_key(case: Case) -> Tuple[Any, ...]:
+    return (case.repo, case.commit, case.root, case.stubs, case.packages, case.permissive)
+
+
+def _truth_cache(work: Path, case: Case) -> Path:
+    import hashlib
+
+    digest = hashlib.sha1(json.dumps(asdict(case), sort_keys=True).encode()).hexdigest()[:16]
+    return work / "truth" / f"{case.id}-{digest}.json"
+
+
+def run_truths(cases: List[Case], work: Path, deps: str, timeout: float, jobs: int) -> Dict[str, Dict[str, Any]]:
+    """Torch truth of every case (cached on disk per case), one fresh process per import setup."""
+    found: Dict[str, Dict[str, Any]] = {}
+    todo: Dict[Tuple[Any, ...], List[Case]] = {}
+    for case in cases:
+        cache = _truth_cache(work, case)
+        if cache.exists():
+            found[case.id] = json.loads(cache.read_text())
         else:
-            out = wlint_predict(case, Path(repo_dir), via)
-        out["ok"] = True
-    except BaseException as exc:  # report, never crash the table
-        import traceback
+            todo.setdefault(_group_key(case), []).append(case)
 
-        out = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-               "trace": traceback.format_exc()[-2000:]}
-    out["seconds"] = round(time.perf_counter() - t0, 3)
-    sys.stdout.write("\n@@RESULT@@" + json.dumps(out) + "\n")
+    def run_group(group: List[Case]) -> None:
+        outs = run_truth_group(group, case_dir(work, group[0]), deps, timeout * len(group))
+        for case, out in zip(group, outs):
+            found[case.id] = out
+            if out.get("ok"):
+                cache = _truth_cache(work, case)
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text(json.dumps(out))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(run_group, todo.values()))
+    return found
 
 
-def run_child(case: Case, repo_dir: Path, what: str, via: str, timeout: float) -> Dict[str, Any]:
-    cmd = [sys.executable, str(HERE), "--worker", json.dumps(asdict(case)), "--repo-dir", str(repo_dir),
-           "--what", what, "--via", via]
+def run_truth_group(cases: List[Case], repo_dir: Path, deps: str, timeout: float) -> List[Dict[str, Any]]:
+    """Torch truth in a fresh process (the parent never imports torch)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump([asdict(c) for c in cases], fh)
+    cmd = [sys.executable, str(HERE), "--worker", fh.name, "--repo-dir", str(repo_dir), "--deps", deps]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(repo_dir))
     except subprocess.TimeoutExpired:
-        return {"ok": False, "error": f"timeout after {timeout:.0f}s"}
+        return [{"ok": False, "error": f"timeout after {timeout:.0f}s"} for _ in cases]
+    finally:
+        os.unlink(fh.name)
     marker = proc.stdout.rfind("@@RESULT@@")
     if marker < 0:
-        return {"ok": False, "error": f"worker died (exit {proc.returncode}): {proc.stderr.strip()[-800:]}"}
+        err = f"worker died (exit {proc.returncode}): {proc.stderr.strip()[-800:]}"
+        return [{"ok": False, "error": err} for _ in cases]
     return json.loads(proc.stdout[marker + len("@@RESULT@@"):])
 
 
@@ -489,58 +865,158 @@ def _norm_shape(shape: Any) -> Any:
     return out
 
 
-def compare(truth: Dict[str, Any], pred: Dict[str, Any]) -> Dict[str, Any]:
-    """Ordered keys, shapes and kinds; lists every difference."""
+def _placeholder(key: str) -> Optional[re.Pattern[str]]:
+    if "{" not in key:
+        return None
+    parts = re.split(r"(\{[^}]*\})", key)
+    return re.compile("".join(r"[^.]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+class Spans:
+    """Line spans of the classes and top-level functions of the extracted files (for note matching)."""
+
+    def __init__(self, repo_dir: Path) -> None:
+        self.repo_dir = repo_dir
+        self._files: Dict[str, Dict[str, Tuple[int, int]]] = {}
+
+    def classes(self, rel: str) -> Dict[str, Tuple[int, int]]:
+        """Class name@line -> (first, last line) of every class in the file."""
+        if rel not in self._files:
+            spans: Dict[str, Tuple[int, int]] = {}
+            try:
+                tree = ast.parse((self.repo_dir / rel).read_text(encoding="utf-8", errors="replace"))
+            except (OSError, SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef):
+                    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                    spans[f"{node.name}@{node.lineno}"] = (first, node.end_lineno or node.lineno)
+            self._files[rel] = spans
+        return self._files[rel]
+
+    def in_class(self, rel: str, line: int) -> bool:
+        return any(a <= line <= b for a, b in self.classes(rel).values())
+
+
+def _note_file(note: Dict[str, Any], case: Case) -> str:
+    return note.get("path") or case.path
+
+
+def note_matches(note: Dict[str, Any], chain: List[List[Any]], case: Case, spans: Spans) -> bool:
+    """A note lies in a class on the key's module path, or at module level of a file of that path."""
+    nfile, line = _note_file(note, case), int(note.get("line") or 0)
+    for name, rel, cls_line in chain:
+        if not (nfile == rel or nfile.endswith("/" + rel) or rel.endswith("/" + nfile)):
+            continue
+        span = spans.classes(rel).get(f"{name.rsplit('.', 1)[-1]}@{cls_line}")
+        if span and span[0] <= line <= span[1]:
+            return True
+        if not spans.in_class(rel, line):
+            return True  # a factory/helper function or module statement of that file
+    return False
+
+
+def _chain(key: str, modules: Dict[str, List[Any]]) -> List[List[Any]]:
+    """Origins of the modules on the key's path, innermost first (the root model last)."""
+    parts = key.split(".")
+    out = []
+    for n in range(len(parts) - 1, -1, -1):
+        name = ".".join(parts[:n])
+        if name in modules:
+            out.append(modules[name])
+    return out
+
+
+def compare(case: Case, truth: Dict[str, Any], pred: Dict[str, Any], spans: Spans) -> Dict[str, Any]:
+    """Ordered keys, shapes and kinds; every difference classified declared or silent."""
     t = [(e["key"], _norm_shape(e["shape"]), e["kind"]) for e in truth["entries"]]
-    p = [(e["key"], _norm_shape(e["shape"]), e["kind"]) for e in pred["entries"]]
-    tkeys, pkeys = [k for k, _, _ in t], [k for k, _, _ in p]
-    tmap, pmap = {k: (s, kd) for k, s, kd in t}, {k: (s, kd) for k, s, kd in p}
-    missing = [k for k in tkeys if k not in pmap]
-    extra = [k for k in pkeys if k not in tmap]
-    shape_diff = [(k, pmap[k][0], tmap[k][0]) for k in tkeys if k in pmap and pmap[k][0] != tmap[k][0]]
-    kind_diff = [(k, pmap[k][1], tmap[k][1]) for k in tkeys if k in pmap and pmap[k][1] != tmap[k][1]]
+    p = [(e["key"], _norm_shape(e["shape"]), e["kind"], e.get("condition")) for e in pred["entries"]]
+    tkeys, pkeys = [k for k, _, _ in t], [k for k, _, _, _ in p]
+    tmap = {k: (s, kd) for k, s, kd in t}
+    pmap = {k: (s, kd, c) for k, s, kd, c in p}
+    notes = pred.get("unresolved") or []
+    modules = truth.get("modules") or {}
+    patterns = [(k, rx) for k in pkeys if (rx := _placeholder(k)) is not None]
+    items: List[Dict[str, Any]] = []
+
+    def add(key: str, what: str, detail: str, how: Optional[str]) -> None:
+        if how is None:
+            chain = _chain(key, modules)
+            hit = next((n for n in notes if note_matches(n, chain, case, spans)), None)
+            how = "note" if hit else None
+            if hit:
+                detail += f" [note {_note_file(hit, case)}:{hit.get('line')}]"
+        items.append({"key": key, "what": what, "detail": detail, "declared": how is not None, "how": how})
+
+    for k, s, kd in t:
+        if k not in pmap:
+            cover = next((pk for pk, rx in patterns if rx.fullmatch(k)), None)
+            add(k, "missing", f"covered by {cover}" if cover else "", "placeholder" if cover else None)
+            continue
+        ps, pkd, cond = pmap[k]
+        if ps != s:
+            symbolic = ps is not None and len(ps) == len(s or []) and all(
+                a == b or isinstance(a, str) for a, b in zip(ps, s or []))
+            add(k, "shape", f"wlint {ps} vs torch {s}", "symbolic" if symbolic else ("condition" if cond else None))
+        if pkd != kd:
+            add(k, "kind", f"wlint {pkd} vs torch {kd}", "condition" if cond else None)
+    for k, _ps, _pkd, cond in p:
+        if k in tmap:
+            continue
+        if _placeholder(k) is not None:
+            if not any(rx.fullmatch(tk) for pk, rx in patterns if pk == k for tk in tkeys):
+                add(k, "extra", "placeholder matching no torch key", None)
+            continue
+        add(k, "extra", f"condition {cond}" if cond else "", "condition" if cond else None)
     common_t = [k for k in tkeys if k in pmap]
     common_p = [k for k in pkeys if k in tmap]
     order_ok = common_t == common_p and len(set(pkeys)) == len(pkeys)
-    keys_exact = tkeys == pkeys
+    shape_pairs = [k for k in tkeys if k in pmap]
+    concrete_pred = [k for k in pkeys if _placeholder(k) is None]
     return {
-        "exact": keys_exact and not shape_diff and not kind_diff,
-        "keys_exact": keys_exact,
-        "keyset_equal": set(tkeys) == set(pkeys),
+        "exact": tkeys == pkeys and not any(i["what"] in ("shape", "kind") for i in items),
         "order_ok": order_ok,
         "n_truth": len(t),
         "n_pred": len(p),
-        "n_right": sum(1 for k, s, kd in t if k in pmap and pmap[k] == (s, kd)),
-        "missing": missing,
-        "extra": extra,
-        "shape_diff": shape_diff,
-        "kind_diff": kind_diff,
+        "n_right": sum(1 for k, s, kd in t if k in pmap and pmap[k][:2] == (s, kd)),
+        "keys_right": len(shape_pairs),
+        "n_pred_concrete": len(concrete_pred),
+        "pred_right": sum(1 for k in concrete_pred if k in tmap),
+        "shapes_right": sum(1 for k in shape_pairs if pmap[k][0] == tmap[k][0]),
+        "items": items,
+        "silent": [i for i in items if not i["declared"]],
+        "n_notes": len(notes),
     }
 
 
 # --------------------------------------------------------------------- driver
-def run_case(case: Case, work: Path, mirror_root: Path, via: str, timeout: float) -> Dict[str, Any]:
+def prepare(case: Case, work: Path, mirror_root: Path) -> Optional[str]:
+    """Extract the case's files; an error message if that fails."""
+    try:
+        extract(find_gitdir(mirror_root, case.repo), case.commit, case.extract, case_dir(work, case))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def run_case(case: Case, work: Path, truth: Dict[str, Any], ns: argparse.Namespace) -> Dict[str, Any]:
     res: Dict[str, Any] = {"id": case.id, "repo": case.repo, "commit": case.commit, "path": case.path,
                            "expr": case.expr}
-    try:
-        repo_dir = case_dir(work, case)
-        extract(find_gitdir(mirror_root, case.repo), case.commit, case.extract, repo_dir)
-    except Exception as exc:
-        res["status"] = "setup-error"
-        res["error"] = f"{type(exc).__name__}: {exc}"
-        return res
-    truth = run_child(case, repo_dir, "truth", via, timeout)
+    repo_dir = case_dir(work, case)
     res["truth"] = truth
     if not truth.get("ok"):
         res["status"] = "truth-error"
         return res
-    pred = run_child(case, repo_dir, "predict", via, timeout)
+    pred = wlint_keys(case, repo_dir, ns.wlint, ns.timeout)
     res["pred"] = pred
     if not pred.get("ok"):
-        res["status"] = "wlint-error"
+        res["status"] = pred["status"]
         return res
-    res["cmp"] = compare(truth, pred)
-    res["status"] = "exact" if res["cmp"]["exact"] else "differs"
+    res["cmp"] = compare(case, truth, pred, Spans(repo_dir))
+    if res["cmp"]["exact"]:
+        res["status"] = "exact"
+    else:
+        res["status"] = "silent" if res["cmp"]["silent"] else "declared"
     return res
 
 
@@ -549,30 +1025,66 @@ def _fmt_list(items: List[Any], limit: int = 12) -> str:
     return shown + (f", … (+{len(items) - limit})" if len(items) > limit else "")
 
 
+def _pct(a: float, b: float) -> str:
+    return f"{100.0 * a / b:.1f}" if b else "-"
+
+
+def summary_rows(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """One row per repository plus the total: the figures issue 12 asks for."""
+    repos: Dict[str, List[Dict[str, Any]]] = {}
+    for r in results:
+        repos.setdefault(r["repo"], []).append(r)
+    rows = []
+    for name, rs in list(repos.items()) + [("TOTAL", results)]:
+        counted = [r for r in rs if r["status"] not in ("setup-error", "truth-error")]
+        cmps = [r["cmp"] for r in counted if r.get("cmp")]
+        rows.append({
+            "repo": name,
+            "cases": len(counted),
+            "exact": sum(1 for r in counted if r["status"] == "exact"),
+            "declared": sum(1 for r in counted if r["status"] in ("declared", "rejected")),
+            "silent": sum(1 for r in counted if r["status"] == "silent"),
+            "silent_no_note": sum(1 for r in counted if r["status"] == "silent" and not r["cmp"]["n_notes"]),
+            "crash": sum(1 for r in counted if r["status"] == "crash"),
+            "rejected": sum(1 for r in counted if r["status"] == "rejected"),
+            "n/a": len(rs) - len(counted),
+            "precision": (sum(c["pred_right"] for c in cmps), sum(c["n_pred_concrete"] for c in cmps)),
+            "recall": (sum(c["keys_right"] for c in cmps), sum(c["n_truth"] for c in cmps)),
+            "shapes": (sum(c["shapes_right"] for c in cmps), sum(c["keys_right"] for c in cmps)),
+        })
+    return rows
+
+
+def render_summary(results: List[Dict[str, Any]]) -> str:
+    head = ("| repository | cases | exact | exact % | key precision % | key recall % | shape acc. % "
+            "| declared misses | silent misses (no note at all) | crashes | rejected | truth n/a |")
+    lines = [head, "|---|" + "---:|" * 11]
+    for row in summary_rows(results):
+        name = f"**{row['repo']}**" if row["repo"] == "TOTAL" else row["repo"]
+        lines.append(
+            f"| {name} | {row['cases']} | {row['exact']} | {_pct(row['exact'], row['cases'])} "
+            f"| {_pct(*row['precision'])} | {_pct(*row['recall'])} | {_pct(*row['shapes'])} "
+            f"| {row['declared']} | {row['silent']} ({row['silent_no_note']}) | {row['crash']} "
+            f"| {row['rejected']} | {row['n/a']} |")
+    return "\n".join(lines)
+
+
 def render(results: List[Dict[str, Any]]) -> str:
     lines = []
-    head = f"{'case':<24} {'status':<12} {'truth':>5} {'pred':>5} {'right':>5}  order  unres  note"
+    head = f"{'case':<28} {'status':<12} {'truth':>5} {'pred':>5} {'right':>5}  order  unres  silent  wlint s"
     lines.append(head)
     lines.append("-" * len(head))
     for r in results:
         cmp_ = r.get("cmp") or {}
-        unres = len((r.get("pred") or {}).get("unresolved") or [])
+        pred = r.get("pred") or {}
+        unres = len(pred.get("unresolved") or [])
         lines.append(
-            f"{r['id']:<24} {r['status']:<12} {cmp_.get('n_truth', ''):>5} {cmp_.get('n_pred', ''):>5}"
+            f"{r['id']:<28} {r['status']:<12} {cmp_.get('n_truth', ''):>5} {cmp_.get('n_pred', ''):>5}"
             f" {cmp_.get('n_right', ''):>5}  {('ok' if cmp_.get('order_ok') else '--') if cmp_ else '':<5}"
-            f"  {unres if r.get('pred') else '':>5}"
+            f"  {unres if pred.get('ok') else '':>5}  {len(cmp_.get('silent', [])) if cmp_ else '':>6}"
+            f"  {pred.get('seconds', ''):>7}"
         )
-    n = len(results)
-    exact = sum(1 for r in results if r["status"] == "exact")
-    keyset = sum(1 for r in results if (r.get("cmp") or {}).get("keyset_equal"))
-    keys_exact = sum(1 for r in results if (r.get("cmp") or {}).get("keys_exact"))
-    tot_truth = sum((r.get("cmp") or {}).get("n_truth", 0) for r in results)
-    tot_right = sum((r.get("cmp") or {}).get("n_right", 0) for r in results)
-    lines.append("")
-    lines.append(f"EXACT (ordered keys + shapes + kinds): {exact} / {n} cases")
-    lines.append(f"ordered keys exact: {keys_exact} / {n}; key sets equal: {keyset} / {n}")
-    lines.append(f"entries right (key+shape+kind): {tot_right} / {tot_truth}")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + render_summary(results)
 
 
 def render_details(results: List[Dict[str, Any]]) -> str:
@@ -592,16 +1104,12 @@ def render_details(results: List[Dict[str, Any]]) -> str:
                     out.append("```\n" + d["trace"][-1200:] + "\n```")
         cmp_ = r.get("cmp")
         if cmp_:
-            if cmp_["missing"]:
-                out.append(f"- missing ({len(cmp_['missing'])}): {_fmt_list(cmp_['missing'])}")
-            if cmp_["extra"]:
-                out.append(f"- extra ({len(cmp_['extra'])}): {_fmt_list(cmp_['extra'])}")
-            if cmp_["shape_diff"]:
-                out.append("- shape (key: wlint vs torch): "
-                           + _fmt_list([f"{k}: {p} vs {t}" for k, p, t in cmp_["shape_diff"]], 8))
-            if cmp_["kind_diff"]:
-                out.append("- kind (key: wlint vs torch): "
-                           + _fmt_list([f"{k}: {p} vs {t}" for k, p, t in cmp_["kind_diff"]], 8))
+            for label, sel in (("SILENT", [i for i in cmp_["items"] if not i["declared"]]),
+                               ("declared", [i for i in cmp_["items"] if i["declared"]])):
+                if sel:
+                    out.append(f"- {label} ({len(sel)}): " + _fmt_list(
+                        [f"{i['what']} {i['key']} {i['detail']} ({i['how'] or 'no note'})".rstrip() for i in sel],
+                        8))
             if not cmp_["order_ok"]:
                 out.append("- order differs on common keys")
         unres = (r.get("pred") or {}).get("unresolved") or []
@@ -615,10 +1123,12 @@ def render_details(results: List[Dict[str, Any]]) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mirror-root", default="/work/.mirror", help="folder of fetched git mirrors")
+    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
+    ap.add_argument("--deps", default=DEFAULT_DEPS, help="pip --target folder of third-party packages (truth only)")
     ap.add_argument("--work", default=None, help="extraction folder (default: a temp dir outside the repo)")
     ap.add_argument("--only", action="append", default=[], help="run cases whose id contains this")
-    ap.add_argument("--via", choices=("api", "cli"), default="api")
-    ap.add_argument("--timeout", type=float, default=180.0)
+    ap.add_argument("--repo", action="append", default=[], help="run cases of this owner/name")
+    ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--markdown", default=None, help="write table + per-case diffs as markdown")
@@ -626,33 +1136,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--repo-dir", help=argparse.SUPPRESS)
-    ap.add_argument("--what", help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
     if ns.worker:
-        worker(ns.worker, ns.repo_dir, ns.what, ns.via)
+        worker(ns.worker, ns.repo_dir, ns.deps)
         return 0
-    cases = [c for c in CASES if not ns.only or any(s in c.id for s in ns.only)]
+    cases = [c for c in CASES if (not ns.only or any(s in c.id for s in ns.only))
+             and (not ns.repo or c.repo in ns.repo)]
     if ns.list:
         for c in cases:
-            print(f"{c.id:<24} {c.repo}@{c.commit[:10]} {c.path}  {c.expr}")
+            print(f"{c.id:<28} {c.repo}@{c.commit[:10]} {c.path}  {c.expr}")
+        print(f"{len(cases)} cases, {len({c.repo for c in cases})} repositories")
         return 0
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-code-exam"
     mirror_root = Path(ns.mirror_root)
+    setup_errors = {c.id: err for c in cases if (err := prepare(c, work, mirror_root))}
+    ready = [c for c in cases if c.id not in setup_errors]
+    truths = run_truths(ready, work, ns.deps, ns.timeout, ns.jobs)
     if ns.truth_only:
-        bad = 0
         for c in cases:
-            d = case_dir(work, c)
-            extract(find_gitdir(mirror_root, c.repo), c.commit, c.extract, d)
-            t = run_child(c, d, "truth", ns.via, ns.timeout)
-            print(f"{c.id:<24} {'ok' if t.get('ok') else 'FAIL'} {len(t.get('entries', []))} "
-                  f"{t.get('error', '')}")
-            bad += not t.get("ok")
-        return 1 if bad else 0
+            t = truths.get(c.id) or {"ok": False, "error": setup_errors.get(c.id)}
+            print(f"{c.id:<28} {'ok' if t.get('ok') else 'FAIL'} {len(t.get('entries', []))} "
+                  f"{t.get('seconds', '')}s {t.get('error', '')} {(t.get('trace') or '')[-400:]}")
+        return 1 if any(not t.get("ok") for t in truths.values()) or setup_errors else 0
+
     def one(case: Case) -> Dict[str, Any]:
-        res = run_case(case, work, mirror_root, ns.via, ns.timeout)
+        if case.id in setup_errors:
+            return {"id": case.id, "repo": case.repo, "commit": case.commit, "path": case.path,
+                    "expr": case.expr, "status": "setup-error", "error": setup_errors[case.id]}
+        res = run_case(case, work, truths[case.id], ns)
         cmp_ = res.get("cmp") or {}
-        print(f"[{res['status']}] {case.id} {cmp_.get('n_right', '')}/{cmp_.get('n_truth', '')}",
-              file=sys.stderr, flush=True)
+        print(f"[{res['status']}] {case.id} {cmp_.get('n_right', '')}/{cmp_.get('n_truth', '')}"
+              f" {(res.get('pred') or {}).get('seconds', '')}s", file=sys.stderr, flush=True)
         return res
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:

@@ -1,29 +1,38 @@
 """Real-history exam: `wlint diff` against torch on consecutive commits of public model files.
 
-For every target (a public repository, the model file(s), a constructor EXPR
-with a small config) the commits that touched the file are listed from the
+For every target (a public repository, the model file, a constructor EXPR with
+a small config) the newest commits that touched the watched files, walking
+back from a pinned commit (``Target.until``, listed below), are read from the
 local git mirror (``--mirror-root``, see bench/real_code_exam.py).  Each
 commit C gives a pair (C^, C).  For each pair:
 
+* torch truth: the real module is imported at both commits (a fresh process
+  per commit and import setup, cached on disk) and EXPR is built on the meta
+  device; true removed / added / reshaped state_dict keys follow;
 * a throwaway git repository in a temp dir gets the two versions of the
-  files as two commits, and ``wlint diff --base HEAD~1 --head HEAD --format
-  json`` runs in it;
-* torch truth: the real module is imported at both commits and EXPR is built
-  on the meta device; true removed / added / reshaped state_dict keys follow;
-* agreement: wlint's findings for EXPR's class, mapped to (removed, added,
-  reshaped) key sets — WL201 removed, WL202 added, WL204 reshaped, WL203
-  rename and WL205 index shift = old key removed + new key added, WL207 =
-  added or removed by the side it is on — must equal torch's sets.  wlint
-  keys may carry placeholders (``h.{i}.attn.bias``) and may name a module
-  prefix; they match the concrete keys they cover.
+  extracted files as two commits, and the wlint checkout under test
+  (``--wlint``, default: the current directory) runs
+  ``wlint diff --base HEAD~1 --head HEAD --format json --no-cache PATH`` on the
+  model's file — once as is ("plain": findings of EXPR's class, or of a class
+  whose ``containers`` list it) and once with ``--model PATH:EXPR`` ("model":
+  findings carrying ``"model"``) when that wlint supports ``--model``
+  (otherwise the column says n/a);
+* scores: *detected* = a changing pair (torch's state_dict differs) gets at
+  least one error finding (WL201-WL205, WL207) for the model; *false alarm* =
+  an unchanged pair gets one; *exact* = wlint's removed/added/reshaped claims
+  for the model equal torch's key by key (``{i}`` placeholders and module
+  prefixes match the concrete keys they cover; WL203/WL205 moves are expanded
+  per key); *crash* = a traceback, a timeout or an exit code other than 0/1.
 
 Pairs where EXPR does not build at one of the two commits (the constructor's
-API changed) are listed as n/a and not counted.
+API changed, a dependency the deps folder lacks) are n/a and not counted.
 
-Usage::
+Usage (offline once the mirrors and the deps folder exist)::
 
-    python bench/real_history_exam.py --mirror-root /work/.mirror [--only SUBSTR]
-        [--max-pairs N] [--json-out FILE] [--markdown FILE] [-j N]
+    python bench/real_history_exam.py --mirror-root /work/.mirror [--wlint DIR] [--deps DIR]
+        [--only SUBSTR] [--max-pairs N] [--json-out FILE] [--markdown FILE] [-j N]
+
+Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -36,12 +45,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_code_exam as rce
+
+ERROR_CODES = ("WL201", "WL202", "WL203", "WL204", "WL205", "WL207")
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,18 @@ class Target:
     case: rce.Case  # repo, files, module, expr (its commit is replaced per pair)
     watch: Tuple[str, ...]  # paths whose history gives the pairs
     max_pairs: int = 20
+    until: str = ""  # newest commit of the walk ("" = the pinned commit of the repository)
 
+
+# the newest commit of each repository's walk: the code exam's pinned commits
+PINS: Dict[str, str] = {
+    "karpathy/nanoGPT": rce.NANOGPT, "karpathy/minGPT": rce.MINGPT, "pytorch/vision": rce.TV,
+    "milesial/Pytorch-UNet": rce.UNET, "openai/CLIP": rce.CLIP, "lucidrains/vit-pytorch": rce.VIT,
+    "mlfoundations/open_clip": rce.OPENCLIP, "pytorch/examples": rce.EXAMPLES,
+    "huggingface/pytorch-image-models": rce.TIMM, "lucidrains/x-transformers": rce.XT,
+    "Lightning-AI/litgpt": rce.LITGPT, "meta-llama/llama": rce.LLAMA, "openai/whisper": rce.WHISPER,
+    "facebookresearch/demucs": rce.DEMUCS, "facebookresearch/detectron2": rce.D2,
+}
 
 _GPT = "GPT(GPTConfig(n_layer=2, n_head=2, n_embd=64, block_size=32, vocab_size=100))"
 _VIT = "ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2, mlp_dim=128)"
@@ -114,43 +137,74 @@ TARGETS: List[Target] = [
 ]
 
 
+def _from(case: rce.Case, id_: str, expr: str) -> rce.Case:
+    """A code-exam case of the same repository setup with another EXPR (commit set per pair)."""
+    return replace(case, id=id_, commit="", expr=expr)
+
+
+def _code_case(case_id: str) -> rce.Case:
+    return next(c for c in rce.CASES if c.id == case_id)
+
+
+_TIMM_VIT = "VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10)"
+TARGETS += [
+    Target("timm-resnet18", _from(_code_case("timm-resnet18"), "h-timm-resnet18", "resnet18(num_classes=10)"),
+           ("timm/models/resnet.py",), 15),
+    Target("timm-vit", _from(_code_case("timm-vit-class"), "h-timm-vit", _TIMM_VIT),
+           ("timm/models/vision_transformer.py",), 20),
+    Target("timm-convnext", _from(_code_case("timm-convnext-atto"), "h-timm-convnext", "convnext_atto(num_classes=10)"),
+           ("timm/models/convnext.py",), 12),
+    Target("xt-decoder", _from(_code_case("xt-decoder"), "h-xt-decoder", _code_case("xt-decoder").expr),
+           ("x_transformers/x_transformers.py",), 60),
+    Target("litgpt-pythia", _from(_code_case("litgpt-pythia-14m"), "h-litgpt", "GPT(Config.from_name('pythia-14m'))"),
+           ("litgpt/model.py",), 40),
+    Target("whisper", _from(_code_case("whisper"), "h-whisper", _code_case("whisper").expr), ("whisper/model.py",), 20),
+    Target("llama", _from(_code_case("llama-transformer"), "h-llama", _code_case("llama-transformer").expr),
+           ("llama/model.py",), 20),
+    Target("d2-resnet18", _from(_code_case("d2-resnet18"), "h-d2-resnet18", _code_case("d2-resnet18").expr),
+           ("detectron2/modeling/backbone/resnet.py",), 25),
+    Target("demucs", _from(_code_case("demucs"), "h-demucs", _code_case("demucs").expr), ("demucs/demucs.py",), 10),
+    Target("hdemucs", _from(_code_case("hdemucs"), "h-hdemucs", _code_case("hdemucs").expr), ("demucs/hdemucs.py",), 10),
+]
+
+
 # --------------------------------------------------------------------- pairs
 def _git(gitdir: Path, *args: str) -> str:
     return subprocess.run(["git", f"--git-dir={gitdir}", *args], check=True, capture_output=True,
                           text=True).stdout
 
 
-def history_pairs(gitdir: Path, watch: Tuple[str, ...], limit: int) -> List[Tuple[str, str, str]]:
-    """(base, head, subject) for the newest `limit` non-merge commits touching `watch`."""
-    out = _git(gitdir, "log", "--no-merges", "--format=%H%x09%s", "HEAD", "--", *watch)
+def history_pairs(gitdir: Path, watch: Tuple[str, ...], limit: int, until: str) -> List[Tuple[str, str, str]]:
+    """(base, head, subject) for the newest `limit` non-merge commits touching `watch`, up to `until`."""
+    out = _git(gitdir, "log", "--no-merges", "--format=%H%x09%P%x09%s", until, "--", *watch)
     pairs = []
     for line in out.splitlines():
-        sha, _, subject = line.partition("\t")
-        parents = _git(gitdir, "rev-list", "--parents", "-n", "1", sha).split()[1:]
+        sha, parents, subject = line.split("\t", 2)
         if not parents:
             continue  # the first commit: nothing to compare with
-        pairs.append((parents[0], sha, subject))
+        pairs.append((parents.split()[0], sha, subject))
         if len(pairs) >= limit:
             break
     return pairs
 
 
 # --------------------------------------------------------------------- truth
-def truth_at(case: rce.Case, commit: str, work: Path, gitdir: Path, timeout: float) -> Dict[str, Any]:
-    """state_dict of EXPR at `commit` (cached on disk by commit and case)."""
-    c = replace(case, commit=commit)
-    cache = work / "truth" / f"{case.id}@{commit[:12]}.json"
-    if cache.exists():
-        return json.loads(cache.read_text())
-    d = rce.case_dir(work, c)
-    try:
-        rce.extract(gitdir, commit, c.extract, d)
-    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        return {"ok": False, "error": f"extract: {exc}"}
-    res = rce.run_child(c, d, "truth", "api", timeout)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(res))
-    return res
+def _at(case: rce.Case, commit: str) -> rce.Case:
+    return replace(case, commit=commit, id=f"{case.id}@{commit[:12]}")
+
+
+def all_truths(jobs: List[Job], work: Path, mirror_root: Path, ns: argparse.Namespace) -> Dict[str, Any]:
+    """Torch truth of every (target, commit) the pairs need, batched per commit and cached."""
+    cases: Dict[str, rce.Case] = {}
+    for t, base, head, _s, _g in jobs:
+        for commit in (base, head):
+            c = _at(t.case, commit)
+            cases.setdefault(c.id, c)
+    ready = [c for c in cases.values() if rce.prepare(c, work, mirror_root) is None]
+    found = rce.run_truths(ready, work, ns.deps, ns.timeout, ns.jobs)
+    for cid in cases:
+        found.setdefault(cid, {"ok": False, "error": "extract failed"})
+    return found
 
 
 def truth_delta(base: Dict[str, Any], head: Dict[str, Any]) -> Dict[str, Set[str]]:
@@ -161,6 +215,7 @@ def truth_delta(base: Dict[str, Any], head: Dict[str, Any]) -> Dict[str, Set[str
         "added": {k for k in h if k not in b},
         "reshaped": {k for k in b if k in h and b[k] != h[k]},
     }
+
 
 
 # --------------------------------------------------------------------- wlint diff
@@ -179,57 +234,70 @@ def _commit_tree(repo: Path, src: Path, files: List[str], message: str) -> None:
                    capture_output=True)
 
 
-def wlint_diff(case: rce.Case, base: str, head: str, work: Path, timeout: float) -> Dict[str, Any]:
-    """Two-commit throwaway repo with the extracted versions; `wlint diff` in it."""
+def supports_model(wlint_dir: str) -> bool:
+    """Whether the wlint under test has `diff --model SPEC`."""
+    proc = subprocess.run([sys.executable, "-m", "wlint", "diff", "--help"], capture_output=True, text=True,
+                          env=rce.wlint_env(wlint_dir))
+    return "--model" in proc.stdout
+
+
+def _pair_repo(case: rce.Case, base: str, head: str, work: Path, repo: Path) -> None:
     bdir = rce.case_dir(work, replace(case, commit=base))
     hdir = rce.case_dir(work, replace(case, commit=head))
+    subprocess.run(["git", "init", "-q", "-b", "main", "."], cwd=repo, check=True, capture_output=True)
+    old = [str(p.relative_to(bdir)) for p in bdir.rglob("*.py")]
+    _commit_tree(repo, bdir, [], f"base {base[:10]}")
+    _commit_tree(repo, hdir, old, f"head {head[:10]}")
+
+
+def wlint_diff(case: rce.Case, base: str, head: str, work: Path, ns: argparse.Namespace,
+               model: bool) -> Dict[str, Any]:
+    """Two-commit throwaway repo with the extracted versions; `wlint diff PATH` in it."""
     with tempfile.TemporaryDirectory(prefix="wlint-hist-") as tmp:
         repo = Path(tmp)
-        subprocess.run(["git", "init", "-q", "-b", "main", "."], cwd=repo, check=True, capture_output=True)
-        old = [str(p.relative_to(bdir)) for p in bdir.rglob("*.py")]
-        _commit_tree(repo, bdir, [], f"base {base[:10]}")
-        _commit_tree(repo, hdir, old, f"head {head[:10]}")
+        _pair_repo(case, base, head, work, repo)
         cmd = [sys.executable, "-m", "wlint", "diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
                "--no-cache"]
+        if model:
+            cmd += ["--model", f"{case.path}:{case.expr}"]
+        cmd.append(case.path)
+        t0 = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=ns.timeout,
+                                  env=rce.wlint_env(ns.wlint))
         except subprocess.TimeoutExpired:
-            return {"ok": False, "error": f"timeout after {timeout:.0f}s"}
-    if proc.returncode not in (0, 1):
-        return {"ok": False, "error": f"exit {proc.returncode}: {proc.stderr.strip()[-600:]}"}
+            return {"ok": False, "error": f"timeout after {ns.timeout:.0f}s"}
+        seconds = round(time.perf_counter() - t0, 2)
+    err = proc.stderr.strip()
+    if proc.returncode not in (0, 1) or "Traceback (most recent call last)" in err:
+        return {"ok": False, "error": f"exit {proc.returncode}: {err[-600:]}", "seconds": seconds}
     try:
         data = json.loads(proc.stdout)
     except json.JSONDecodeError as exc:
-        return {"ok": False, "error": f"bad json: {exc}: {proc.stdout[:300]}"}
-    return {"ok": True, "findings": data.get("findings", [])}
+        return {"ok": False, "error": f"bad json: {exc}: {proc.stdout[:300]}", "seconds": seconds}
+    return {"ok": True, "findings": data.get("findings", []), "seconds": seconds}
 
 
-def wlint_delta(findings: List[Dict[str, Any]], cls: str) -> Tuple[Dict[str, Set[str]], List[str]]:
-    """(removed, added, reshaped) key patterns of class `cls`, plus the codes seen."""
-    out: Dict[str, Set[str]] = {"removed": set(), "added": set(), "reshaped": set()}
-    codes = []
+def model_findings(findings: List[Dict[str, Any]], cls: str, model: bool) -> List[Dict[str, Any]]:
+    """The findings that speak about the model: its class's own, or a contained class's seen from it.
+
+    With --model, the findings that carry "model".  Otherwise a finding on
+    class `cls`, or on a class whose `containers` list `cls` (then with the
+    container's full keys).
+    """
+    if model:
+        return [f for f in findings if f.get("model")]
+    out = []
     for f in findings:
-        if f.get("class") != cls:
+        if f.get("class") == cls:
+            out.append(f)
             continue
-        code, key, old = f.get("code"), f.get("key"), f.get("old_key")
-        codes.append(code)
-        if code in ("WL201",) and (old or key):
-            out["removed"].add(old or key)
-        elif code == "WL202" and (key or old):
-            out["added"].add(key or old)
-        elif code in ("WL203", "WL205"):
-            if old:
-                out["removed"].add(old)
-            if key:
-                out["added"].add(key)
-        elif code == "WL207":
-            if key and not old:
-                out["added"].add(key)
-            elif old and not key:
-                out["removed"].add(old)
-        elif code == "WL204" and (key or old):
-            out["reshaped"].add(key or old)
-    return out, codes
+        for cont in f.get("containers") or []:
+            if cont.get("class") == cls:
+                g = dict(f, key=cont.get("key"), old_key=cont.get("old_key"), container_of=f.get("class"))
+                out.append(g)
+                break
+    return out
 
 
 def _pattern(key: str) -> re.Pattern[str]:
@@ -252,69 +320,6 @@ def _moves(old: str, new: str, base_keys: Set[str], head_keys: Set[str]) -> List
         target = re.sub(r"\{[^}]*\}", lambda _m, fills=fills: fills.pop(0) if fills else _m.group(0), new) + m.groups()[-1]
         out.append((k, target))
     return out
-
-
-def agree(truth: Set[str], wl: Set[str]) -> Tuple[bool, List[str], List[str]]:
-    """Every truth key covered by a wlint pattern and every pattern covering a truth key."""
-    pats = {w: _pattern(w) for w in wl}
-    uncovered = sorted(t for t in truth if not any(p.fullmatch(t) for p in pats.values()))
-    spurious = sorted(w for w, p in pats.items() if not any(p.fullmatch(t) for t in truth))
-    return not uncovered and not spurious, uncovered, spurious
-
-
-# --------------------------------------------------------------------- driver
-Job = Tuple["Target", str, str, str, Path]
-
-
-def select_jobs(jobs: List[Job], work: Path, max_unchanged: int, timeout: float, n: int) -> List[Job]:
-    """Every pair torch sees change, plus up to `max_unchanged` unchanged pairs per target."""
-
-    def delta(job: Job) -> Optional[bool]:
-        t, base, head, _, gitdir = job
-        tb = truth_at(t.case, base, work, gitdir, timeout)
-        th = truth_at(t.case, head, work, gitdir, timeout)
-        if not (tb.get("ok") and th.get("ok")):
-            return None
-        return any(truth_delta(tb, th).values())
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n)) as pool:
-        changed = list(pool.map(delta, jobs))
-    kept: List[Job] = []
-    unchanged_seen: Dict[str, int] = {}
-    for job, ch in zip(jobs, changed):
-        if ch is None:
-            continue
-        if not ch:
-            unchanged_seen[job[0].id] = unchanged_seen.get(job[0].id, 0) + 1
-            if unchanged_seen[job[0].id] > max_unchanged:
-                continue
-        kept.append(job)
-    return kept
-
-
-def run_pair(t: Target, base: str, head: str, subject: str, work: Path, gitdir: Path,
-             timeout: float) -> Dict[str, Any]:
-    res: Dict[str, Any] = {"target": t.id, "repo": t.case.repo, "base": base, "head": head,
-                           "subject": subject[:70], "expr": t.case.expr}
-    tb = truth_at(t.case, base, work, gitdir, timeout)
-    th = truth_at(t.case, head, work, gitdir, timeout)
-    if not (tb.get("ok") and th.get("ok")):
-        res["status"] = "n/a"
-        res["error"] = (tb.get("error") if not tb.get("ok") else th.get("error")) or ""
-        return res
-    cls = th["class"]
-    tdelta = truth_delta(tb, th)
-    res["truth"] = {k: sorted(v) for k, v in tdelta.items()}
-    wd = wlint_diff(t.case, base, head, work, timeout)
-    if not wd["ok"]:
-        res["status"] = "wlint-error"
-        res["error"] = wd["error"]
-        return res
-    res["findings"] = [f for f in wd["findings"] if f.get("class") == cls]
-    res["other_findings"] = sorted({f"{f.get('code')}:{f.get('class')}" for f in wd["findings"]
-                                    if f.get("class") != cls})
-    score(res, tb, th)
-    return res
 
 
 def _shape_of(f: Dict[str, Any], side: str) -> Optional[Tuple[Any, ...]]:
@@ -382,165 +387,215 @@ def net_status(findings: List[Dict[str, Any]], base_keys: Set[str],
     return status, sorted(set(spurious))
 
 
-def score(res: Dict[str, Any], tb: Dict[str, Any], th: Dict[str, Any]) -> None:
-    """Key-level agreement (primary) and the raw set comparison (for reference)."""
+def score(findings: List[Dict[str, Any]], tb: Dict[str, Any], th: Dict[str, Any]) -> Dict[str, Any]:
+    """Detection, false alarm and key-by-key agreement of the model's findings with torch."""
     tdelta = truth_delta(tb, th)
-    findings = res["findings"]
-    wdelta, codes = wlint_delta(findings, th["class"])
-    res["wlint"] = {k: sorted(v) for k, v in wdelta.items()}
-    res["codes"] = codes
-    raw_ok = True
-    res["raw_mismatch"] = {}
-    for kind in ("removed", "added", "reshaped"):
-        good, unc, spur = agree(tdelta[kind], wdelta[kind])
-        if not good:
-            raw_ok = False
-            res["raw_mismatch"][kind] = {"torch_not_wlint": unc, "wlint_not_torch": spur}
+    changed = any(tdelta.values())
     base_keys, head_keys = {e["key"] for e in tb["entries"]}, {e["key"] for e in th["entries"]}
-    universe = base_keys | head_keys
     claimed, spurious = net_status(findings, base_keys, head_keys)
     truth_status = {k: kind for kind, ks in tdelta.items() for k in ks}
     wrong = sorted(
         f"{k}: torch {truth_status.get(k, 'unchanged')}, wlint {claimed.get(k, 'unchanged')}"
-        for k in universe if truth_status.get(k, "unchanged") != claimed.get(k, "unchanged")
+        for k in base_keys | head_keys if truth_status.get(k, "unchanged") != claimed.get(k, "unchanged")
     )
-    res["key_mismatch"] = wrong
-    res["spurious"] = spurious
-    res["net"] = {kind: sorted(k for k, v in claimed.items() if v == kind)
-                  for kind in ("removed", "added", "reshaped")}
-    res["changed"] = any(tdelta.values())
-    res["raw_agree"] = raw_ok
-    res["status"] = "agree" if not wrong and not spurious else "disagree"
+    errors = [f for f in findings if f.get("code") in ERROR_CODES]
+    return {
+        "changed": changed,
+        "alarm": bool(errors),
+        "exact": not wrong and not spurious,
+        "key_mismatch": wrong,
+        "spurious": spurious,
+        "codes": sorted({str(f.get("code")) for f in findings}),
+        "net": {kind: sorted(k for k, v in claimed.items() if v == kind) for kind in ("removed", "added", "reshaped")},
+        "findings": [{k: f.get(k) for k in ("code", "class", "key", "old_key", "old_shape", "new_shape", "message",
+                                            "container_of", "model")} for f in findings][:40],
+    }
 
 
-def render(results: List[Dict[str, Any]]) -> str:
-    lines = []
-    head = f"{'target':<22} {'base..head':<22} {'status':<11} {'torch -/+/~':<12} {'wlint -/+/~':<12} subject"
-    lines += [head, "-" * len(head)]
+Job = Tuple[Target, str, str, str, Path]
+MODES = ("plain", "model")
+
+
+def run_pair(job: Job, truths: Dict[str, Any], work: Path, ns: argparse.Namespace,
+             modes: Tuple[str, ...]) -> Dict[str, Any]:
+    t, base, head, subject, _gitdir = job
+    res: Dict[str, Any] = {"target": t.id, "repo": t.case.repo, "base": base, "head": head,
+                           "subject": subject[:70], "expr": t.case.expr}
+    tb, th = truths[_at(t.case, base).id], truths[_at(t.case, head).id]
+    if not (tb.get("ok") and th.get("ok")):
+        res["status"] = "n/a"
+        res["error"] = (tb.get("error") if not tb.get("ok") else th.get("error")) or ""
+        return res
+    res["status"] = "ok"
+    res["truth"] = {k: sorted(v) for k, v in truth_delta(tb, th).items()}
+    res["changed"] = any(res["truth"].values())
+    for mode in modes:
+        wd = wlint_diff(t.case, base, head, work, ns, model=mode == "model")
+        if not wd["ok"]:
+            res[mode] = {"crash": True, "error": wd["error"], "seconds": wd.get("seconds")}
+            continue
+        res[mode] = score(model_findings(wd["findings"], th["class"], mode == "model"), tb, th)
+        res[mode]["seconds"] = wd["seconds"]
+        res[mode]["other"] = sorted({f"{f.get('code')}:{f.get('class')}" for f in wd["findings"]})[:20]
+    return res
+
+
+# --------------------------------------------------------------------- report
+def _frac(a: int, b: int) -> str:
+    return f"{a}/{b} ({100.0 * a / b:.0f} %)" if b else "-"
+
+
+def summary_rows(results: List[Dict[str, Any]], mode: str) -> List[Dict[str, Any]]:
+    groups: Dict[str, List[Dict[str, Any]]] = {}
     for r in results:
-        tr, wl = r.get("truth") or {}, r.get("net") or {}
-        tcount = "/".join(str(len(tr.get(k, []))) for k in ("removed", "added", "reshaped")) if tr else ""
-        wcount = "/".join(str(len(wl.get(k, []))) for k in ("removed", "added", "reshaped")) if wl else ""
-        lines.append(f"{r['target']:<22} {r['base'][:10] + '..' + r['head'][:8]:<22} {r['status']:<11} "
-                     f"{tcount:<12} {wcount:<12} {r['subject'][:50]}")
-    counted = [r for r in results if r["status"] in ("agree", "disagree", "wlint-error")]
-    agree_n = sum(1 for r in counted if r["status"] == "agree")
-    changed = [r for r in counted if r.get("changed")]
-    agree_changed = sum(1 for r in changed if r["status"] == "agree")
-    lines.append("")
-    lines.append(f"AGREEMENT: {agree_n} / {len(counted)} pairs "
-                 f"(n/a: {sum(1 for r in results if r['status'] == 'n/a')})")
-    raw = sum(1 for r in counted if r.get("raw_agree"))
-    lines.append(f"(raw set comparison without netting remove+add of one key: {raw} / {len(counted)})")
-    lines.append(f"pairs where torch's state_dict changed: {agree_changed} / {len(changed)} agree; "
-                 f"unchanged: {agree_n - agree_changed} / {len(counted) - len(changed)} agree")
+        groups.setdefault(r["repo"], []).append(r)
+    rows = []
+    for name, rs in list(groups.items()) + [("TOTAL", results)]:
+        ok = [r for r in rs if r["status"] == "ok" and mode in r]
+        scored = [r for r in ok if not r[mode].get("crash")]
+        ch = [r for r in scored if r["changed"]]
+        un = [r for r in scored if not r["changed"]]
+        rows.append({
+            "repo": name, "pairs": len(ok), "n/a": sum(1 for r in rs if r["status"] == "n/a"),
+            "changing": len(ch), "detected": sum(1 for r in ch if r[mode]["alarm"]),
+            "unchanged": len(un), "false_alarms": sum(1 for r in un if r[mode]["alarm"]),
+            "exact_changing": sum(1 for r in ch if r[mode]["exact"]),
+            "exact_all": sum(1 for r in scored if r[mode]["exact"]),
+            "crashes": len(ok) - len(scored),
+        })
+    return rows
+
+
+def render_summary(results: List[Dict[str, Any]], modes: Tuple[str, ...]) -> str:
+    lines = []
+    for mode in MODES:
+        title = "without --model" if mode == "plain" else "with --model PATH:EXPR"
+        lines.append(f"\n**{title}**\n")
+        if mode not in modes:
+            lines.append("n/a: the wlint under test has no `diff --model`")
+            continue
+        lines.append("| repository | pairs | detected (recall) | false alarms | exact on changing "
+                     "| exact, all pairs | crashes | n/a |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in summary_rows(results, mode):
+            name = f"**{row['repo']}**" if row["repo"] == "TOTAL" else row["repo"]
+            lines.append(
+                f"| {name} | {row['pairs']} | {_frac(row['detected'], row['changing'])} "
+                f"| {_frac(row['false_alarms'], row['unchanged'])} | {_frac(row['exact_changing'], row['changing'])} "
+                f"| {_frac(row['exact_all'], row['pairs'] - row['crashes'])} | {row['crashes']} | {row['n/a']} |")
     return "\n".join(lines)
 
 
-def render_details(results: List[Dict[str, Any]]) -> str:
+def render(results: List[Dict[str, Any]], modes: Tuple[str, ...]) -> str:
+    head = f"{'target':<22} {'base..head':<20} {'torch -/+/~':<12} " + " ".join(f"{m:<22}" for m in modes)
+    lines = [head, "-" * len(head)]
+    for r in results:
+        tr = r.get("truth") or {}
+        tcount = "/".join(str(len(tr.get(k, []))) for k in ("removed", "added", "reshaped")) if tr else "n/a"
+        cols = []
+        for m in modes:
+            d = r.get(m) or {}
+            if not d:
+                cols.append(f"{'':<22}")
+            elif d.get("crash"):
+                cols.append(f"{'CRASH':<22}")
+            else:
+                verdict = ("exact" if d["exact"] else "differs") + (" alarm" if d["alarm"] else "")
+                cols.append(f"{verdict + ' ' + str(d.get('seconds')) + 's':<22}")
+        lines.append(f"{r['target']:<22} {r['base'][:8] + '..' + r['head'][:8]:<20} {tcount:<12} "
+                     + " ".join(cols) + f" {r['subject'][:40]}")
+    return "\n".join(lines) + "\n" + render_summary(results, modes)
+
+
+def render_details(results: List[Dict[str, Any]], modes: Tuple[str, ...]) -> str:
     out = []
     for r in results:
-        if r["status"] in ("agree", "n/a"):
+        if r["status"] != "ok":
             continue
-        out.append(f"### {r['target']} {r['base'][:10]}..{r['head'][:10]} — {r['status']}")
+        bad = [m for m in modes if m in r and (r[m].get("crash") or not r[m]["exact"])]
+        if not bad:
+            continue
+        out.append(f"### {r['target']} {r['base'][:10]}..{r['head'][:10]} — "
+                   f"{'changing' if r['changed'] else 'unchanged'}")
         out.append(f"{r['subject']}  (`{r['expr']}`)")
-        if r.get("error"):
-            out.append(f"- error: {r['error']}")
-        if r.get("key_mismatch"):
-            out.append(f"- keys ({len(r['key_mismatch'])}): {rce._fmt_list(r['key_mismatch'], 8)}")
-        if r.get("spurious"):
-            out.append(f"- wlint keys matching no state_dict key: {rce._fmt_list(r['spurious'], 6)}")
-        for f in (r.get("findings") or [])[:12]:
-            out.append(f"  - {f.get('code')} key={f.get('key')} old_key={f.get('old_key')} "
-                       f"{f.get('old_shape')}->{f.get('new_shape')}: {str(f.get('message'))[:140]}")
-        if r.get("codes"):
-            out.append(f"- wlint codes for the class: {' '.join(sorted(set(r['codes'])))}")
+        tr = r.get("truth") or {}
+        out.append("- torch: " + "; ".join(f"{k} {rce._fmt_list(v, 4)}" for k, v in tr.items() if v))
+        for m in bad:
+            d = r[m]
+            if d.get("crash"):
+                out.append(f"- [{m}] CRASH: {d['error']}")
+                continue
+            verdict = "missed" if r["changed"] and not d["alarm"] else (
+                "FALSE ALARM" if d["alarm"] and not r["changed"] else "inexact")
+            out.append(f"- [{m}] {verdict}; codes {' '.join(d['codes'])}; "
+                       f"keys ({len(d['key_mismatch'])}): {rce._fmt_list(d['key_mismatch'], 6)}")
+            if d.get("spurious"):
+                out.append(f"  - wlint keys matching no state_dict key: {rce._fmt_list(d['spurious'], 4)}")
+            for f in d["findings"][:6]:
+                out.append(f"  - {f.get('code')} {f.get('class')} key={f.get('key')} old_key={f.get('old_key')} "
+                           f"{f.get('old_shape')}->{f.get('new_shape')}: {str(f.get('message'))[:120]}")
+            if not d["findings"] and d.get("other"):
+                out.append(f"  - other classes: {rce._fmt_list(d['other'], 6)}")
         out.append("")
     return "\n".join(out)
-
-
-def _emit(results: List[Dict[str, Any]], ns: argparse.Namespace) -> int:
-    table = render(results)
-    print(table)
-    details = render_details(results)
-    if details.strip():
-        print("\n" + details)
-    if ns.json_out:
-        Path(ns.json_out).write_text(json.dumps(results, indent=1))
-    if ns.markdown:
-        Path(ns.markdown).write_text("```\n" + table + "\n```\n\n" + details)
-    counted = [r for r in results if r["status"] != "n/a"]
-    return 0 if all(r["status"] == "agree" for r in counted) else 1
-
-
-def rescore(path: Path, work: Path, mirror_root: Path, ns: argparse.Namespace) -> int:
-    targets = {t.id: t for t in TARGETS}
-    results = json.loads(path.read_text())
-    for r in results:
-        if "findings" not in r:
-            continue
-        t = targets[r["target"]]
-        gitdir = rce.find_gitdir(mirror_root, t.case.repo)
-        score(r, truth_at(t.case, r["base"], work, gitdir, ns.timeout),
-              truth_at(t.case, r["head"], work, gitdir, ns.timeout))
-    return _emit(results, ns)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mirror-root", default="/work/.mirror")
+    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
+    ap.add_argument("--deps", default=rce.DEFAULT_DEPS, help="pip --target folder of third-party packages (truth)")
     ap.add_argument("--work", default=None, help="extraction folder (default: a temp dir outside the repo)")
     ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--repo", action="append", default=[], help="targets of this owner/name")
     ap.add_argument("--max-pairs", type=int, default=None, help="cap pairs per target")
-    ap.add_argument("--timeout", type=float, default=240.0)
+    ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--max-unchanged", type=int, default=None,
-                    help="keep every pair whose torch state_dict changes, and at most N unchanged pairs per "
-                         "target (newest first); pairs that do not build are dropped")
-    ap.add_argument("--truth-only", action="store_true", help="list pairs and torch deltas only")
+    ap.add_argument("--modes", default="plain,model", help="plain, model or both (model needs diff --model)")
+    ap.add_argument("--list", action="store_true", help="list the pairs only")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--markdown", default=None)
-    ap.add_argument("--rescore", default=None, metavar="JSON",
-                    help="re-score a previous --json-out (stored findings, cached truth) without running wlint")
     ns = ap.parse_args(argv)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
     mirror_root = Path(ns.mirror_root)
-    if ns.rescore:
-        return rescore(Path(ns.rescore), work, mirror_root, ns)
-    jobs = []
+    jobs: List[Job] = []
     for t in TARGETS:
-        if ns.only and not any(s in t.id for s in ns.only):
+        if (ns.only and not any(s in t.id for s in ns.only)) or (ns.repo and t.case.repo not in ns.repo):
             continue
         gitdir = rce.find_gitdir(mirror_root, t.case.repo)
-        for base, head, subject in history_pairs(gitdir, t.watch, ns.max_pairs or t.max_pairs):
+        until = t.until or PINS[t.case.repo]
+        for base, head, subject in history_pairs(gitdir, t.watch, ns.max_pairs or t.max_pairs, until):
             jobs.append((t, base, head, subject, gitdir))
-
-    if ns.max_unchanged is not None and not ns.truth_only:
-        jobs = select_jobs(jobs, work, ns.max_unchanged, ns.timeout, ns.jobs)
+    if ns.list:
+        for t, base, head, subject, _g in jobs:
+            print(f"{t.id:<22} {base[:10]}..{head[:10]} {subject[:60]}")
+        print(f"{len(jobs)} pairs, {len({j[0].case.repo for j in jobs})} repositories")
+        return 0
+    modes = tuple(m for m in ns.modes.split(",") if m in MODES)
+    if "model" in modes and not supports_model(ns.wlint):
+        modes = tuple(m for m in modes if m != "model")
+    truths = all_truths(jobs, work, mirror_root, ns)
 
     def one(job: Job) -> Dict[str, Any]:
-        t, base, head, subject, gitdir = job
-        if ns.truth_only:
-            tb = truth_at(t.case, base, work, gitdir, ns.timeout)
-            th = truth_at(t.case, head, work, gitdir, ns.timeout)
-            ok = tb.get("ok") and th.get("ok")
-            return {"target": t.id, "base": base, "head": head, "subject": subject, "status": "ok" if ok else "n/a",
-                    "truth": {k: sorted(v) for k, v in truth_delta(tb, th).items()} if ok else None,
-                    "error": (tb.get("error") or th.get("error")) if not ok else ""}
-        res = run_pair(t, base, head, subject, work, gitdir, ns.timeout)
-        print(f"[{res['status']}] {t.id} {base[:8]}..{head[:8]}", file=sys.stderr, flush=True)
+        res = run_pair(job, truths, work, ns, modes)
+        brief = " ".join(f"{m}:{'crash' if res[m].get('crash') else ('exact' if res[m]['exact'] else 'differs')}"
+                         for m in modes if m in res)
+        print(f"[{res['status']}] {job[0].id} {job[1][:8]}..{job[2][:8]} {brief}", file=sys.stderr, flush=True)
         return res
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
         results = list(pool.map(one, jobs))
-    if ns.truth_only:
-        for r in results:
-            tr = r.get("truth") or {}
-            cnt = "/".join(str(len(tr.get(k, []))) for k in ("removed", "added", "reshaped")) if tr else ""
-            print(f"{r['target']:<22} {r['base'][:8]}..{r['head'][:8]} {r['status']:<4} {cnt:<10} "
-                  f"{r['subject'][:50]} {str(r['error'])[:80]}")
-        return 0
-    return _emit(results, ns)
+    table = render(results, modes)
+    print(table)
+    details = render_details(results, modes)
+    if details.strip():
+        print("\n" + details)
+    if ns.json_out:
+        Path(ns.json_out).write_text(json.dumps({"modes": modes, "results": results}, indent=1))
+    if ns.markdown:
+        Path(ns.markdown).write_text(render_summary(results, modes) + "\n\n```\n" + render(results, modes)
+                                     + "\n```\n\n" + details)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""`wlint diff` of one model file between two real commits against torch at both, side by side.
+
+For each target of the real-history exam (bench/real_history_exam.py: same
+mirrors, pinned walk and deps folder) the newest commit pair that touched the
+model file and where EXPR builds at both commits is put in a throwaway
+two-commit git repository, then in one run:
+
+* torch: two fresh processes (base and head) each import torch, import the
+  model's module from that revision and build EXPR on the meta device;
+  the figure is their sum;
+* wlint cold: ``wlint diff --base HEAD~1 --head HEAD --format json PATH`` in a
+  fresh process with an empty cache directory (``WLINT_CACHE_DIR``);
+* wlint warm: the same command again with the cache the cold run left.
+  With ``--model`` (when the wlint under test has it) PATH:EXPR is named too.
+
+Medians of ``--runs`` runs, wall clock, process start-up included.
+Targets (issue 9): cold >= 5x faster than torch, warm >= 20x.
+
+Usage::
+
+    python bench/diff_vs_torch.py --mirror-root /work/.mirror [--wlint DIR] [--runs 3] [--only TARGET ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import real_code_exam as rce
+import real_history_exam as rhe
+
+DEFAULT_TARGETS = ("timm-resnet18", "timm-vit", "nanogpt", "mingpt", "clip", "vit", "whisper", "litgpt-pythia",
+                   "llama", "xt-decoder")
+
+
+def first_buildable_pair(t: rhe.Target, work: Path, ns: argparse.Namespace) -> Optional[Tuple[str, str]]:
+    """The newest (base, head) of the target's walk where torch builds EXPR at both commits."""
+    gitdir = rce.find_gitdir(Path(ns.mirror_root), t.case.repo)
+    for base, head, _subject in rhe.history_pairs(gitdir, t.watch, 6, t.until or rhe.PINS[t.case.repo]):
+        cases = [rhe._at(t.case, c) for c in (base, head)]
+        if any(rce.prepare(c, work, Path(ns.mirror_root)) for c in cases):
+            continue
+        truths = rce.run_truths(cases, work, ns.deps, ns.timeout, 1)
+        if all(truths[c.id].get("ok") for c in cases):
+            return base, head
+    return None
+
+
+def time_torch(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namespace) -> Optional[float]:
+    total = 0.0
+    for commit in (base, head):
+        case = replace(t.case, commit=commit)
+        t0 = time.perf_counter()
+        out = rce.run_truth_group([case], rce.case_dir(work, case), ns.deps, ns.timeout)[0]
+        if not out.get("ok"):
+            return None
+        total += time.perf_counter() - t0
+    return total
+
+
+def time_wlint(t: rhe.Target, repo: Path, cache: str, ns: argparse.Namespace, model: bool) -> Optional[float]:
+    env = rce.wlint_env(ns.wlint)
+    env["WLINT_CACHE_DIR"] = cache
+    cmd = [sys.executable, "-m", "wlint", "diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"]
+    if model:
+        cmd += ["--model", f"{t.case.path}:{t.case.expr}"]
+    cmd.append(t.case.path)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=str(repo), capture_output=True, text=True, env=env, timeout=ns.timeout)
+    return time.perf_counter() - t0 if proc.returncode in (0, 1) else None
+
+
+def measure(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namespace,
+            model: bool) -> Dict[str, Optional[float]]:
+    torch_s: List[Optional[float]] = []
+    cold_s: List[Optional[float]] = []
+    warm_s: List[Optional[float]] = []
+    with tempfile.TemporaryDirectory(prefix="wlint-pair-") as tmp:
+        repo = Path(tmp)
+        rhe._pair_repo(t.case, base, head, work, repo)
+        for _ in range(ns.runs):
+            with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:
+                cold_s.append(time_wlint(t, repo, cache, ns, model))
+                warm_s.append(time_wlint(t, repo, cache, ns, model))
+            torch_s.append(time_torch(t, base, head, work, ns))
+
+    def med(xs: List[Optional[float]]) -> Optional[float]:
+        vals = [x for x in xs if x is not None]
+        return statistics.median(vals) if vals and len(vals) == len(xs) else None
+
+    return {"torch": med(torch_s), "cold": med(cold_s), "warm": med(warm_s)}
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> str:
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def _sec(x: Optional[float]) -> str:
+    return f"{x:.2f}" if x is not None else "fail"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mirror-root", default="/work/.mirror")
+    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
+    ap.add_argument("--deps", default=rce.DEFAULT_DEPS)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--only", nargs="*", default=None, help="target ids of bench/real_history_exam.py")
+    ns = ap.parse_args(argv)
+    work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
+    model = rhe.supports_model(ns.wlint)
+    wanted = ns.only or DEFAULT_TARGETS
+    print(f"wlint diff {'with' if model else 'without'} --model (the wlint under test "
+          f"{'has' if model else 'has no'} diff --model)\n")
+    print("| target | pair | torch at both revisions s | wlint diff cold s | warm s | torch / cold "
+          "| torch / warm |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for t in rhe.TARGETS:
+        if t.id not in wanted:
+            continue
+        pair = first_buildable_pair(t, work, ns)
+        if pair is None:
+            print(f"| {t.id} | no buildable pair |")
+            continue
+        m = measure(t, pair[0], pair[1], work, ns, model)
+        print(f"| {t.id} | {pair[0][:8]}..{pair[1][:8]} | {_sec(m['torch'])} | {_sec(m['cold'])} "
+              f"| {_sec(m['warm'])} | {_ratio(m['torch'], m['cold'])} | {_ratio(m['torch'], m['warm'])} |",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
