@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
@@ -286,9 +287,9 @@ TV_PERMISSIVE = (
 )
 
 
-def _timm(id_: str, mod: str, expr: str, note: str = "") -> Case:
+def _timm(id_: str, mod: str, expr: str, note: str = "", device: str = "meta") -> Case:
     return Case(id_, "huggingface/pytorch-image-models", TIMM, ("timm",), f"timm/models/{mod}.py",
-                f"timm.models.{mod}", expr, permissive=TV_PERMISSIVE, note=note)
+                f"timm.models.{mod}", expr, permissive=TV_PERMISSIVE, note=note, device=device)
 
 
 def _xt(id_: str, expr: str, mod: str = "x_transformers") -> Case:
@@ -567,9 +568,11 @@ for _n in ("torchvision", "torchvision.datasets", "torchvision.transforms", "tor
 import socket
 import torch.distributed as dist
 _s = socket.socket(); _s.bind(("127.0.0.1", 0)); _port = _s.getsockname()[1]; _s.close()
-dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_port}", rank=0, world_size=1)
+if not dist.is_initialized():
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_port}", rank=0, world_size=1)
 import fairscale.nn.model_parallel.initialize as _fs_init
-_fs_init.initialize_model_parallel(1)
+if not _fs_init.model_parallel_is_initialized():
+    _fs_init.initialize_model_parallel(1)
 ''',
     # llama's attention allocates its KV cache with `.cuda()`: a no-op on this CPU machine
     # (the cache is a plain attribute, not part of the state_dict).
@@ -674,21 +677,52 @@ def _install_packages(root: Path, names: Tuple[str, ...]) -> None:
 
 def _module_origins(model: Any, repo_dir: Path) -> Dict[str, List[Any]]:
     """Submodule name -> [class name, file relative to repo_dir, class line] for project classes."""
-    import inspect
-
     out: Dict[str, List[Any]] = {}
     base = str(repo_dir.resolve())
+    origins: Dict[type, Optional[List[Any]]] = {}  # inspect re-parses the file on every call: once per class
     for name, mod in model.named_modules():
         cls = type(mod)
-        try:
-            src = inspect.getsourcefile(cls) or ""
-            line = inspect.getsourcelines(cls)[1]
-        except (OSError, TypeError):
-            continue
-        src = str(Path(src).resolve())
-        if src.startswith(base + os.sep):
-            out[name] = [cls.__qualname__, os.path.relpath(src, base), line]
+        if cls not in origins:
+            origins[cls] = _class_origin(cls, base)
+        if origins[cls] is not None:
+            out[name] = origins[cls]
     return out
+
+
+_CLASS_LINES: Dict[str, Dict[str, int]] = {}
+
+
+def _class_lines(path: str) -> Dict[str, int]:
+    """Qualified class name -> line of its `class` statement, one parse per file."""
+    if path not in _CLASS_LINES:
+        lines: Dict[str, int] = {}
+
+        def walk(body: List[ast.stmt], prefix: str) -> None:
+            for node in body:
+                if isinstance(node, ast.ClassDef):
+                    lines.setdefault(prefix + node.name, node.lineno)
+                    walk(node.body, prefix + node.name + ".")
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    walk(node.body, prefix + node.name + ".<locals>.")
+                elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                    walk(getattr(node, "body", []) + getattr(node, "orelse", []), prefix)
+
+        with contextlib.suppress(OSError, SyntaxError, ValueError):
+            walk(ast.parse(Path(path).read_text(encoding="utf-8", errors="replace")).body, "")
+        _CLASS_LINES[path] = lines
+    return _CLASS_LINES[path]
+
+
+def _class_origin(cls: type, base: str) -> Optional[List[Any]]:
+    """[qualname, file relative to base, line of the class statement] of a class defined under base."""
+    src = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    if not src:
+        return None
+    src = str(Path(src).resolve())
+    if not src.startswith(base + os.sep):
+        return None
+    line = _class_lines(src).get(cls.__qualname__)
+    return [cls.__qualname__, os.path.relpath(src, base), line] if line else None
 
 
 _READY: List[Tuple[Any, ...]] = []
@@ -776,26 +810,52 @@ def case_from_json(data: Dict[str, Any]) -> Case:
     return Case(**data)
 
 
-def worker(cases_file: str, repo_dir: str, deps: str) -> None:
-    """Entry point of a truth child process: builds every case of one import setup.
+def _module_under(mod: Any, base: str) -> bool:
+    """Whether a module's file or package path lies in the folder `base`."""
+    where = [getattr(mod, "__file__", None) or ""]
+    paths = getattr(mod, "__path__", None)
+    if isinstance(paths, (list, tuple)) or type(paths).__name__ == "_NamespacePath":
+        where += [str(p) for p in paths]
+    return any(isinstance(w, str) and w.startswith(base) for w in where)
 
-    The cases of one group share their extraction, stubs and packages, so torch
-    and the package are imported once; each case is built and reported apart.
+
+def _forget(case: Case, repo_dir: Path) -> None:
+    """Drop the modules of one extraction, so the next group (another commit) imports afresh."""
+    base = str(repo_dir.resolve())
+    for name, mod in list(sys.modules.items()):
+        if name in case.packages or name in case.permissive or _module_under(mod, base):
+            del sys.modules[name]
+    root = str(repo_dir / case.root if case.root else repo_dir)
+    if root in sys.path:
+        sys.path.remove(root)
+    _READY.clear()
+
+
+def worker(batch_file: str, deps: str) -> None:
+    """Entry point of a truth child process: builds every case of a batch of groups.
+
+    The cases of one group share their extraction, stubs and packages, so the
+    package is imported once per group; torch once per process.  Between
+    groups the previous extraction's modules are forgotten.  Each case is built
+    and reported apart.
     """
-    cases = [case_from_json(d) for d in json.loads(Path(cases_file).read_text())]
     outs = []
-    for case in cases:
-        t0 = time.perf_counter()
-        try:
-            out = torch_truth(case, Path(repo_dir), deps)
-            out["ok"] = True
-        except BaseException as exc:  # report, never crash the table
-            import traceback
+    for group in json.loads(Path(batch_file).read_text()):
+        repo_dir = Path(group["repo_dir"])
+        cases = [case_from_json(d) for d in group["cases"]]
+        for case in cases:
+            t0 = time.perf_counter()
+            try:
+                out = torch_truth(case, repo_dir, deps)
+                out["ok"] = True
+            except BaseException as exc:  # report, never crash the table
+                import traceback
 
-            out = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                   "trace": traceback.format_exc()[-2000:]}
-        out["seconds"] = round(time.perf_counter() - t0, 3)
-        outs.append(out)
+                out = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
+                       "trace": traceback.format_exc()[-2000:]}
+            out["seconds"] = round(time.perf_counter() - t0, 3)
+            outs.append(out)
+        _forget(cases[0], repo_dir)
     sys.stdout.write("\n@@RESULT@@" + json.dumps(outs) + "\n")
 
 
@@ -821,35 +881,52 @@ def run_truths(cases: List[Case], work: Path, deps: str, timeout: float, jobs: i
         else:
             todo.setdefault(_group_key(case), []).append(case)
 
-    def run_group(group: List[Case]) -> None:
-        outs = run_truth_group(group, case_dir(work, group[0]), deps, timeout * len(group))
-        for case, out in zip(group, outs):
+    def run_batch(groups: List[List[Case]]) -> None:
+        outs = run_truth_batch([(case_dir(work, g[0]), g) for g in groups], deps, timeout)
+        for case, out in zip([c for g in groups for c in g], outs):
             found[case.id] = out
             if out.get("ok"):
                 cache = _truth_cache(work, case)
                 cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_text(json.dumps(out))
 
+    batches: List[List[List[Case]]] = []
+    for group in todo.values():  # consecutive groups of one repository share a process
+        if batches and batches[-1][0][0].repo == group[0].repo and len(batches[-1]) < BATCH_GROUPS:
+            batches[-1].append(group)
+        else:
+            batches.append([group])
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(run_group, todo.values()))
+        list(pool.map(run_batch, batches))
     return found
 
 
+BATCH_GROUPS = 6  # import setups (commits) per truth process
+
+
 def run_truth_group(cases: List[Case], repo_dir: Path, deps: str, timeout: float) -> List[Dict[str, Any]]:
-    """Torch truth in a fresh process (the parent never imports torch)."""
+    """Torch truth of one import setup in a fresh process (what a user of torch pays)."""
+    return run_truth_batch([(repo_dir, cases)], deps, timeout)
+
+
+def run_truth_batch(groups: List[Tuple[Path, List[Case]]], deps: str, timeout: float) -> List[Dict[str, Any]]:
+    """Torch truth in a fresh process (the parent never imports torch); `timeout` per case."""
+    n = sum(len(cases) for _, cases in groups)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump([asdict(c) for c in cases], fh)
-    cmd = [sys.executable, str(HERE), "--worker", fh.name, "--repo-dir", str(repo_dir), "--deps", deps]
+        json.dump([{"repo_dir": str(d), "cases": [asdict(c) for c in cases]} for d, cases in groups], fh)
+    cmd = [sys.executable, str(HERE), "--worker", fh.name, "--deps", deps]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(repo_dir))
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * n, cwd=str(groups[0][0]))
     except subprocess.TimeoutExpired:
-        return [{"ok": False, "error": f"timeout after {timeout:.0f}s"} for _ in cases]
+        return [{"ok": False, "error": f"timeout after {timeout * n:.0f}s"} for _ in range(n)]
     finally:
         os.unlink(fh.name)
     marker = proc.stdout.rfind("@@RESULT@@")
     if marker < 0:
+        if len(groups) > 1:  # one group killed the process: run each apart
+            return [out for g in groups for out in run_truth_batch([g], deps, timeout)]
         err = f"worker died (exit {proc.returncode}): {proc.stderr.strip()[-800:]}"
-        return [{"ok": False, "error": err} for _ in cases]
+        return [{"ok": False, "error": err} for _ in range(n)]
     return json.loads(proc.stdout[marker + len("@@RESULT@@"):])
 
 
@@ -908,7 +985,9 @@ def note_matches(note: Dict[str, Any], chain: List[List[Any]], case: Case, spans
     for name, rel, cls_line in chain:
         if not (nfile == rel or nfile.endswith("/" + rel) or rel.endswith("/" + nfile)):
             continue
-        span = spans.classes(rel).get(f"{name.rsplit('.', 1)[-1]}@{cls_line}")
+        short = name.rsplit(".", 1)[-1]
+        span = next((sp for key, sp in spans.classes(rel).items()
+                     if key.split("@")[0] == short and sp[0] <= int(cls_line or 0) <= sp[1]), None)
         if span and span[0] <= line <= span[1]:
             return True
         if not spans.in_class(rel, line):
@@ -1120,6 +1199,35 @@ def render_details(results: List[Dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _construct(reason: str) -> str:
+    """A note's reason with names and numbers blanked, so one construct groups across cases."""
+    text = re.sub(r"`[^`]*`", "`…`", reason)
+    text = re.sub(r"'[^']*'", "'…'", text)
+    return re.sub(r"\b\d+\b", "N", text)[:140]
+
+
+def render_constructs(results: List[Dict[str, Any]]) -> str:
+    """Recurring `unresolved` reasons over the inexact cases: count, cases, one example location."""
+    seen: Dict[str, Dict[str, Any]] = {}
+    for r in results:
+        if r["status"] == "exact":
+            continue
+        for u in (r.get("pred") or {}).get("unresolved") or []:
+            key = _construct(u["reason"])
+            rec = seen.setdefault(key, {"notes": 0, "cases": [], "example": ""})
+            rec["notes"] += 1
+            if r["id"] not in rec["cases"]:
+                rec["cases"].append(r["id"])
+            if not rec["example"]:
+                rec["example"] = f"{u.get('path') or r['path']}:{u['line']} {u['reason'][:120]}"
+    rows = sorted(seen.items(), key=lambda kv: (-len(kv[1]["cases"]), -kv[1]["notes"]))
+    lines = ["| construct (reason, names blanked) | cases | notes | example | cases |", "|---|---:|---:|---|---|"]
+    for key, rec in rows:
+        lines.append(f"| {key.replace('|', '/')} | {len(rec['cases'])} | {rec['notes']} "
+                     f"| {rec['example'].replace('|', '/')} | {_fmt_list(rec['cases'], 5)} |")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mirror-root", default="/work/.mirror", help="folder of fetched git mirrors")
@@ -1134,12 +1242,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--markdown", default=None, help="write table + per-case diffs as markdown")
     ap.add_argument("--truth-only", action="store_true", help="check that torch truth builds for every case")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--from-json", default=None, metavar="JSON", help="render a previous --json-out, run nothing")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument("--repo-dir", help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
     if ns.worker:
-        worker(ns.worker, ns.repo_dir, ns.deps)
+        worker(ns.worker, ns.deps)
         return 0
+    if ns.from_json:
+        return emit(json.loads(Path(ns.from_json).read_text()), ns)
     cases = [c for c in CASES if (not ns.only or any(s in c.id for s in ns.only))
              and (not ns.repo or c.repo in ns.repo)]
     if ns.list:
@@ -1171,15 +1281,21 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
         results = list(pool.map(one, cases))
+    if ns.json_out:
+        Path(ns.json_out).write_text(json.dumps(results, indent=1))
+    return emit(results, ns)
+
+
+def emit(results: List[Dict[str, Any]], ns: argparse.Namespace) -> int:
+    """Print the table and the differences; write the markdown report."""
     table = render(results)
     print(table)
     details = render_details(results)
     if details.strip():
         print("\n" + details)
-    if ns.json_out:
-        Path(ns.json_out).write_text(json.dumps(results, indent=1))
     if ns.markdown:
-        Path(ns.markdown).write_text("```\n" + table + "\n```\n\n" + details)
+        Path(ns.markdown).write_text(render_summary(results) + "\n\n```\n" + table + "\n```\n\n" + details
+                                     + "\n\n## Recurring unresolved constructs\n\n" + render_constructs(results))
     exact = sum(1 for r in results if r["status"] == "exact")
     return 0 if exact == len(results) else 1
 
