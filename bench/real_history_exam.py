@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -187,6 +188,20 @@ def history_pairs(gitdir: Path, watch: Tuple[str, ...], limit: int, until: str) 
         if len(pairs) >= limit:
             break
     return pairs
+
+
+def interleave(jobs: List[Job]) -> List[Job]:
+    """Round-robin over targets, newest pairs first, so a partial run covers every repository."""
+    by_target: Dict[str, List[Job]] = {}
+    for job in jobs:
+        by_target.setdefault(job[0].id, []).append(job)
+    out: List[Job] = []
+    queues = list(by_target.values())
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
 
 
 # --------------------------------------------------------------------- truth
@@ -556,10 +571,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the pairs only")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--markdown", default=None)
+    ap.add_argument("--progress", default=None, metavar="JSONL", help="append each pair's result as it is scored")
     ap.add_argument("--from-json", default=None, metavar="JSON", help="render a previous --json-out, run nothing")
     ns = ap.parse_args(argv)
     if ns.from_json:
-        data = json.loads(Path(ns.from_json).read_text())
+        text = Path(ns.from_json).read_text()
+        if ns.from_json.endswith(".jsonl"):  # a --progress file: one result per line
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            return emit(rows, tuple(rows[0]["modes"]) if rows else (), ns)
+        data = json.loads(text)
         return emit(data["results"], tuple(data["modes"]), ns)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
     mirror_root = Path(ns.mirror_root)
@@ -571,6 +591,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         until = t.until or PINS[t.case.repo]
         for base, head, subject in history_pairs(gitdir, t.watch, ns.max_pairs or t.max_pairs, until):
             jobs.append((t, base, head, subject, gitdir))
+    jobs = interleave(jobs)
     if ns.list:
         for t, base, head, subject, _g in jobs:
             print(f"{t.id:<22} {base[:10]}..{head[:10]} {subject[:60]}")
@@ -581,8 +602,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         modes = tuple(m for m in modes if m != "model")
     truths = all_truths(jobs, work, mirror_root, ns)
 
+    lock = threading.Lock()
+
     def one(job: Job) -> Dict[str, Any]:
         res = run_pair(job, truths, work, ns, modes)
+        if ns.progress:
+            with lock, open(ns.progress, "a") as fh:
+                fh.write(json.dumps(dict(res, modes=list(modes))) + "\n")
         brief = " ".join(f"{m}:{'crash' if res[m].get('crash') else ('exact' if res[m]['exact'] else 'differs')}"
                          for m in modes if m in res)
         print(f"[{res['status']}] {job[0].id} {job[1][:8]}..{job[2][:8]} {brief}", file=sys.stderr, flush=True)
