@@ -1108,6 +1108,11 @@ def _pct(a: float, b: float) -> str:
     return f"{100.0 * a / b:.1f}" if b else "-"
 
 
+def _timed_out(r: Dict[str, Any]) -> bool:
+    """A wlint run killed by --timeout: load on the machine, not a crash of wlint."""
+    return r["status"] == "crash" and str((r.get("pred") or {}).get("error", "")).startswith("timeout")
+
+
 def summary_rows(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """One row per repository plus the total: the figures issue 12 asks for."""
     repos: Dict[str, List[Dict[str, Any]]] = {}
@@ -1119,14 +1124,15 @@ def summary_rows(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         cmps = [r["cmp"] for r in counted if r.get("cmp")]
         rows.append({
             "repo": name,
-            "cases": len(counted),
+            "cases": len(counted) - sum(1 for r in counted if _timed_out(r)),
             "exact": sum(1 for r in counted if r["status"] == "exact"),
             "declared": sum(1 for r in counted if r["status"] in ("declared", "rejected")),
             "silent": sum(1 for r in counted if r["status"] == "silent"),
             "silent_no_note": sum(1 for r in counted if r["status"] == "silent" and not r["cmp"]["n_notes"]),
-            "crash": sum(1 for r in counted if r["status"] == "crash"),
+            "crash": sum(1 for r in counted if r["status"] == "crash" and not _timed_out(r)),
+            "timeout": sum(1 for r in counted if _timed_out(r)),
             "rejected": sum(1 for r in counted if r["status"] == "rejected"),
-            "n/a": len(rs) - len(counted),
+            "n/a": len(rs) - len(counted) + sum(1 for r in counted if _timed_out(r)),
             "precision": (sum(c["pred_right"] for c in cmps), sum(c["n_pred_concrete"] for c in cmps)),
             "recall": (sum(c["keys_right"] for c in cmps), sum(c["n_truth"] for c in cmps)),
             "shapes": (sum(c["shapes_right"] for c in cmps), sum(c["keys_right"] for c in cmps)),
@@ -1136,7 +1142,7 @@ def summary_rows(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 def render_summary(results: List[Dict[str, Any]]) -> str:
     head = ("| repository | cases | exact | exact % | key precision % | key recall % | shape acc. % "
-            "| declared misses | silent misses (no note at all) | crashes | rejected | truth n/a |")
+            "| declared misses | silent misses (no note at all) | crashes | rejected | n/a (truth fails / wlint timed out) |")
     lines = [head, "|---|" + "---:|" * 11]
     for row in summary_rows(results):
         name = f"**{row['repo']}**" if row["repo"] == "TOTAL" else row["repo"]
@@ -1144,7 +1150,7 @@ def render_summary(results: List[Dict[str, Any]]) -> str:
             f"| {name} | {row['cases']} | {row['exact']} | {_pct(row['exact'], row['cases'])} "
             f"| {_pct(*row['precision'])} | {_pct(*row['recall'])} | {_pct(*row['shapes'])} "
             f"| {row['declared']} | {row['silent']} ({row['silent_no_note']}) | {row['crash']} "
-            f"| {row['rejected']} | {row['n/a']} |")
+            f"| {row['rejected']} | {row['n/a'] - row['timeout']} / {row['timeout']} |")
     return "\n".join(lines)
 
 
