@@ -448,6 +448,7 @@ def _parse_name_status(out: str) -> List[Change]:
 class SourceTreeBase:
     """SourceTree protocol (`root`, `read(relpath)`) plus blob ids for the cache."""
 
+    repo: GitRepo
     root: str
     label: str = ""
     missing: Set[str]  # paths the tree lists but whose content could not be read
@@ -457,6 +458,12 @@ class SourceTreeBase:
 
     def blob_id(self, relpath: str) -> Optional[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def read_bytes(self, relpath: str) -> Optional[bytes]:
+        """The file's raw content (None: absent or unreadable); for non-source files."""
+        rel = _clean(relpath)
+        oid = self.blob_id(rel) if rel else None
+        return self.repo.read_object(oid) if oid else None
 
     def files(self) -> List[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -581,6 +588,10 @@ class WorkTree(SourceTreeBase):
         rel = _clean(relpath)
         data = self._bytes(rel) if rel else None
         return git_blob_id(data) if data is not None else None
+
+    def read_bytes(self, relpath: str) -> Optional[bytes]:
+        rel = _clean(relpath)
+        return self._bytes(rel) if rel else None
 
     def files(self) -> List[str]:
         return self.repo.ls_worktree()

@@ -4,8 +4,9 @@ tensor data."""
 
 from __future__ import annotations
 
+import io
 import os
-from typing import IO, Any, Dict, Optional, Tuple
+from typing import IO, Any, Callable, Dict, Optional, Tuple
 
 from wlint.checkpoint.paths import CHECKPOINT_SUFFIXES
 from wlint.checkpoint import locate as locating
@@ -15,6 +16,7 @@ from wlint.checkpoint.file_findings import corrupt, file_findings
 from wlint.checkpoint.listing import Checkpoint, TensorEntry, is_signature
 from wlint.checkpoint.values import CorruptError, NumpyArray, TensorRef
 
+
 class CheckpointPathError(OSError):
     """The path is missing, a directory, or unreadable: exit 2 with one line."""
 
@@ -22,9 +24,24 @@ class CheckpointPathError(OSError):
 def read_checkpoint(path: str) -> Checkpoint:
     """What the file holds (a WL309 finding when it cannot be read)."""
     size = _size_of(path)
-    try:
+
+    def from_file() -> Checkpoint:
         with open(path, "rb") as handle:
             return _read(path, handle, size)
+
+    return _guarded(path, from_file)
+
+
+def read_checkpoint_bytes(data: bytes, path: str) -> Checkpoint:
+    """The same for a file's content already in memory (a signature file read from a
+    git revision); `path` labels it (a sharded index's shards are opened next to it)."""
+    return _guarded(path, lambda: _read(path, io.BytesIO(data), len(data)))
+
+
+def _guarded(path: str, read: Callable[[], Checkpoint]) -> Checkpoint:
+    """A corrupt file is a WL309 finding; an unreadable one exit 2 (one line)."""
+    try:
+        return read()
     except CorruptError as exc:
         return Checkpoint(path=path, format="unknown", findings=[corrupt(path, str(exc))])
     except OSError as exc:

@@ -258,8 +258,9 @@ def diff_revisions(
     head None = working tree, ":index" (or "--staged") = the index. `paths`
     restricts the classes reported (files or folders, repo-relative or
     absolute); changes anywhere still count for classes that contain them.
-    `models`: named models (`wlint.named_models.ModelSpec`: name, file, expr),
-    each compared concretely, with a verdict in `DiffResult.models`.
+    `models`: named models (`wlint.named_models.ModelSpec`: name, file, expr,
+    signature_file), each compared concretely, with a verdict in `DiffResult.models`
+    (and verified against its signature file at head, when it has one).
     Raises GitError (one line) for a bad repository or revision, a missing path,
     or a model that names no file or builds no module.
     """
@@ -271,8 +272,15 @@ def diff_revisions(
                 sides = engine.base_rev + ("" if engine.head_rev is None
                                            else f" or {engine.head_rev}")
                 raise GitError(f"no such path: {given} (not in the working tree, nor at {sides})")
-        named = [_named_model(m.name, _inside(git.root, m.file), m.expr) for m in models]
+        named = [_named_model(m.name, _inside(git.root, m.file), m.expr,
+                              _signature_path(git.root, m)) for m in models]
         return _run(engine, selection, named)
+
+
+def _signature_path(root: str, model: Any) -> Optional[str]:
+    """A named model's signature file, repo-relative ("": outside; None: it has none)."""
+    path = getattr(model, "signature_file", None)
+    return None if path is None else (_inside(root, path) or "")
 
 
 def _inside(root: str, path: str) -> Optional[str]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from wlint.compat.codes import WL201, WL206, WL290
 from wlint.compat.compare import compare
+from wlint.compat.signatures import SignatureCheck, check_signature
 from wlint.compat.unseen import incomplete, same_state, unidentified_layers
 from wlint.findings import Finding
 from wlint.git import GitError
@@ -46,6 +47,7 @@ class NamedModel:
     name: str
     path: str
     expr: str
+    signature: Optional[str] = None  # repo-relative signature file (`wlint ckpt` JSON)
 
     @property
     def spec(self) -> str:
@@ -61,6 +63,7 @@ class ModelVerdict:
     findings: List[Finding] = field(default_factory=list)
     detail: str = ""
     covers: Set[Tuple[str, str]] = field(default_factory=set)  # (path, class) it builds
+    checkpoint: Optional[SignatureCheck] = None  # the head model against its signature
 
     @property
     def text(self) -> str:
@@ -69,12 +72,22 @@ class ModelVerdict:
         if errors:
             counts = f" ({errors} error finding{'s' if errors != 1 else ''})"
         detail = f": {self.detail}" if self.detail else ""
-        return (f"{ICONS[self.status]} `{self.model.name}` (`{self.model.spec}`): "
-                f"{STATUS_TEXT[self.status]}{counts}{detail}")
+        icon = ICONS[self.status]
+        published = ""
+        if self.checkpoint is not None:
+            published = f"; {self.checkpoint.text}"
+            if not self.checkpoint.loads:
+                icon = ICONS["breaks"]
+        return (f"{icon} `{self.model.name}` (`{self.model.spec}`): "
+                f"{STATUS_TEXT[self.status]}{counts}{detail}{published}")
 
     def to_json(self) -> Dict[str, object]:
-        return {"model": self.model.name, "spec": self.model.spec, "status": self.status,
-                "detail": self.detail, "findings": len(self.findings)}
+        data: Dict[str, object] = {"model": self.model.name, "spec": self.model.spec,
+                                   "status": self.status, "detail": self.detail,
+                                   "findings": len(self.findings)}
+        if self.checkpoint is not None:
+            data["signature"] = self.checkpoint.to_json()
+        return data
 
 
 def compare_models(engine: _Engine, models: List[NamedModel],
@@ -82,7 +95,23 @@ def compare_models(engine: _Engine, models: List[NamedModel],
     """One verdict per named model. Raises GitError (exit 2) for a model that names no
     file, or an EXPR that builds no module at either revision."""
     inverse = {new: old for old, new in renamed.items()}
-    return [_compare_model(engine, m, inverse.get(m.path, m.path)) for m in models]
+    return [_against_signature(engine, m, _compare_model(engine, m, inverse.get(m.path, m.path)))
+            for m in models]
+
+
+def _against_signature(engine: _Engine, model: NamedModel, verdict: ModelVerdict) -> ModelVerdict:
+    """The head model verified against its signature file, when it has one and builds
+    at head (a model gone at head is WL201 already)."""
+    if model.signature is None or verdict.status == "not compared" or \
+            engine.head_tree.blob_id(model.path) is None:
+        return verdict
+    head = engine.predict(engine.head_tree, model.path, model.expr)
+    if head is None:
+        return verdict
+    verdict.checkpoint, found = check_signature(engine.head_tree, model.name, model.signature,
+                                                head)
+    verdict.findings = verdict.findings + found
+    return verdict
 
 
 def _compare_model(engine: _Engine, model: NamedModel, base_path: str) -> ModelVerdict:
@@ -199,7 +228,11 @@ def _symbolic(f: Finding) -> bool:
                for d in shape)
 
 
-def named_model(name: str, relpath: Optional[str], expr: str) -> NamedModel:
+def named_model(name: str, relpath: Optional[str], expr: str,
+                signature: Optional[str] = None) -> NamedModel:
+    """`signature`: the repo-relative signature file ("" when it is outside the repository)."""
     if relpath is None or relpath.startswith("../"):
         raise GitError(f"--model {name}: the file is outside the repository")
-    return NamedModel(name, relpath, expr)
+    if signature == "":
+        raise GitError(f"model {name}: the signature file is outside the repository")
+    return NamedModel(name, relpath, expr, signature)
