@@ -51,6 +51,14 @@ def _add_codes(p: argparse.ArgumentParser) -> None:
                    help="comma-separated codes or prefixes not to report")
 
 
+def _add_target_torch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target-torch", metavar="VERSION",
+                   help="torch version the code runs on (default: target-torch of [tool.wlint], "
+                   "else the project's torch pin): WL102 assumes < 2.6 without one; "
+                   "torch-version branches of model code (hasattr(F, ...), torch.__version__) "
+                   "are taken as the newest torch wlint was checked against takes them")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wlint",
@@ -74,9 +82,7 @@ def _add_check(sub: Subcommands) -> None:
     _add_codes(check)
     check.add_argument("--extend-select", metavar="CODES", help=argparse.SUPPRESS)
     check.add_argument("--exclude", metavar="GLOBS", help="comma-separated globs to skip")
-    check.add_argument("--target-torch", metavar="VERSION",
-                       help="torch version the code runs on (WL102; default: target-torch of "
-                       "[tool.wlint], else the project's torch pin, else < 2.6)")
+    _add_target_torch(check)
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument("--diff", action="store_true",
                        help="with --fix: print the patch, write nothing")
@@ -94,6 +100,7 @@ def _add_keys(sub: Subcommands) -> None:
     keys.add_argument("expr", metavar="EXPR",
                       help="a call evaluated statically in PATH's namespace, e.g. 'Net()' or "
                       "'GPT(GPTConfig(n_layer=2))'; a bare class name gives symbolic shapes")
+    _add_target_torch(keys)
     _add_config(keys)
     _add_format(keys, ("text", "json"))
 
@@ -118,6 +125,7 @@ def _add_diff(sub: Subcommands) -> None:
     diff.add_argument("--no-cache", action="store_true",
                       help="do not read or write the prediction cache (~/.cache/wlint)")
     _add_model(diff)
+    _add_target_torch(diff)
     _add_codes(diff)
     _add_config(diff)
     _add_findings_output(diff)
@@ -150,6 +158,7 @@ def _add_review(sub: Subcommands) -> None:
                         help="do not read or write the prediction cache (~/.cache/wlint)")
     review.add_argument("--sarif", metavar="FILE", help="also write SARIF to FILE")
     _add_model(review)
+    _add_target_torch(review)
     _add_codes(review)
     _add_config(review)
     _add_findings_output(review, default="markdown")
@@ -180,6 +189,7 @@ def _add_verify(sub: Subcommands) -> None:
                         "[tool.wlint.models] entry that has one)")
     verify.add_argument("--model", metavar="SPEC",
                         help="PATH:EXPR or a name from [tool.wlint.models]")
+    _add_target_torch(verify)
     _add_config(verify)
     _add_findings_output(verify)
 

@@ -117,6 +117,23 @@ class Config:
         return project_torch_target(os.path.dirname(self.source) if self.source
                                     else os.path.abspath(self.root))
 
+    @property
+    def model_torch(self) -> Tuple[int, ...]:
+        """The torch whose version branches the predictor takes (`hasattr(F, ...)`,
+        `torch.__version__ >= ...`): target-torch; else the newest torch wlint's catalog
+        was checked against, when the project's torch pin allows it (`torch>=1.8` does:
+        the newest torch is what it installs); else the lowest torch the pin allows."""
+        from wlint.model.layers import CHECKED_TORCH
+        from wlint.rules.torch_target import allows
+
+        if self.target_torch:
+            return self.target_version or CHECKED_TORCH
+        target = self.torch_target
+        if target.requirement and target.version is not None and not allows(
+                target.requirement[len("torch"):], CHECKED_TORCH):
+            return target.version
+        return CHECKED_TORCH
+
     def relpath(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
         return rel.replace(os.sep, "/")
@@ -305,5 +322,5 @@ def project_torch_target(root: str) -> TorchTarget:
     for where, lines in candidates:
         for text, low in pins_in(lines):
             if low is not None:
-                return TorchTarget(low, f"the {text} pin in {where}")
+                return TorchTarget(low, f"the {text} pin in {where}", text)
     return TorchTarget(None, DEFAULT_SOURCE)

@@ -72,7 +72,8 @@ def _diff(ns: argparse.Namespace, paths: List[str], start: str, config: Any) -> 
     base = option(ns, "base") or config.base or "HEAD"
     repo = GitRepo.open(start).root
     return diff_revisions(repo, base, head, paths=paths or None, use_cache=use_cache,
-                          models=selected_models(config, option(ns, "models", [])))
+                          models=selected_models(config, option(ns, "models", [])),
+                          torch_version=config.model_torch)
 
 
 def _write_remap(result: DiffResult, path: str) -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 from typing import List
 
-from wlint.commands import UsageError, emit, option
+from wlint.commands import UsageError, config_from_args, emit, option
+from wlint.config import ConfigError
 from wlint.model.api import PredictError, predict
 from wlint.model.prediction import Entry, Prediction
 
-ERRORS = (PredictError,)
+ERRORS = (PredictError, ConfigError)
 
 
 def run(ns: argparse.Namespace) -> int:
     """Exit 0 with the prediction (unresolved parts included), 2 when the request is wrong."""
-    pred = predict(ns.path, ns.expr)
+    config = config_from_args(ns, os.path.dirname(os.path.abspath(ns.path)))
+    pred = predict(ns.path, ns.expr, torch_version=config.model_torch)
     if not pred.entries and any(u.reason.endswith("did not produce a module")
                                 for u in pred.unresolved):
         raise UsageError(f"{ns.expr} does not build an nn.Module in {ns.path}")

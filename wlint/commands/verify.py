@@ -25,9 +25,8 @@ from wlint.named_models import ModelSpec
 ERRORS = (CheckpointPathError, ConfigError, PredictError)
 
 
-def _pairs(ns: argparse.Namespace) -> List[Tuple[str, ModelSpec]]:
+def _pairs(ns: argparse.Namespace, config: Any) -> List[Tuple[str, ModelSpec]]:
     """(checkpoint or signature path, model) to verify."""
-    config = config_from_args(ns)
     model = option(ns, "model")
     ckpt = option(ns, "ckpt")
     if ckpt:
@@ -47,12 +46,13 @@ def run(ns: argparse.Namespace) -> int:
     findings: List[Finding] = []
     reports: List[Dict[str, Any]] = []
     summaries: List[str] = []
-    for path, spec in _pairs(ns):
+    config = config_from_args(ns)
+    for path, spec in _pairs(ns, config):
         ckpt = read_checkpoint(path)
         if not ckpt.readable:
             findings.extend(ckpt.findings)
             continue
-        result = verify(ckpt, predict(spec.file, spec.expr), spec.name)
+        result = verify(ckpt, predict(spec.file, spec.expr, torch_version=config.model_torch), spec.name)
         found = [f.with_(extra={**f.extra, "model": spec.name}) for f in result.findings]
         findings.extend(found)
         reports.append({"checkpoint": path, "model": spec.text, "name": spec.name,

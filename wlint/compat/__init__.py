@@ -8,7 +8,7 @@ importing this package stays cheap (the flake8 plugin pays for every import).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 from wlint.compat.compare import CompareOptions, compare
 
@@ -22,13 +22,16 @@ __all__ = ["ClassDiff", "CompareOptions", "DiffResult", "compare", "diff_finding
 
 def diff_revisions(repo: str, base: str, head: Optional[str] = None,
                    paths: Optional[Sequence[str]] = None, use_cache: bool = True,
-                   cache_dir: Optional[str] = None, models: Sequence[Any] = ()) -> DiffResult:
+                   cache_dir: Optional[str] = None, models: Sequence[Any] = (),
+                   torch_version: Optional[Tuple[int, ...]] = None) -> DiffResult:
     """WL2xx findings of every model class between `base` and `head` (None: working tree,
-    ":index" / "--staged": the index), and of every named model (`models`: ModelSpecs).
-    Raises wlint.git.GitError (one line)."""
+    ":index" / "--staged": the index), and of every named model (`models`: ModelSpecs);
+    torch-version branches as torch `torch_version` takes them (default: the newest torch
+    wlint was checked against). Raises wlint.git.GitError (one line)."""
     from wlint.compat import driver
 
-    return driver.diff_revisions(repo, base, head, paths, use_cache, cache_dir, models)
+    extra = {} if torch_version is None else {"torch_version": torch_version}
+    return driver.diff_revisions(repo, base, head, paths, use_cache, cache_dir, models, **extra)
 
 
 def diff_findings_for_file(filename: str, base: str) -> List[Finding]:

@@ -33,6 +33,7 @@ from wlint.compat.grouping import group_findings
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize, syntax_digest
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
+from wlint.model.layers import CHECKED_TORCH
 from wlint.model.prediction import Prediction
 from wlint.noqa import drop_suppressed
 from wlint.source import WL901
@@ -80,8 +81,10 @@ _SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
 class _Engine:
-    def __init__(self, repo: GitRepo, base: str, head: Optional[str], cache: Cache) -> None:
+    def __init__(self, repo: GitRepo, base: str, head: Optional[str], cache: Cache,
+                 torch_version: Tuple[int, ...] = CHECKED_TORCH) -> None:
         self.repo = repo
+        self.torch_version = torch_version  # the target torch of version branches
         self.base_rev = base
         self.head_rev = normalize_head(head)
         if self.head_rev is not None and self.head_rev != ":index":
@@ -94,6 +97,13 @@ class _Engine:
         self._preds: Dict[Tuple[int, str, str], Optional[Prediction]] = {}
         # (tree, path, expr) -> every (path, blob id) the prediction read; absent: unknown
         self._reads: Dict[Tuple[int, str, str], Dict[str, Optional[str]]] = {}
+
+    def _cache_expr(self, expr: str) -> str:
+        """The cache key of `expr`'s prediction: a target torch other than the default
+        takes other branches, so it is part of the key."""
+        if self.torch_version == CHECKED_TORCH:
+            return expr
+        return f"{expr}\0torch {'.'.join(map(str, self.torch_version))}"
 
     def reads(self, tree: Any, relpath: str, expr: str) -> Optional[Dict[str, Optional[str]]]:
         """What the prediction of `expr` read (None: not known, e.g. an old cache entry)."""
@@ -174,7 +184,8 @@ class _Engine:
             key = (id(tree), relpath, cls)
             if key in self._preds:
                 continue
-            ok, pred = self._from_hit(key, self.cache.get_prediction(tree, relpath, cls))
+            ok, pred = self._from_hit(key, self.cache.get_prediction(tree, relpath,
+                                                                     self._cache_expr(cls)))
             if ok:
                 self._preds[key] = pred
             else:
@@ -184,7 +195,8 @@ class _Engine:
             return
         trees = {self._spec(t): t for t, _, _ in todo}
         results = parallel.predict_many(self.repo.root, self.repo.git_dir,
-                                        [(self._spec(t), r, c) for t, r, c in todo], jobs)
+                                        [(self._spec(t), r, c) for t, r, c in todo], jobs,
+                                        self.torch_version)
         for (spec, relpath, cls), data, reads, error in results:
             tree = trees[spec]
             if error is not None:
@@ -195,7 +207,7 @@ class _Engine:
                                                      if data is not None else None)
             self._reads[(id(tree), relpath, cls)] = reads
             if self.cache.enabled:
-                self.cache.put_prediction(tree, relpath, cls,
+                self.cache.put_prediction(tree, relpath, self._cache_expr(cls),
                                           {"prediction": data, "reads": reads}, reads)
 
     def predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
@@ -217,18 +229,19 @@ class _Engine:
 
     def _predict(self, tree: Any, relpath: str, cls: str) -> Optional[Prediction]:
         key = (id(tree), relpath, cls)
-        ok, cached = self._from_hit(key, self.cache.get_prediction(tree, relpath, cls))
+        ok, cached = self._from_hit(key, self.cache.get_prediction(tree, relpath,
+                                                                   self._cache_expr(cls)))
         if ok:
             return cached
         from wlint.compat.predict import predict_recorded
 
-        pred, reads, error = predict_recorded(tree, relpath, cls)
+        pred, reads, error = predict_recorded(tree, relpath, cls, self.torch_version)
         if error is not None:
             self.failures[(relpath, cls)] = error
             return None  # not cached: a later wlint may do better
         self._reads[key] = reads
         if self.cache.enabled:
-            self.cache.put_prediction(tree, relpath, cls,
+            self.cache.put_prediction(tree, relpath, self._cache_expr(cls),
                                       {"prediction": pred.to_cache() if pred else None,
                                        "reads": reads}, reads)
         return pred
@@ -252,6 +265,7 @@ def _cached_prediction(hit: Any) -> Optional[Prediction]:
 def diff_revisions(
     repo: str, base: str, head: Optional[str] = None, paths: Optional[Sequence[str]] = None,
     use_cache: bool = True, cache_dir: Optional[str] = None, models: Sequence[Any] = (),
+    torch_version: Tuple[int, ...] = CHECKED_TORCH,
 ) -> DiffResult:
     """WL2xx findings for every model class between `base` and `head`.
 
@@ -260,12 +274,14 @@ def diff_revisions(
     absolute); changes anywhere still count for classes that contain them.
     `models`: named models (`wlint.named_models.ModelSpec`: name, file, expr,
     signature_file), each compared concretely, with a verdict in `DiffResult.models`
-    (and verified against its signature file at head, when it has one).
+    (and verified against its signature file at head, when it has one). Torch-version
+    branches are taken as torch `torch_version` takes them.
     Raises GitError (one line) for a bad repository or revision, a missing path,
     or a model that names no file or builds no module.
     """
     with GitRepo.open(repo) as git:
-        engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache, tree_root=git.root))
+        engine = _Engine(git, base, head, Cache(cache_dir, enabled=use_cache, tree_root=git.root),
+                         torch_version)
         selection = _normalise_paths(git.root, repo, paths)
         for given, rel in zip(paths or [], selection or []):
             if not _path_exists(engine, rel):

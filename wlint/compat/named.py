@@ -185,7 +185,7 @@ def _gone_at_head(engine: _Engine, model: NamedModel, base_path: str,
     SPEC is wrong (exit 2)."""
     from wlint.compat.predict import rejection
 
-    error = rejection(engine.head_tree, model.path, model.expr) if at_head else ""
+    error = rejection(engine.head_tree, model.path, model.expr, engine.torch_version) if at_head else ""
     base = engine.predict(engine.base_tree, base_path, model.expr)
     if base is None:
         why = error or f"{model.expr} does not build an nn.Module in {model.path}"

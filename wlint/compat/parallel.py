@@ -22,6 +22,7 @@ Result = Tuple[Task, Optional[Dict[str, Any]], Dict[str, Optional[str]], Optiona
 MIN_TASKS = 24  # below this, process start-up costs more than it saves
 
 _REPO: Any = None
+_TORCH: Tuple[int, ...] = ()  # the target torch of the run (wlint.model.overlays.torch_versions)
 _TREES: Dict[TreeSpec, Any] = {}
 
 
@@ -37,14 +38,15 @@ def jobs_for(n_tasks: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8, n_tasks // 12))
 
 
-def _init(root: str, git_dir: str) -> None:
-    global _REPO
+def _init(root: str, git_dir: str, torch_version: Tuple[int, ...]) -> None:
+    global _REPO, _TORCH
     from wlint.git import GitRepo
     from wlint.workers import die_with_parent
 
     die_with_parent()  # a SIGKILLed `wlint diff` leaves no worker behind
 
     _REPO = GitRepo(root, git_dir)
+    _TORCH = torch_version
     _TREES.clear()
 
 
@@ -59,14 +61,16 @@ def _predict(task: Task) -> Result:
     from wlint.compat.predict import predict_recorded
 
     spec, relpath, cls = task
-    pred, reads, error = predict_recorded(_tree(spec), relpath, cls)
+    pred, reads, error = predict_recorded(_tree(spec), relpath, cls, _TORCH)
     return task, pred.to_cache() if pred is not None else None, reads, error
 
 
-def predict_many(root: str, git_dir: str, tasks: List[Task], jobs: int) -> List[Result]:
-    """Run the predictions in `jobs` forked workers; results in task order."""
+def predict_many(root: str, git_dir: str, tasks: List[Task], jobs: int,
+                 torch_version: Tuple[int, ...]) -> List[Result]:
+    """Run the predictions in `jobs` forked workers (target torch `torch_version`);
+    results in task order."""
     ctx = multiprocessing.get_context("fork")
     chunk = max(1, len(tasks) // (jobs * 4))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init,
-                             initargs=(root, git_dir)) as pool:
+                             initargs=(root, git_dir, torch_version)) as pool:
         return list(pool.map(_predict, tasks, chunksize=chunk))

@@ -8,14 +8,17 @@ from typing import Any, Dict, Optional, Tuple
 from wlint.cache import RecordingTree
 from wlint.git import GitError
 from wlint.model import api
+from wlint.model.layers import CHECKED_TORCH
 from wlint.model.prediction import Prediction
 
+Version = Tuple[int, ...]
 Reads = Dict[str, Optional[str]]  # relpath -> content id of every file the prediction read
 
 
-def predict_recorded(tree: Any, relpath: str, cls: str
+def predict_recorded(tree: Any, relpath: str, cls: str, torch_version: Version = CHECKED_TORCH
                      ) -> Tuple[Optional[Prediction], Reads, Optional[str]]:
-    """(prediction, reads, error) of the bare class `cls` defined in `relpath`.
+    """(prediction, reads, error) of the bare class `cls` defined in `relpath` (torch-version
+    branches as torch `torch_version` takes them).
 
     The prediction is None when `cls` turns out not to be an nn.Module (cacheable,
     with its reads) or when the predictor failed or could not look (a budget spent
@@ -25,7 +28,8 @@ def predict_recorded(tree: Any, relpath: str, cls: str
     """
     rec = RecordingTree(tree)
     try:
-        pred: Optional[Prediction] = api.predict_in_tree(rec, relpath, cls)
+        pred: Optional[Prediction] = api.predict_in_tree(rec, relpath, cls,
+                                                         torch_version=torch_version)
     except api.PredictError as exc:
         return None, rec.reads, str(exc) if incomplete_request(str(exc)) else None
     except GitError:
@@ -40,10 +44,10 @@ def incomplete_request(message: str) -> bool:
     return "budget" in message or "cannot parse" in message or "too deep" in message
 
 
-def rejection(tree: Any, relpath: str, expr: str) -> str:
+def rejection(tree: Any, relpath: str, expr: str, torch_version: Version = CHECKED_TORCH) -> str:
     """Why `expr` builds no module in `relpath` (the PredictError text, "" if it does)."""
     try:
-        api.predict_in_tree(tree, relpath, expr)
+        api.predict_in_tree(tree, relpath, expr, torch_version=torch_version)
     except api.PredictError as exc:
         return str(exc)
     except Exception as exc:  # reported, never raised

@@ -128,7 +128,7 @@ def build_review(
                 continue
             hygiene.extend(f.with_(path=rel) for f in check_source(full, text, cfg, cache=True))
     result = diff_revisions(root, base_sha, head, use_cache=use_cache,
-                            models=selected_models(cfg, models))
+                            models=selected_models(cfg, models), torch_version=cfg.model_torch)
     compat = [_rel(f, root) for f in result.findings]
     compat = [f for f in compat if cfg.is_enabled(f.code, os.path.join(root, f.path))]
     kept, dropped = filter_findings(sort_findings(hygiene), diffs, filter_mode)

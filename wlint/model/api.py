@@ -17,11 +17,14 @@ from typing import List, Tuple
 
 from wlint.model.flatten import flatten
 from wlint.model.interp import Interpreter
+from wlint.model.layers import CHECKED_TORCH
 from wlint.model.prediction import Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded
 from wlint.source import dotted_name
 from wlint.model.values import BoundMethod, Function, ModuleInst, TorchRef, UserClass
+
+Version = Tuple[int, ...]
 
 
 class PredictError(ValueError):
@@ -37,18 +40,20 @@ class ClassInfo:
     bases: List[str] = field(default_factory=list)
 
 
-def predict(path: str, expr: str) -> Prediction:
-    """Predicted state_dict of `expr` evaluated in the namespace of the file `path`."""
+def predict(path: str, expr: str, torch_version: Version = CHECKED_TORCH) -> Prediction:
+    """Predicted state_dict of `expr` evaluated in the namespace of the file `path`, with
+    torch-version branches taken as torch `torch_version` takes them."""
     if not os.path.isfile(path):
         raise PredictError(f"no such file: {path}")
     tree, relpath, extra = tree_for_path(path)
-    pred = predict_in_tree(tree, relpath, expr, extra_roots=extra)
+    pred = predict_in_tree(tree, relpath, expr, extra_roots=extra, torch_version=torch_version)
     pred.path = path
     return pred
 
 
 def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
-                    extra_roots: Tuple[str, ...] = ()) -> Prediction:
+                    extra_roots: Tuple[str, ...] = (),
+                    torch_version: Version = CHECKED_TORCH) -> Prediction:
     """Like `predict`, for a file of any source tree (working tree or git revision)."""
     try:
         expr_node = ast.parse(expr.strip(), mode="eval").body
@@ -56,7 +61,7 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         raise PredictError(f"cannot parse EXPR {expr!r}: {exc.msg}") from None
     if tree.read(relpath) is None:
         raise PredictError(f"no such file: {relpath}")
-    interp = Interpreter(tree, relpath, extra_roots)
+    interp = Interpreter(tree, relpath, extra_roots, torch_version=torch_version)
     try:
         ns = interp.load_module(relpath)
     except BudgetExceeded:

@@ -24,6 +24,7 @@ class Evaluator(Protocol):
 
     tree: Any  # the SourceTree being analysed
     roots: List[str]  # import roots
+    torch_version: Tuple[int, ...]  # the target torch: version branches are decided for it
     frame: Any  # interp.frames.Frame: file, conditions, loop atoms (change it with in_*)
     pass_counter: int
     depth: int

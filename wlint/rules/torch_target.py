@@ -25,10 +25,12 @@ _CLAUSE = re.compile(r"(?P<op>===|==|~=|>=|>|<=|<|!=)\s*(?P<version>[0-9][0-9A-Z
 
 
 class TorchTarget(NamedTuple):
-    """The torch version assumed (None: below 2.6, nothing known) and why."""
+    """The torch version assumed (None: below 2.6, nothing known), why, and the
+    requirement it came from (`torch>=1.8`; "" when not from a pin)."""
 
     version: Optional[Version]
     source: str
+    requirement: str = ""
 
     def describe(self) -> str:
         """`torch 2.1 (the torch==2.1.0 pin in requirements.txt)` for messages."""
@@ -50,6 +52,38 @@ def lowest_allowed(spec: str) -> Optional[Version]:
             if version is not None:
                 lows.append(version)
     return max(lows) if lows else None
+
+
+def allows(spec: str, version: Version) -> bool:
+    """Whether a requirement specifier (`>=1.8,<2.0`, `==2.1.*`) allows `version`."""
+    for clause in _CLAUSE.finditer(spec):
+        op, text = clause.group("op"), clause.group("version")
+        wildcard = text.endswith(".*")
+        try:
+            bound = parse_version(text.rstrip(".*"))
+        except ValueError:
+            continue
+        if bound is None:
+            continue
+        width = max(len(bound), len(version))
+        mine, theirs = padded(version, width), padded(bound, width)
+        if wildcard and op in ("==", "!="):
+            same = version[:len(bound)] == bound
+            ok = same if op == "==" else not same
+        elif op == "~=":
+            ok = mine >= theirs and version[:max(1, len(bound) - 1)] == bound[:max(1, len(bound) - 1)]
+        else:
+            ok = {"==": mine == theirs, "===": mine == theirs, "!=": mine != theirs,
+                  ">=": mine >= theirs, ">": mine > theirs, "<=": mine <= theirs,
+                  "<": mine < theirs}[op]
+        if not ok:
+            return False
+    return True
+
+
+def padded(version: Version, width: int) -> Version:
+    """(2, 4) padded to width 3: (2, 4, 0), for comparing versions of different lengths."""
+    return tuple(version) + (0,) * (width - len(version))
 
 
 def pins_in(lines: Iterable[str]) -> List[Tuple[str, Optional[Version]]]:

@@ -21,6 +21,7 @@ import ast
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from wlint.model.evaluator import MAX_STEPS
+from wlint.model.layers import CHECKED_TORCH
 import wlint.model.interp.assignments as assignments
 import wlint.model.interp.attributes as attributes
 import wlint.model.interp.calls as calls
@@ -50,8 +51,10 @@ class Interpreter:
     """One prediction session over one source tree."""
 
     def __init__(self, tree: SourceTree, main_relpath: str, extra_roots: Tuple[str, ...] = (),
-                 max_steps: int = MAX_STEPS) -> None:
+                 max_steps: int = MAX_STEPS, torch_version: Tuple[int, ...] = CHECKED_TORCH
+                 ) -> None:
         self.tree = tree
+        self.torch_version = torch_version  # the target torch of version branches
         self.main = main_relpath
         self.roots = import_roots(tree, main_relpath, extra_roots)
         self.modules: Dict[str, ModuleNamespace] = {}

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
+from wlint.model.overlays.torch_versions import torch_attribute
 from wlint.model.resolve import module_file, resolve_import
 from wlint.model.values import ExternalRef, ModuleNamespace, TorchRef, Unknown
 
@@ -71,7 +72,7 @@ def module_attr(it: Evaluator, mod: Any, name: str, line: int) -> Any:
             return Unknown(f"{mod.relpath}: {mod.error}", line, True)
         return Unknown(f"{name} not found in {mod.relpath}", line, True)
     if isinstance(mod, TorchRef):
-        return TorchRef(f"{mod.qual}.{name}")
+        return torch_attribute(it.torch_version, f"{mod.qual}.{name}")
     if isinstance(mod, ExternalRef):
         return ExternalRef(f"{mod.qual}.{name}" if mod.qual else name)
     return Unknown(f"cannot import {name}", line, True)

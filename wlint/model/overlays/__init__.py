@@ -8,6 +8,7 @@ qualified name through `registry` (astroid's brain plugins, pytype's overlays).
     torch_module.py      nn.Module: __setattr__ slot rules, register_buffer/parameter, add_module…
     torch_containers.py  Sequential/ModuleList/ModuleDict/Parameter*: constructors and methods
     torch_layers.py      the bridge to the layer catalog (layers.py): torch calls, base __init__
+    torch_versions.py    torch-version branches: names per torch release, torch.__version__
 
 `load_all()` imports each of them explicitly, so the registrations run once and
 no module is found by import-time magic.
@@ -16,7 +17,7 @@ no module is found by import-time magic.
 from __future__ import annotations
 
 OVERLAYS = ("builtins", "stdlib", "dataclasses", "torch_tensors", "torch_module",
-            "torch_containers", "torch_layers")
+            "torch_containers", "torch_layers", "torch_versions")
 
 _loaded = False
 
@@ -28,5 +29,6 @@ def load_all() -> None:
         return
     from wlint.model.overlays import (  # noqa: F401
         builtins, dataclasses, stdlib, torch_containers, torch_layers, torch_module, torch_tensors,
+        torch_versions,
     )
     _loaded = True

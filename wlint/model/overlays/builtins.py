@@ -21,6 +21,7 @@ from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.registry import (
     Impl, constant, register_functions, register_method, register_methods
 )
+from wlint.model.overlays.torch_versions import has_torch_attribute
 from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym
 from wlint.model.text import short_error
@@ -309,6 +310,10 @@ def _getattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: A
         return Unknown("getattr with an unknown name", getattr(node, "lineno", 0), True)
     if isinstance(obj, dict) and not isinstance(obj, PlainInstance):
         pass
+    if len(args) > 2 and isinstance(obj, TorchRef):
+        found = has_torch_attribute(it, obj, name)
+        if found is not True:
+            return args[2] if found is False else found
     value = it.getattr(obj, name, node)
     if len(args) > 2 and isinstance(value, Unknown) and not isinstance(obj, (SymbolicObject, Unknown)):
         return args[2]
@@ -319,6 +324,8 @@ def _hasattr(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: A
     obj, name = args[0], args[1]
     if isinstance(obj, (SymbolicObject, Unknown)) or not isinstance(name, str):
         return Unknown("hasattr of an unknown value")
+    if isinstance(obj, TorchRef):
+        return has_torch_attribute(it, obj, name)
     value = it.getattr(obj, name, node)
     return not isinstance(value, Unknown)
 
