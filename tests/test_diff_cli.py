@@ -186,6 +186,29 @@ def test_rev_path_form(repo: Path, tmp_path: Path) -> None:
     assert rc == 2 and err.count("\n") == 1
 
 
+def test_rev_path_form_compares_named_models(repo: Path, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    spec = "model.py:Net(Config(width=4))"
+    before = _model_keys(torch, repo, "Net(Config(width=4))")
+    edit(repo / "model.py", "nn.Conv1d(cfg.width, cfg.width, 3)", "nn.Conv1d(cfg.width, cfg.width, 5)")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "kernel 5")
+    after = _model_keys(torch, repo, "Net(Config(width=4))")
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    rc, out, _ = wlint(repo, "HEAD~1:model.py", "--model", spec, "--format", "json",
+                       cache=tmp_path / "c")
+    mine = [f for f in as_json(out) if f.get("model") == spec]
+    assert rc == 1 and sorted(str(f["key"]) for f in mine) == changed == ["conv1.weight"]
+    assert [f["new_shape"] for f in mine] == [list(after["conv1.weight"])]
+    # the configured models too, as in the two-revision form
+    (repo / "pyproject.toml").write_text(f'[tool.wlint.models]\ntiny = "{spec}"\n')
+    rc, out, _ = wlint(repo, "HEAD~1:model.py", "--format", "json", cache=tmp_path / "c")
+    assert rc == 1 and {f["key"] for f in as_json(out) if f.get("model") == "tiny"} == {
+        "conv1.weight"}
+    rc, out, err = wlint(repo, "HEAD~1:model.py", "--model", "huge", cache=tmp_path / "c")
+    assert (rc, out) == (2, "") and "huge" in err and err.count("\n") == 1
+
+
 def test_select_ignore_and_noqa(repo: Path, tmp_path: Path) -> None:
     edit(repo / "model.py", "nn.Linear(cfg.width, 2)", "nn.Linear(cfg.width, 3)")
     edit(repo / "model.py", "nn.Conv1d(cfg.width, cfg.width, 3)", "nn.Conv1d(cfg.width, cfg.width, 3, padding=1)")

@@ -68,12 +68,17 @@ def _diff(ns: argparse.Namespace, paths: List[str], start: str, config: Any) -> 
             raise UsageError("wlint diff REV:PATH takes at most one more PATH")
         rev, old_path = single
         return diff_single_file(rev, old_path, paths[1] if len(paths) > 1 else None,
-                                use_cache=use_cache)
+                                use_cache=use_cache, models=_models(ns, config),
+                                torch_version=config.model_torch)
     base = option(ns, "base") or config.base or "HEAD"
     repo = GitRepo.open(start).root
     return diff_revisions(repo, base, head, paths=paths or None, use_cache=use_cache,
-                          models=selected_models(config, option(ns, "models", [])),
-                          torch_version=config.model_torch)
+                          models=_models(ns, config), torch_version=config.model_torch)
+
+
+def _models(ns: argparse.Namespace, config: Any) -> List[Any]:
+    """The named models to compare: --model SPECs, else every configured model."""
+    return selected_models(config, option(ns, "models", []))
 
 
 def _write_remap(result: DiffResult, path: str) -> None:

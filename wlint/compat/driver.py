@@ -356,14 +356,20 @@ def _run(engine: _Engine, paths: Optional[List[str]],
     # files named one by one are covered by their read-sets: no search for importers
     only_files = bool(paths) and all(p.endswith(".py") for p in paths or [])
     plan = _plan(engine, candidates=not only_files)
-    result = _evaluate(engine, plan, paths)
-    if models:
-        verdicts = compare_models(engine, list(models), plan.renamed)
-        own = {(d.head_path or "", d.cls): d.findings for d in result.predictions.values()}
-        findings = equal_under_models(result.findings, own, verdicts)
-        findings += _drop_noqa(engine, [f for v in verdicts for f in v.findings])
-        result.findings = _dedupe(sort_findings(findings))
-        result.models = verdicts
+    return _with_models(engine, _evaluate(engine, plan, paths), models, plan.renamed)
+
+
+def _with_models(engine: _Engine, result: DiffResult, models: Sequence[NamedModel],
+                 renamed: Dict[str, str]) -> DiffResult:
+    """`result` with every named model compared concretely: its findings and verdicts."""
+    if not models:
+        return result
+    verdicts = compare_models(engine, list(models), renamed)
+    own = {(d.head_path or "", d.cls): d.findings for d in result.predictions.values()}
+    findings = equal_under_models(result.findings, own, verdicts)
+    findings += _drop_noqa(engine, [f for v in verdicts for f in v.findings])
+    result.findings = _dedupe(sort_findings(findings))
+    result.models = verdicts
     return result
 
 
@@ -835,13 +841,18 @@ def _dedupe(findings: List[Finding]) -> List[Finding]:
 
 
 def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
-                     use_cache: bool = True, cache_dir: Optional[str] = None) -> DiffResult:
+                     use_cache: bool = True, cache_dir: Optional[str] = None,
+                     models: Sequence[Any] = (),
+                     torch_version: Tuple[int, ...] = CHECKED_TORCH) -> DiffResult:
     """`wlint diff REV:PATH [PATH]`: the classes of PATH at REV against NEW_PATH (default
-    the same path) in the working tree, paired by class name."""
+    the same path) in the working tree, paired by class name; named `models` (ModelSpecs)
+    compared concretely as in `diff_revisions` (a model of PATH is read at REV from
+    PATH's old name)."""
     start = os.path.dirname(os.path.abspath(new_path or old_path)) if os.path.exists(
         new_path or old_path) else os.getcwd()
     with GitRepo.open(start) as git:
-        engine = _Engine(git, rev, None, Cache(cache_dir, enabled=use_cache, tree_root=git.root))
+        engine = _Engine(git, rev, None, Cache(cache_dir, enabled=use_cache, tree_root=git.root),
+                         torch_version)
         old_rel = _repo_rel(git.root, old_path)
         new_rel = _repo_rel(git.root, new_path or old_path)
         bsum = engine.summary(engine.base_tree, old_rel)
@@ -870,10 +881,13 @@ def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
             findings.extend(diff.findings)
         findings = _drop_noqa(engine, findings)
         findings = group_findings(findings, diffs, engine.base_tree.read, engine.head_tree.read, {})
-        return DiffResult(findings=_dedupe(sort_findings(findings)), changed_files=[new_rel],
-                          predictions=diffs, base=rev, head=None,
-                          cache_hits=engine.cache.hits, cache_misses=engine.cache.misses,
-                          root=git.root)
+        result = DiffResult(findings=_dedupe(sort_findings(findings)), changed_files=[new_rel],
+                            predictions=diffs, base=rev, head=None,
+                            cache_hits=engine.cache.hits, cache_misses=engine.cache.misses,
+                            root=git.root)
+        named = [_named_model(m.name, _inside(git.root, m.file), m.expr) for m in models]
+        renamed = {old_rel: new_rel} if old_rel != new_rel else {}
+        return _with_models(engine, result, named, renamed)
 
 
 def _repo_rel(root: str, path: str) -> str:
