@@ -3,7 +3,7 @@ guessing): unresolved parts of either side, and layers one side cannot identify.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Set, Tuple
+from typing import List, Set, Tuple
 
 from wlint.compat.codes import WL290
 from wlint.findings import Finding
@@ -35,9 +35,9 @@ def incomplete(base: Prediction, head: Prediction, hpath: str, name: str,
 
 def unidentified_layers(findings: List[Finding], base: Prediction, head: Prediction,
                         name: str) -> List[Finding]:
-    """A layer one side could not identify (an unresolved import, a third-party class)
-    is not "removed" or "added" on the side that knows it: its WL201/WL202 become one
-    WL290 per layer saying what is unknown."""
+    """A layer one side could not identify (an unresolved import, a third-party class;
+    `Prediction.unidentified`) is not "removed" or "added" on the side that knows it:
+    its WL201/WL202 become one WL290 per layer saying what is unknown."""
     out: List[Finding] = []
     noted: Set[str] = set()
     for f in findings:
@@ -46,20 +46,20 @@ def unidentified_layers(findings: List[Finding], base: Prediction, head: Predict
             continue
         added = f.code == "WL202"
         key = f.key if added else f.old_key
-        owner = _owner(head if added else base, key or "")
-        note = _note_naming(base if added else head, owner)
-        if note is None:
+        slot = (base if added else head).unidentified_at(_owner(head if added else base,
+                                                                key or ""))
+        if slot is None:
             out.append(f)
             continue
-        if owner in noted:
+        if slot.prefix in noted:
             continue
-        noted.add(owner)
+        noted.add(slot.prefix)
         side = "base" if added else "head"
         out.append(Finding.of(
-            WL290, path=f.path if added else (note.path or head.path), col=0, cls=name,
-            line=f.line if added else max(1, note.line), key=f.key, old_key=f.old_key,
-            message=(f"{name}: cannot tell whether `{owner}` keeps its keys: the {side} "
-                     f"revision's layer there is unidentified ({note.reason})"),
+            WL290, path=f.path if added else (slot.path or head.path), col=0, cls=name,
+            line=f.line if added else max(1, slot.line), key=f.key, old_key=f.old_key,
+            message=(f"{name}: cannot tell whether `{slot.prefix}` keeps its keys: the {side} "
+                     f"revision's layer there is unidentified ({slot.reason})"),
             extra=dict(f.extra)))
     return out
 
@@ -69,14 +69,6 @@ def _owner(pred: Prediction, key: str) -> str:
         if e.key == key:
             return e.owner or (key.rsplit(".", 1)[0] if "." in key else "")
     return key.rsplit(".", 1)[0] if "." in key else ""
-
-
-def _note_naming(pred: Prediction, owner: str) -> Optional[Any]:
-    """The unresolved note about the attribute holding `owner` (named in backticks)."""
-    if not owner:
-        return None
-    attr = f"`{owner.rsplit('.', 1)[-1]}`"
-    return next((u for u in pred.unresolved if attr in u.reason), None)
 
 
 def same_state(base: Prediction, head: Prediction) -> bool:

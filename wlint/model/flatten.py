@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from wlint.model.conditions import Condition, conjunction, render
-from wlint.model.prediction import Entry, ModuleRecord, Prediction
+from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unidentified
 from wlint.model.symbolic import shape_item
 from wlint.model.values import Conditional, ModuleInst, Tensor
 
@@ -31,6 +31,8 @@ def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
         owner = prefix[:-1]
         pred.modules.append(ModuleRecord(owner, inst.type_name, inst.line, rel(inst.path),
                                          tuple(inst.args), render(cond)))
+        for name, (line, path, reason) in inst.unidentified.items():
+            pred.unidentified.append(Unidentified(prefix + name, line, reason, rel(path)))
         for name, slot in inst.params.items():
             for c, tensor in _alts(slot):
                 if isinstance(tensor, Tensor):

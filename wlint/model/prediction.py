@@ -69,6 +69,18 @@ class Unresolved:
         return data
 
 
+@dataclass(frozen=True)
+class Unidentified:
+    """A submodule slot holding something the predictor cannot identify (an unresolved
+    import, a third-party class, an unknown argument): its keys are unknown, so a
+    comparison must not call them added or removed."""
+
+    prefix: str  # "blocks.0.ln"
+    line: int
+    reason: str
+    path: str = ""
+
+
 @dataclass
 class Prediction:
     path: str
@@ -80,6 +92,14 @@ class Prediction:
     modules: List[ModuleRecord] = field(default_factory=list)
     migrates_checkpoints: bool = False  # defines _load_from_state_dict / _version / pre-hook
     uses: List[Tuple[str, str]] = field(default_factory=list)  # (relpath, class) instantiated
+    unidentified: List[Unidentified] = field(default_factory=list)
+
+    def unidentified_at(self, prefix: str) -> Optional[Unidentified]:
+        """The unidentified slot at `prefix` or at one of its ancestors."""
+        for u in self.unidentified:
+            if prefix == u.prefix or prefix.startswith(u.prefix + "."):
+                return u
+        return None
 
     def keys(self) -> List[str]:
         return [e.key for e in self.entries]
@@ -135,4 +155,5 @@ class Prediction:
             modules=[module(m) for m in data["modules"]],
             migrates_checkpoints=data.get("migrates_checkpoints", False),
             uses=[(u[0], u[1]) for u in data.get("uses", [])],
+            unidentified=[Unidentified(**u) for u in data.get("unidentified", [])],
         )

@@ -280,6 +280,8 @@ class ModuleInst:
         self.depth = 0
         self.cond_depth = 0  # len(interp.conds) when created
         self.run: Any = None  # (pass_id, atom, base, [names]) of the last run of unknown length
+        # submodule slots holding what cannot be identified: name -> (line, path, reason)
+        self.unidentified: Dict[str, Tuple[int, str, str]] = {}
 
     def __repr__(self) -> str:
         return f"<module {self.type_name}>"

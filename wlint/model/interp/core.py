@@ -70,7 +70,7 @@ class Interpreter:
         self.builtins = builtin_namespace()  # shared: read-only
         self.pass_counter = 0  # ids of the symbolic passes of loops of unknown length
         self.loading = 0  # > 0 while running a module's top level
-        self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str]] = []
+        self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str, ModuleInst]] = []
 
     # -- entry points ------------------------------------------------------------------------
     def evaluate(self, expr: ast.expr) -> Any:
@@ -107,10 +107,11 @@ class Interpreter:
 
     def finish(self) -> None:
         """Notes that depend on the whole run (arguments that may be modules)."""
-        for value, path, line, name in self.maybe_module_args:
+        for value, path, line, name, inst in self.maybe_module_args:
             if value.may_module:
-                self.note(line, f"`{name}` is the unknown argument `{value.name}` "
-                                "(it may be a module)", path)
+                reason = f"`{name}` is the unknown argument `{value.name}` (it may be a module)"
+                self.note(line, reason, path)
+                inst.unidentified[name] = (line, path, reason)
         self.maybe_module_args = []
 
     def note(self, line: int, reason: str, path: Optional[str] = None) -> None:

@@ -26,6 +26,7 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
         memo[id(v)] = new
         new.args, new.torch_bases, new.depth = v.args, v.torch_bases, v.depth
         new.nonpersistent = set(v.nonpersistent)
+        new.unidentified = dict(v.unidentified)
         for src, dst in ((v.params, new.params), (v.buffers, new.buffers),
                          (v.modules, new.modules), (v.attrs, new.attrs)):
             for k, x in src.items():

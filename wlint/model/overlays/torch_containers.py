@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 from wlint.model.conditions import TRUE
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.registry import Impl, module_class, register_methods
-from wlint.model.overlays.torch_module import set_slot
+from wlint.model.overlays.torch_module import set_slot, unidentified_child
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
     Conditional, ModuleInst, Repeated, Tensor, TrackedList, Unknown, sym_text, value_text
@@ -87,7 +87,8 @@ def add_child(it: Evaluator, inst: ModuleInst, name: str, value: Any, line: int)
             value.line, value.path), owner=inst)
         return
     reason = value.reason if isinstance(value, Unknown) else f"not a module: {value_text(value)}"
-    it.note(line, f"cannot tell what `{name}` of {inst.type_name} is: {reason}")
+    unidentified_child(it, inst, name, line, f"cannot tell what `{name}` of {inst.type_name} "
+                       f"is: {reason}")
 
 
 def container_extend(it: Evaluator, inst: ModuleInst, value: Any, node: Any) -> None:

@@ -63,23 +63,35 @@ def torch_setattr(it: Evaluator, inst: ModuleInst, name: str, value: Any, node: 
         for d in (inst.attrs, inst.params, inst.buffers):
             d.pop(name, None)
         inst.nonpersistent.discard(name)
+        inst.unidentified.pop(name, None)
         set_slot(it, inst.modules, name, value, owner=inst)
     elif name in inst.modules:
         if value is not None:
-            it.note(line, f"cannot tell what is assigned to submodule `{name}`"
-                      + (f": {value.reason}" if isinstance(value, Unknown) else ""))
+            unidentified_child(it, inst, name, line, f"cannot tell what is assigned to submodule "
+                               f"`{name}`" + (f": {value.reason}" if isinstance(value, Unknown)
+                                              else ""))
         set_slot(it, inst.modules, name, None, owner=inst)
     elif name in inst.buffers:
         set_slot(it, inst.buffers, name, value if isinstance(value, Tensor) else None, owner=inst)
     else:
         if isinstance(value, Unknown) and value.may_module:
-            it.note(line, f"cannot tell whether `{name}` is a submodule: {value.reason}")
+            unidentified_child(it, inst, name, line,
+                               f"cannot tell whether `{name}` is a submodule: {value.reason}")
         elif isinstance(value, SymbolicObject) and value.may_module:
             # decided at the end: an argument also used as a number is no module
-            it.maybe_module_args.append((value, it.frame.path, line, name))
+            it.maybe_module_args.append((value, it.frame.path, line, name, inst))
         elif isinstance(value, (list, tuple)) and any(isinstance(v, Repeated) for v in value):
             pass
         inst.attrs[name] = value
+
+
+def unidentified_child(it: Evaluator, inst: ModuleInst, name: str, line: int,
+                       reason: str) -> None:
+    """Slot `name` of `inst` may hold a module the predictor cannot identify: a note, and
+    the slot recorded (`Prediction.unidentified`) so a comparison knows its keys are
+    unknown rather than added or removed."""
+    it.note(line, reason)
+    inst.unidentified[name] = (line, it.frame.path, reason)
 
 
 def _position_depends_on_condition(it: Evaluator, inst: ModuleInst, old: Any) -> bool:
