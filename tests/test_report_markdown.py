@@ -103,3 +103,20 @@ def test_one_hundred_findings_stay_readable() -> None:
     assert keys[:3] == ["layers.0.weight", "layers.1.weight", "layers.2.weight"]
     assert keys.index("layers.10.weight") > keys.index("layers.9.weight")  # not text order
     assert max(len(line) for line in md.splitlines()) < 200
+
+
+def test_a_named_model_has_its_own_section_not_the_class_rows_twice() -> None:
+    """The class comparison and a named model at the class defaults find the same key:
+    one row in the class's table and one in the model's, never two in one table."""
+    base = compat_findings()[0]
+    model = base.with_(message=f"model tiny: {base.message}", extra={"model": "tiny"})
+    md = render([base, model], "markdown", command="diff")
+    sections = md.split("#### ")[1:]
+    assert [s.splitlines()[0] for s in sections] == [
+        "`Net` in `models/net.py`: breaks checkpoint loading",
+        "model `tiny` (`Net` in `models/net.py`): breaks checkpoint loading"]
+    row = "| `fc1.weight` | (5, 10) | `fc1.weight` | (8, 10) | WL204 |"
+    assert [s.count(row) for s in sections] == [1, 1]
+    verdict = md.splitlines()[2]
+    assert "1 model class breaks checkpoint loading" in verdict
+    assert "1 named model breaks checkpoint loading" in verdict

@@ -3,7 +3,8 @@
 Works on a plain findings list (`check`, `diff`) and on the richer context
 `wlint review` passes (`review=True`, `base`, `head`, `filter_mode`,
 `hidden`, `changed_files`, `blob_url`). Layout: a verdict line, one table of
-key changes per model class (old key/shape -> new key/shape, code), remap
+key changes per model class and one per named model (`"model"` of a finding: a
+concrete configuration, compared apart from its class), remap
 snippets in collapsible `<details>` blocks, then the hygiene findings.
 """
 
@@ -28,7 +29,7 @@ FILTER_TITLES = {
     "nofilter": "in the whole tree",
 }
 
-ClassKey = tuple[str, str]
+ClassKey = tuple[str, str, str]  # (class, path, named model or "")
 
 
 # ----------------------------------------------------------------- escaping
@@ -79,7 +80,9 @@ def is_compat(f: Finding) -> bool:
 
 
 def class_key(f: Finding) -> ClassKey:
-    return (f.cls or "(module level)", f.path)
+    """The section of a finding: its class, or the named model it was found in (the
+    model's concrete keys are not the class's keys: never mixed in one table)."""
+    return (f.cls or "(module level)", f.path, str(f.extra.get("model") or ""))
 
 
 def group_by_class(findings: Iterable[Finding]) -> OrderedDict[ClassKey, list[Finding]]:
@@ -106,8 +109,8 @@ STATUS_TEXT = {
 }
 
 
-def _classes(n: int) -> str:
-    return plural(n, "model class", "model classes")
+def _classes(n: int, models: bool = False) -> str:
+    return plural(n, "named model") if models else plural(n, "model class", "model classes")
 
 
 def _verb(n: int, one: str, many: str) -> str:
@@ -117,30 +120,25 @@ def _verb(n: int, one: str, many: str) -> str:
 def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
     """One line: what matters most first, e.g. '2 model classes break checkpoint loading'."""
     groups = group_by_class(f for f in findings if is_compat(f))
-    counts = {"breaks": 0, "drifts": 0, "migrates": 0}
-    for items in groups.values():
-        counts[class_status(items)] += 1
+    counts: dict[tuple[str, bool], int] = {}
+    for key, items in groups.items():
+        status = (class_status(items), bool(key[2]))
+        counts[status] = counts.get(status, 0) + 1
     hygiene = [f for f in findings if f.code.startswith("WL1")]
     broken_files = {f.path for f in findings if f.code == "WL901"}
     parts: list[str] = []
-    n = counts["breaks"]
-    if n:
-        parts.append(f"{_classes(n)} {_verb(n, 'breaks', 'break')} checkpoint loading")
-    n = counts["drifts"]
-    if n:
-        parts.append(f"{_classes(n)} {_verb(n, 'loads', 'load')} but "
-                     f"{_verb(n, 'computes', 'compute')} differently")
-    n = counts["migrates"]
-    if n:
-        parts.append(f"{_classes(n)} {_verb(n, 'changes', 'change')} keys but "
-                     f"{_verb(n, 'migrates old checkpoints itself', 'migrate old checkpoints themselves')}")
+    for status in ("breaks", "drifts", "migrates"):
+        for models in (False, True):
+            n = counts.get((status, models), 0)
+            if n:
+                parts.append(f"{_classes(n, models)} {_status_phrase(status, n)}")
     if hygiene:
         where = FILTER_TITLES.get(context.get("filter_mode", ""), "")
         parts.append(plural(len(hygiene), "checkpoint-hygiene finding")
                      + (f" {where}" if where else ""))
     if broken_files:
         parts.append(f"{plural(len(broken_files), 'file')} cannot be parsed")
-    unseen = {class_key(f) for f in findings if f.code == "WL290"}
+    unseen = {class_key(f)[:2] for f in findings if f.code == "WL290"}
     if unseen:  # never an all-clear over a part the comparison could not see
         parts.append(f"{_classes(len(unseen))} could not be compared completely (WL290)")
     if not parts:
@@ -149,6 +147,15 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
     icon = "❌" if "error" in severities else ("⚠️" if "warning" in severities else "ℹ️")
     head, rest = parts[0], parts[1:]
     return f"{icon} **{head[:1].upper()}{head[1:]}**" + "".join(f" · {p}" for p in rest)
+
+
+def _status_phrase(status: str, n: int) -> str:
+    if status == "breaks":
+        return f"{_verb(n, 'breaks', 'break')} checkpoint loading"
+    if status == "drifts":
+        return f"{_verb(n, 'loads', 'load')} but {_verb(n, 'computes', 'compute')} differently"
+    return (f"{_verb(n, 'changes', 'change')} keys but "
+            f"{_verb(n, 'migrates old checkpoints itself', 'migrate old checkpoints themselves')}")
 
 
 # ----------------------------------------------------------------- sections
@@ -211,9 +218,12 @@ def _container_rows(items: Sequence[Finding]) -> list[str]:
 
 
 def class_section(key: ClassKey, items: Sequence[Finding], context: dict[str, Any]) -> list[str]:
-    cls, path = key
+    cls, path, model = key
     status = class_status(items)
-    out = [f"#### {code_span(cls)} in {code_span(path)}: {STATUS_TEXT[status]}", ""]
+    title = f"{code_span(cls)} in {code_span(path)}"
+    if model:
+        title = f"model {code_span(model)} ({title})"
+    out = [f"#### {title}: {STATUS_TEXT[status]}", ""]
     keyed = [f for f in items if f.key is not None or f.old_key is not None]
     keyed.sort(key=lambda f: natural_key(f.key or f.old_key))
     other = [f for f in items if f.key is None and f.old_key is None]
