@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Tuple
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from predict_truth import declared_unresolved, exprs_in, import_file, predicted_state, real_state
@@ -161,6 +161,7 @@ _VERSION = st.tuples(st.integers(0, 3), st.integers(0, 14), st.integers(0, 3))
 _CLAUSE = st.tuples(st.sampled_from(["==", "!=", ">=", ">", "<=", "<", "~="]), _VERSION)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_VERSION, st.lists(_CLAUSE, min_size=1, max_size=3))
 def test_allows_agrees_with_packaging(version: Tuple[int, ...], clauses: Any) -> None:
     from packaging.specifiers import SpecifierSet
