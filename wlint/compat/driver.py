@@ -288,9 +288,13 @@ def diff_revisions(
                 sides = engine.base_rev + ("" if engine.head_rev is None
                                            else f" or {engine.head_rev}")
                 raise GitError(f"no such path: {given} (not in the working tree, nor at {sides})")
-        named = [_named_model(m.name, _inside(git.root, m.file), m.expr,
-                              _signature_path(git.root, m)) for m in models]
-        return _run(engine, selection, named)
+        return _run(engine, selection, _named_models(git.root, models))
+
+
+def _named_models(root: str, models: Sequence[Any]) -> List[NamedModel]:
+    """The ModelSpecs as repo-relative NamedModels (GitError for a file outside)."""
+    return [_named_model(m.name, _inside(root, m.file), m.expr, _signature_path(root, m))
+            for m in models]
 
 
 def _signature_path(root: str, model: Any) -> Optional[str]:
@@ -885,9 +889,8 @@ def diff_single_file(rev: str, old_path: str, new_path: Optional[str] = None,
                             predictions=diffs, base=rev, head=None,
                             cache_hits=engine.cache.hits, cache_misses=engine.cache.misses,
                             root=git.root)
-        named = [_named_model(m.name, _inside(git.root, m.file), m.expr) for m in models]
         renamed = {old_rel: new_rel} if old_rel != new_rel else {}
-        return _with_models(engine, result, named, renamed)
+        return _with_models(engine, result, _named_models(git.root, models), renamed)
 
 
 def _repo_rel(root: str, path: str) -> str:
