@@ -79,6 +79,9 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
         if callable(attr):
             return Builtin(name, python_method(attr))
         return attr
+    model = ATTRIBUTES.get(type(obj))
+    if model is not None:  # the attribute model an overlay registered for the value type
+        return model(obj, name)
     return Unknown(f"attribute `{name}` of {type(obj).__name__}", line, True)
 
 

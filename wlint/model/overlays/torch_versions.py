@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.layers import CHECKED_TORCH, lookup
-from wlint.model.overlays.registry import Impl, register_functions
+from wlint.model.overlays.registry import Impl, attributes, register_functions
 from wlint.model.values import TorchRef, Unknown
 from wlint.rules.torch_target import padded, parse_version
 
@@ -50,19 +50,27 @@ INTRODUCED: Dict[str, Version] = {
     "torch.nn.Dropout1d": (1, 12),
     "torch.backends.mps": (1, 12),
     "torch.compile": (2, 0),
+    "torch._dynamo": (2, 0),
     "torch.func": (2, 0),
     "torch.vmap": (2, 0),
     "torch.nn.functional.scaled_dot_product_attention": (2, 0),
     "torch.nn.utils.parametrizations.weight_norm": (2, 1),
+    "torch.compiler": (2, 1),
+    "torch.export": (2, 1),
+    "torch.float8_e4m3fn": (2, 1),
     "torch.nn.CircularPad1d": (2, 1),
     "torch.nn.CircularPad2d": (2, 1),
     "torch.nn.CircularPad3d": (2, 1),
     "torch.nn.ZeroPad1d": (2, 1),
     "torch.nn.ZeroPad3d": (2, 1),
+    "torch.compiler.is_compiling": (2, 3),
+    "torch.get_default_device": (2, 3),
     "torch.nn.RMSNorm": (2, 4),
     "torch.nn.functional.rms_norm": (2, 4),
     "torch.nn.Buffer": (2, 5),
     "torch.nn.attention.flex_attention": (2, 5),
+    "torch.serialization.safe_globals": (2, 5),
+    "torch.accelerator": (2, 6),
 }
 
 VERSION_NAMES = ("torch.__version__", "torch.version.__version__")
@@ -147,6 +155,16 @@ class VersionValue:
     @property
     def base_version(self) -> str:
         return ".".join(map(str, self.release))
+
+
+_VERSION_ATTRIBUTES = ("major", "minor", "micro", "base_version", "release")
+
+
+@attributes(VersionValue)
+def _version_attribute(value: VersionValue, name: str) -> Any:
+    if name in _VERSION_ATTRIBUTES:
+        return getattr(value, name)
+    return Unknown(f"attribute `{name}` of a version")
 
 
 class TorchVersion(str):
