@@ -96,7 +96,7 @@ def important_first(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(sort_findings(findings), key=lambda f: RANK.get(f.severity, 1))
 
 
-def annotations(findings: Sequence[Finding]) -> list[str]:
+def annotation_lines(findings: Sequence[Finding]) -> list[str]:
     """At most PER_LEVEL annotations per level; a full level ends with a count of the rest."""
     lines: list[str] = []
     for level in ("error", "warning", "info"):
@@ -128,5 +128,5 @@ def render(findings: Sequence[Finding], **context: Any) -> str:
         # a summary that cannot be written must not hide the annotations
         with contextlib.suppress(OSError):
             write_step_summary(findings, summary, context)
-    lines = annotations(findings)
+    lines = annotation_lines(findings)
     return "\n".join(lines) + ("\n" if lines else "")

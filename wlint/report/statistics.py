@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Sequence
+from typing import Optional, Sequence
 
+from wlint.codes import CodeDoc
 from wlint.findings import Finding
+
+
+def _name(doc: Optional[CodeDoc]) -> str:
+    return doc.name if doc else ""
 
 
 def render_statistics(findings: Sequence[Finding], fmt: str = "text") -> str:
@@ -15,7 +20,7 @@ def render_statistics(findings: Sequence[Finding], fmt: str = "text") -> str:
 
     counts = Counter(f.code for f in findings)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    names = {code: (code_doc(code).name if code_doc(code) else "") for code in counts}
+    names = {code: _name(code_doc(code)) for code in counts}
     if fmt == "json":
         data = [{"code": code, "name": names[code], "count": n} for code, n in rows]
         return json.dumps(data, indent=2) + "\n"
