@@ -85,7 +85,9 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
     if isinstance(value, ModuleInst):
         if is_factory:
             pred.cls = value.type_name
-        flatten(value, pred, relpath)
+        stop = flatten(value, pred, relpath)
+        if stop is not None:
+            interp.notes.append(stop)
     elif not any(True for _ in interp.notes):
         interp.note(line, f"{expr} did not produce a module", relpath)
     pred.unresolved = [Unresolved(ln, reason, "" if p == relpath else p)

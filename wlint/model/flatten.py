@@ -9,17 +9,31 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
+from wlint.model.budget import MAX_ENTRIES, MAX_NESTING
 from wlint.model.conditions import Condition, conjunction, render
 from wlint.model.prediction import Entry, ModuleRecord, Prediction, Unidentified
+from wlint.model.signals import TOO_LARGE
 from wlint.model.symbolic import shape_item
 from wlint.model.values import Conditional, ModuleInst, Tensor
 
 
-def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
+class _TooLarge(Exception):
+    def __init__(self, inst: ModuleInst, why: str) -> None:
+        super().__init__(why)
+        self.note = (inst.path, inst.line, f"{TOO_LARGE}: {why}; the prediction is incomplete")
+
+
+def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> Optional[Tuple[str, int, str]]:
     """Append `root`'s modules and entries to `pred` in torch's state_dict order: own
     parameters, own persistent buffers, then children (depth first); a `Conditional`
-    slot gives one entry per alternative, with the joined condition."""
+    slot gives one entry per alternative, with the joined condition.
+
+    A shared submodule appears under each of its names (as in torch), so a small tree
+    can stand for a huge state_dict: the walk stops past MAX_ENTRIES modules and
+    entries, and leaves out what is nested deeper than MAX_NESTING levels; it returns
+    the note (path, line, reason) saying so."""
     stack: List[int] = []
+    deep: List[Tuple[str, int, str]] = []
 
     def rel(path: str) -> str:
         return "" if path == relpath else path
@@ -27,6 +41,12 @@ def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
     def walk(inst: ModuleInst, prefix: str, cond: Optional[Condition]) -> None:
         if id(inst) in stack:
             return
+        if len(stack) >= MAX_NESTING:  # this subtree is left out, its siblings are not
+            if not deep:
+                deep.append(_TooLarge(inst, f"modules nested more than {MAX_NESTING} deep").note)
+            return
+        if len(pred.modules) + len(pred.entries) > MAX_ENTRIES:
+            raise _TooLarge(inst, f"more than {MAX_ENTRIES} modules and entries")
         stack.append(id(inst))
         owner = prefix[:-1]
         pred.modules.append(ModuleRecord(owner, inst.type_name, inst.line, rel(inst.path),
@@ -53,7 +73,11 @@ def flatten(root: ModuleInst, pred: Prediction, relpath: str) -> None:
                     walk(child, f"{prefix}{name}.", conjunction(cond, c))
         stack.pop()
 
-    walk(root, "", None)
+    try:
+        walk(root, "", None)
+    except _TooLarge as stop:
+        return stop.note
+    return deep[0] if deep else None
 
 
 def _alts(slot: Any) -> Iterable[Tuple[Optional[Condition], Any]]:

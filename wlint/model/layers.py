@@ -70,6 +70,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from wlint.model.budget import MAX_EXPANSION
+from wlint.model.signals import TOO_LARGE
 from wlint.model.symbolic import Sym
 
 
@@ -708,6 +710,8 @@ def _rnn_build(mode: str) -> BuildFn:
         gate = _GATES[mode] * a.hidden_size
         real_hidden = proj if proj > 0 else a.hidden_size
         directions = 2 if truth(a.bidirectional) else 1
+        if a.num_layers * directions > MAX_EXPANSION:  # not expanded: tensors per layer
+            return LayerBuild([], unresolved=[f"{TOO_LARGE}: num_layers={a.num_layers}"])
         tensors = []
         for layer in range(a.num_layers):
             for direction in range(directions):

@@ -33,3 +33,14 @@ class RaiseSig(Exception):
 class CannotInterpret(Exception):
     """The interpreter cannot handle a construct (becomes a note)."""
 
+
+
+TOO_LARGE = "value too large to follow"
+
+
+class TooLarge(CannotInterpret):
+    """A value whose size would pass a limit of `wlint.model.budget` (refused before
+    it is computed)."""
+
+    def __init__(self, what: str = TOO_LARGE) -> None:
+        super().__init__(what)

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Tuple, Union
 
+from wlint.model.signals import TooLarge
+
+MAX_TERMS = 512  # terms of one polynomial
+MAX_DEGREE = 256  # atoms in one monomial
+MAX_WORK = 1 << 16  # term pairs one multiplication may form
+MAX_ATOM_TEXT = 4096  # characters of one opaque atom
+
 Monomial = Tuple[str, ...]  # sorted atom names, repeated for powers
 IntLike = Union[int, "Sym"]
 
@@ -70,11 +77,16 @@ class Sym:
 
     def __mul__(self, other: IntLike) -> IntLike:
         other_s = Sym.lift(other)
+        if len(self.terms) * len(other_s.terms) > MAX_WORK or \
+                self.degree() + other_s.degree() > MAX_DEGREE:
+            raise TooLarge()
         terms: Dict[Monomial, int] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other_s.terms.items():
                 mono = tuple(sorted(m1 + m2))
                 terms[mono] = terms.get(mono, 0) + c1 * c2
+        if len(terms) > MAX_TERMS:
+            raise TooLarge()
         return Sym(terms).simplify()
 
     __rmul__ = __mul__
@@ -82,6 +94,8 @@ class Sym:
     def __pow__(self, exponent: int) -> IntLike:
         if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 0:
             return opaque("**", self, exponent)
+        if self.degree() * exponent > MAX_DEGREE:
+            raise TooLarge()
         result: IntLike = 1
         for _ in range(exponent):
             result = Sym.lift(result) * self
@@ -117,6 +131,9 @@ class Sym:
 
     def __bool__(self) -> bool:
         raise TypeError(f"truth value of symbolic {render(self)} is unknown")
+
+    def degree(self) -> int:
+        return max((len(m) for m in self.terms), default=0)
 
     def atoms(self) -> Iterable[str]:
         for mono in self.terms:
@@ -198,7 +215,10 @@ def _operand_text(value: IntLike) -> str:
 
 def opaque(op: str, left: IntLike, right: IntLike) -> Sym:
     """A non-polynomial expression kept as one canonical atom."""
-    return Sym.name(f"{_operand_text(left)}{op}{_operand_text(right)}")
+    text = f"{_operand_text(left)}{op}{_operand_text(right)}"
+    if len(text) > MAX_ATOM_TEXT:
+        raise TooLarge()
+    return Sym.name(text)
 
 
 def shape_item(value: IntLike) -> Union[int, str]:

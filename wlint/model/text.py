@@ -18,3 +18,9 @@ def short_error(exc: BaseException) -> str:
     """An exception as one note-sized line."""
     text = str(exc) or type(exc).__name__
     return text if len(text) < 200 else text[:197] + "..."
+
+
+def short_source(node: ast.AST, limit: int = 80) -> str:
+    """`source_text` cut to one note-sized piece."""
+    text = " ".join(source_text(node).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."

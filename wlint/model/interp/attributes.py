@@ -6,8 +6,9 @@ models the overlays register (tensors, nn.Module slots, list methods).
 from __future__ import annotations
 
 import ast
-from typing import Any, List
+from typing import Any, Dict, List, Optional
 
+from wlint.model.budget import ITEMS_PER_STEP, check_mro
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.builtins import python_method
 from wlint.model.overlays.dataclasses import dataclass_init_of
@@ -86,6 +87,8 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
 
 
 def class_attr(it: Evaluator, cls: UserClass, name: str) -> Any:
+    if len(cls.mro) > ITEMS_PER_STEP:
+        it.charge(len(cls.mro) // ITEMS_PER_STEP)
     for c in cls.mro:
         if isinstance(c, UserClass):
             if name in c.ns:
@@ -144,29 +147,51 @@ def super_attr(it: Evaluator, proxy: SuperProxy, name: str, line: int) -> Any:
 
 
 def c3_mro(cls: UserClass) -> List[Any]:
-    """Method resolution order (C3; falls back to depth-first on inconsistency)."""
+    """Method resolution order (C3; falls back to depth-first on inconsistency).
+    Linear in the size of the bases' MROs (a single base: its MRO after `cls`);
+    TooLarge past MAX_MRO classes."""
     seqs: List[List[Any]] = []
     for b in cls.bases:
         if isinstance(b, UserClass):
             seqs.append(list(b.mro) if b.mro else [b])
         elif isinstance(b, (TorchRef, ExternalRef, Unknown)):
             seqs.append([b])
+    check_mro(sum(len(s) for s in seqs) + 1)
+    if len(seqs) == 1:
+        return [cls] + seqs[0]
     seqs.append([b for b in cls.bases if isinstance(b, (UserClass, TorchRef, ExternalRef, Unknown))])
-    result: List[Any] = [cls]
-    seqs = [s for s in seqs if s]
-    while seqs:
-        for seq in seqs:
-            head = seq[0]
-            if not any(head in s[1:] for s in seqs):
-                break
-        else:
-            out = [cls]
-            for s in seqs:
-                for x in s:
-                    if x not in out:
-                        out.append(x)
-            return out
+    merged = _c3_merge([s for s in seqs if s])
+    if merged is not None:
+        return [cls] + merged
+    out = [cls]
+    for s in seqs:
+        for x in s:
+            if x not in out:
+                out.append(x)
+    return out
+
+
+def _c3_merge(seqs: List[List[Any]]) -> Optional[List[Any]]:
+    """The C3 merge of `seqs` (None if inconsistent): a head is taken when no
+    sequence has it in its tail; `tails` counts the tail occurrences."""
+    tails: Dict[Any, int] = {}
+    for s in seqs:
+        for x in s[1:]:
+            tails[x] = tails.get(x, 0) + 1
+    heads = [0] * len(seqs)
+    result: List[Any] = []
+    while True:
+        live = [i for i, s in enumerate(seqs) if heads[i] < len(s)]
+        if not live:
+            return result
+        head = next((seqs[i][heads[i]] for i in live if not tails.get(seqs[i][heads[i]])),
+                    MISSING)
+        if head is MISSING:
+            return None
         result.append(head)
-        seqs = [[x for x in s if x is not head] for s in seqs]
-        seqs = [s for s in seqs if s]
-    return result
+        for i in live:
+            s = seqs[i]
+            if s[heads[i]] is head:
+                heads[i] += 1
+                if heads[i] < len(s):
+                    tails[s[heads[i]]] -= 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from wlint.model.budget import size_cost
 from wlint.model.evaluator import MAX_STEPS
 from wlint.model.layers import CHECKED_TORCH
 import wlint.model.interp.assignments as assignments
@@ -36,8 +37,10 @@ from wlint.model.interp.frames import Frame, Scope
 from wlint.model.overlays import load_all
 from wlint.model.overlays.registry import builtin_namespace
 from wlint.model.resolve import SourceTree, import_roots, parse_source
-from wlint.model.signals import BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig
-from wlint.model.text import short_error, source_text
+from wlint.model.signals import (
+    TOO_LARGE, BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig, TooLarge
+)
+from wlint.model.text import short_error, short_source, source_text
 from wlint.model.values import ModuleInst, ModuleNamespace, SymbolicObject, Unknown, UserClass
 
 Handler = Callable[[Any, Any, Scope], Any]
@@ -45,6 +48,10 @@ STATEMENTS: Dict[type, Handler] = {**statements.HANDLERS, **assignments.HANDLERS
                                    **imports.HANDLERS}
 EXPRESSIONS: Dict[type, Handler] = {**expressions.HANDLERS, **operators.HANDLERS,
                                     **calls.HANDLERS}
+# expressions that build a new value: it costs steps by its size (wlint.model.budget)
+PRODUCERS = frozenset((ast.BinOp, ast.UnaryOp, ast.Call, ast.JoinedStr, ast.List, ast.Tuple,
+                       ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+                       ast.GeneratorExp))
 
 
 class Interpreter:
@@ -98,6 +105,8 @@ class Interpreter:
                 value = self.call(callee, args, kwargs, expr)
         except BudgetExceeded:
             self.note(line, "step budget exhausted: the prediction is incomplete", self.main)
+        except TooLarge:
+            self.note(line, f"{TOO_LARGE}: the prediction is incomplete", self.main)
         except RecursionError:
             self.note(line, "recursion too deep: the prediction is incomplete", self.main)
         except Exception as exc:
@@ -114,8 +123,9 @@ class Interpreter:
                 inst.unidentified[name] = (line, path, reason)
         self.maybe_module_args = []
 
-    def note(self, line: int, reason: str, path: Optional[str] = None) -> None:
-        if self.loading:
+    def note(self, line: int, reason: str, path: Optional[str] = None,
+             always: bool = False) -> None:
+        if self.loading and not always:
             return  # a module's top level: what fails there is Unknown where it is used
         key = (path or self.frame.path, line, reason)
         if key not in self._note_set:
@@ -126,6 +136,18 @@ class Interpreter:
         self.steps += 1
         if self.steps > self.max_steps:
             raise BudgetExceeded()
+
+    def charge(self, steps: int) -> None:
+        """Work that one step hides (a big value, a long expansion), by its size."""
+        self.steps += steps
+        if self.steps > self.max_steps:
+            raise BudgetExceeded()
+
+    def too_large(self, line: int, node: Optional[ast.AST] = None, why: str = "") -> None:
+        """The note of a refused value (also at a module's top level: the input is
+        hostile or broken, and the analysis skipped part of it)."""
+        where = f": `{short_source(node)}`" if node is not None else ""
+        self.note(line, TOO_LARGE + why + where, always=True)
 
     def load_module(self, relpath: str) -> ModuleNamespace:
         ns = self.modules.get(relpath)
@@ -161,6 +183,10 @@ class Interpreter:
             raise
         except (ReturnSig, BreakSig, ContinueSig, RaiseSig):
             pass
+        except TooLarge as exc:
+            self.too_large(stmt.lineno, stmt)
+            for name in assigned_names(stmt):
+                scope.vars[name] = Unknown(f"{name}: {short_error(exc)}", stmt.lineno, True)
         except Exception as exc:
             for name in assigned_names(stmt):
                 scope.vars[name] = Unknown(f"{name}: {short_error(exc)}", stmt.lineno, True)
@@ -183,20 +209,29 @@ class Interpreter:
             fn()
         except (BudgetExceeded, ReturnSig, BreakSig, ContinueSig, RaiseSig):
             raise
-        except RecursionError:
-            raise
         except Exception as exc:
-            self.note(node.lineno, f"cannot interpret `{source_text(node)}`: {short_error(exc)}")
+            if isinstance(exc, RecursionError):
+                self.too_large(node.lineno, node, " (nested too deeply)")
+            elif isinstance(exc, TooLarge):
+                self.too_large(node.lineno, node)
+            else:
+                self.note(node.lineno, f"cannot interpret `{source_text(node)}`: "
+                                       f"{short_error(exc)}")
             for name in assigned_names(node):
                 if name not in scope.vars or not isinstance(scope.vars.get(name), ModuleInst):
                     scope.vars[name] = Unknown(short_error(exc), node.lineno, True)
 
     def eval(self, node: ast.expr, scope: Scope) -> Any:
-        self.steps += 1
+        self.step()
         handler = EXPRESSIONS.get(type(node))
         if handler is None:
             return Unknown(f"unsupported expression {type(node).__name__}", node.lineno)
-        return handler(self, node, scope)
+        value = handler(self, node, scope)
+        if type(node) in PRODUCERS:
+            cost = size_cost(value)
+            if cost:
+                self.charge(cost)
+        return value
 
     # -- the API of handlers and overlays (wlint.model.evaluator.Evaluator) ----------------
     module_attr = imports.module_attr

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from wlint.model.budget import ITEMS_PER_STEP, check_spec
 from wlint.model.evaluator import Evaluator, LOOP_ATOMS, MAX_ITEMS
 from wlint.model.interp.frames import Scope, loop_value
 from wlint.model.overlays.torch_tensors import index_shape
@@ -120,6 +121,7 @@ def to_str(it: Evaluator, value: Any, spec: str = "", conversion: int = -1) -> A
         return "{" + render(value) + "}"
     if isinstance(value, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor)):
         return Unknown("string built from an unknown value", 0, False)
+    check_spec(spec)  # TooLarge: the statement's note
     try:
         if conversion == ord("r"):
             value = repr(value)
@@ -237,6 +239,7 @@ def iterate(it: Evaluator, v: Any, node: ast.AST) -> Optional[List[Any]]:
     if isinstance(v, (list, tuple, range, str, set)):
         if len(v) > MAX_ITEMS:
             return None
+        it.charge(len(v) // ITEMS_PER_STEP)
         return list(v)
     if isinstance(v, dict):
         return list(v.keys())

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from wlint.model.conditions import Condition, conjunction
-from wlint.model.evaluator import LOOP_ATOMS, Evaluator
+from wlint.model.evaluator import LOOP_ATOMS, MAX_ITEMS, Evaluator
+from wlint.model.signals import TooLarge
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
     MISSING, Conditional, EnumeratedRun, ModuleInst, ModuleNamespace, Repeated, SymbolicRange, Unknown,
@@ -201,6 +202,8 @@ def list_extend(it: Evaluator, lst: List[Any], value: Any) -> None:
     if items is None:
         lst.append(Repeated(Unknown("unknown items", 0, True), "?"))
         return
+    if len(lst) + len(items) > MAX_ITEMS:
+        raise TooLarge()
     lst.extend(list_wrap(it, lst, items))
 
 

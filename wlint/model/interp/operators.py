@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, Optional
 
+from wlint.model.budget import binop_cost, check_percent
 from wlint.model.conditions import Not, Text
-from wlint.model.evaluator import Evaluator, MAX_ITEMS
+from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
 from wlint.model.overlays.torch_tensors import broadcast
+from wlint.model.signals import TOO_LARGE, TooLarge
 from wlint.model.symbolic import Sym, opaque, render
 from wlint.model.text import short_error, source_text
 from wlint.model.values import (
@@ -29,11 +31,15 @@ def eval_binop(it: Evaluator, node: ast.BinOp, scope: Scope) -> Any:
 
 
 def binop(it: Evaluator, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
+    it.step()  # also when an overlay folds a sequence (sum)
     fn = _BINOPS.get(type(op))
     if fn is None:
         return Unknown(f"operator {type(op).__name__}", getattr(node, "lineno", 0))
     if isinstance(left, Tensor) or isinstance(right, Tensor):
         return tensor_binop(left, right)
+    refused = _charge(it, op, left, right, node)
+    if refused is not None:
+        return refused
     if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) and isinstance(
             op, ast.Add):
         out = TrackedList(list(left) + list(right)) if isinstance(left, list) else tuple(left) + tuple(right)
@@ -44,17 +50,22 @@ def binop(it: Evaluator, op: ast.operator, left: Any, right: Any, node: ast.AST)
         if any(isinstance(t, Unknown) for t in texts):
             return Unknown("string built from an unknown value")
         try:
+            check_percent(left, texts)
+        except TooLarge:
+            return _refuse(it, node)
+        try:
             return left % tuple(texts)
         except (TypeError, ValueError):
             return Unknown("% formatting")
-    if too_big(op, left, right):
-        return Unknown("value too large to compute", getattr(node, "lineno", 0))
+    raw = (left, right)
     left, right = to_sym(left), to_sym(right)
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return Unknown((left if isinstance(left, Unknown) else right).reason,
                        getattr(node, "lineno", 0))
     if isinstance(left, Sym) or isinstance(right, Sym):
-        return sym_binop(op, left, right)
+        if (left, right) != raw:  # a symbol only now (an unknown argument used as a number)
+            refused = _charge(it, op, left, right, node)
+        return refused or sym_binop(op, left, right)
     try:
         return fn(left, right)
     except Exception as exc:
@@ -212,16 +223,22 @@ def truth(it: Evaluator, v: Any) -> Optional[bool]:
         return None
 
 
-def too_big(op: ast.operator, a: Any, b: Any) -> bool:
-    """Arithmetic whose result would be huge (a hang, not a model): `[0] * 10**9`, `2**10**9`."""
-    if isinstance(op, ast.Mult):
-        for seq, n in ((a, b), (b, a)):
-            if isinstance(seq, (str, list, tuple, bytes)) and isinstance(n, int) and \
-                    n * max(len(seq), 1) > MAX_ITEMS:
-                return True
-    if isinstance(op, (ast.Pow, ast.LShift)) and isinstance(b, int) and not isinstance(b, bool):
-        return b > 4096 and not (isinstance(a, int) and a in (0, 1, -1))
-    return False
+def _charge(it: Evaluator, op: ast.operator, left: Any, right: Any, node: Any) -> Any:
+    """Charge the work of `left op right` by size; an Unknown (and a note) when its
+    result would be too large to follow, else None."""
+    try:
+        cost = binop_cost(op, left, right)
+    except TooLarge:
+        return _refuse(it, node)
+    if cost:
+        it.charge(cost)
+    return None
+
+
+def _refuse(it: Evaluator, node: Any) -> Unknown:
+    line = getattr(node, "lineno", 0)
+    it.too_large(line, node if isinstance(node, ast.AST) else None)
+    return Unknown(TOO_LARGE, line)
 
 
 def _operand(v: Any) -> str:

@@ -11,6 +11,7 @@ import ast
 import contextlib
 from typing import Any, Callable, Dict, List, Sequence
 
+from wlint.model.budget import ITEMS_PER_STEP
 from wlint.model.conditions import Not, Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.assignments import target_names
@@ -101,6 +102,7 @@ def init_class(it: Evaluator, cls: UserClass) -> None:
         bases.append(value)
     cls.bases = bases
     cls.mro = c3_mro(cls)
+    it.charge(len(cls.mro) // ITEMS_PER_STEP)
     cls.is_module = any(is_torch_module_ref(b) or (isinstance(b, UserClass) and b.is_module)
                         for b in cls.mro[1:])
     for dec in node.decorator_list:

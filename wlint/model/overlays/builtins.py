@@ -17,12 +17,13 @@ from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from collections.abc import Sequence as _AbcSequence
 from typing import Any, Callable, Dict, List, Optional
 
+from wlint.model.budget import call_cost, method_cost
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.registry import (
     Impl, constant, register_functions, register_method, register_methods
 )
 from wlint.model.overlays.torch_versions import has_torch_attribute
-from wlint.model.signals import CannotInterpret
+from wlint.model.signals import TOO_LARGE, CannotInterpret, TooLarge
 from wlint.model.symbolic import Sym
 from wlint.model.text import short_error
 from wlint.model.values import (
@@ -89,6 +90,9 @@ def pure(fn: Callable[..., Any], name: str) -> Impl:
             if is_unknownish(a) or isinstance(a, Repeated) or (
                     isinstance(a, (list, tuple)) and any(isinstance(x, (Repeated,)) for x in a)):
                 return Unknown(f"{name}() of an unknown value", getattr(node, "lineno", 0))
+        refused = charged(it, lambda: call_cost(name, args, kw), node)
+        if refused is not None:
+            return refused
         try:
             out = fn(*args, **kw)
         except Exception as exc:
@@ -97,6 +101,20 @@ def pure(fn: Callable[..., Any], name: str) -> Impl:
             out = TrackedList(out)
         return out
     return impl
+
+
+def charged(it: Evaluator, cost: Callable[[], int], node: Any) -> Optional[Unknown]:
+    """Charge the budget what a Python computation will cost (`wlint.model.budget`);
+    an Unknown, with its note, when its result would be too large to follow."""
+    try:
+        steps = cost()
+    except TooLarge:
+        line = getattr(node, "lineno", 0)
+        it.too_large(line, node if isinstance(node, ast.AST) else None)
+        return Unknown(TOO_LARGE, line)
+    if steps:
+        it.charge(steps)
+    return None
 
 
 def _minmax(which: str) -> Impl:
@@ -389,6 +407,10 @@ def python_method(method: Any) -> Impl:
         for a in list(args) + list(kw.values()):
             if isinstance(a, (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor)) and not isinstance(owner, dict):
                 return Unknown("method of an unknown value", getattr(node, "lineno", 0), True)
+        name = getattr(method, "__name__", "")
+        refused = charged(it, lambda: method_cost(owner, name, args, kw), node)
+        if refused is not None:
+            return refused
         try:
             out = method(*args, **kw)
         except Exception as exc:

@@ -8,22 +8,25 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional
 
-from wlint.model.evaluator import Evaluator
+from wlint.model.evaluator import MAX_ITEMS, Evaluator
 from wlint.model.overlays.builtins import dict_builtin, pure, symbolic_math
 from wlint.model.overlays.registry import register_functions
-from wlint.model.signals import CannotInterpret
+from wlint.model.signals import CannotInterpret, TooLarge
 from wlint.model.values import Conditional, ModuleInst, Partial, PlainInstance, TrackedList
 
 
 def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
-    """copy.deepcopy over abstract values (module trees are copied, tensors shared)."""
+    """copy.deepcopy over abstract values (module trees are copied, tensors shared).
+    Like copy.deepcopy, every container is copied once (`memo`: shared parts stay
+    shared, cycles end); a copy of more than MAX_ITEMS containers is TooLarge. The
+    caller charges the budget `len(memo)` steps."""
     memo = {} if memo is None else memo
     if id(v) in memo:
         return memo[id(v)]
     if isinstance(v, ModuleInst):
         new = ModuleInst(v.type_name, v.cls, v.line, v.path, v.kind)
         new.cond_depth = v.cond_depth
-        memo[id(v)] = new
+        _remember(memo, v, new)
         new.args, new.torch_bases, new.depth = v.args, v.torch_bases, v.depth
         new.nonpersistent = set(v.nonpersistent)
         new.unidentified = dict(v.unidentified)
@@ -33,23 +36,31 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
                 dst[k] = deepcopy_value(x, memo)
         return new
     if isinstance(v, Conditional):
-        return Conditional([(c, deepcopy_value(x, memo)) for c, x in v.items])
-    if isinstance(v, TrackedList):
-        out = TrackedList(deepcopy_value(x, memo) for x in v)
-        out.depth = v.depth
-        return out
+        return _remember(memo, v, Conditional([(c, deepcopy_value(x, memo)) for c, x in v.items]))
     if isinstance(v, list):
-        return [deepcopy_value(x, memo) for x in v]
+        out: List[Any] = _remember(memo, v, TrackedList() if isinstance(v, TrackedList) else [])
+        out.extend(deepcopy_value(x, memo) for x in v)
+        if isinstance(v, TrackedList):
+            out.depth = v.depth  # type: ignore[attr-defined]
+        return out
     if isinstance(v, tuple):
-        return tuple(deepcopy_value(x, memo) for x in v)
+        return _remember(memo, v, tuple(deepcopy_value(x, memo) for x in v))
     if isinstance(v, dict):
-        return {k: deepcopy_value(x, memo) for k, x in v.items()}
+        new_dict: Dict[Any, Any] = _remember(memo, v, {})
+        new_dict.update((k, deepcopy_value(x, memo)) for k, x in v.items())
+        return new_dict
     if isinstance(v, PlainInstance):
-        new_obj = PlainInstance(v.cls)
-        memo[id(v)] = new_obj
+        new_obj = _remember(memo, v, PlainInstance(v.cls))
         new_obj.attrs = {k: deepcopy_value(x, memo) for k, x in v.attrs.items()}
         return new_obj
     return v
+
+
+def _remember(memo: Dict[int, Any], old: Any, new: Any) -> Any:
+    memo[id(old)] = new
+    if len(memo) > MAX_ITEMS:
+        raise TooLarge()
+    return new
 
 
 def _partial(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
@@ -62,8 +73,16 @@ def _ordereddict(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], nod
     return dict_builtin(it, None, args, kw, node)
 
 
+def clone(it: Evaluator, value: Any) -> Any:
+    """`deepcopy_value`, charged to the budget by the size of the copy."""
+    memo: Dict[int, Any] = {}
+    out = deepcopy_value(value, memo)
+    it.charge(len(memo))
+    return out
+
+
 def _deepcopy(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
-    return deepcopy_value(args[0])
+    return clone(it, args[0])
 
 
 def _copy(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:

@@ -10,14 +10,15 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any, Dict, List
 
+from wlint.model.budget import MAX_EXPANSION
 from wlint.model.conditions import Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.layers import Layer, lookup
 from wlint.model.overlays.registry import MODULE_CLASSES, lookup_function
-from wlint.model.overlays.stdlib import deepcopy_value
+from wlint.model.overlays.stdlib import clone
 from wlint.model.overlays.torch_module import is_torch_module_ref, set_slot, unbound_setattr
 from wlint.model.overlays.torch_tensors import norm_dim, norm_shape
-from wlint.model.signals import CannotInterpret
+from wlint.model.signals import TOO_LARGE, CannotInterpret
 from wlint.model.symbolic import Sym
 from wlint.model.text import short_error
 from wlint.model.values import (
@@ -145,10 +146,13 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
             if proto is None:
                 return
             if isinstance(count, int):
+                if count > MAX_EXPANSION:
+                    it.note(line, f"{layer.name}: {TOO_LARGE}: {child.name} × {count}")
+                    return
                 for i in range(count):
-                    value.modules[str(i)] = deepcopy_value(proto)
+                    value.modules[str(i)] = clone(it, proto)
             elif isinstance(count, Sym):
-                value.modules["{" + it.next_atom() + "}"] = deepcopy_value(proto)
+                value.modules["{" + it.next_atom() + "}"] = clone(it, proto)
             else:
                 it.note(line, f"{layer.name}: number of `{child.name}` is unknown")
                 return
@@ -178,7 +182,7 @@ def build_child(it: Evaluator, layer: Layer, inst: ModuleInst, child: Any, node:
 
 def child_value(it: Evaluator, layer: Layer, src: Any, line: int, node: Any) -> Any:
     if isinstance(src, ModuleInst):
-        return deepcopy_value(src)
+        return clone(it, src)
     if is_layer_call(src):
         sub_layer = lookup(src.layer)
         if sub_layer is None:
@@ -190,7 +194,7 @@ def child_value(it: Evaluator, layer: Layer, src: Any, line: int, node: Any) -> 
         build_layer(it, sub_layer, value, [], dict(src.args), node)
         return value
     if isinstance(src, Conditional):
-        return Conditional([(c, deepcopy_value(v)) for c, v in src.items])
+        return Conditional([(c, clone(it, v)) for c, v in src.items])
     reason = src.reason if isinstance(src, Unknown) else value_text(src)
     it.note(line, f"{layer.name}: submodule argument is unknown ({reason})")
     return None

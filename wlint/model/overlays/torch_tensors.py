@@ -11,7 +11,7 @@ import ast
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from wlint.model.evaluator import Evaluator
+from wlint.model.evaluator import MAX_ITEMS, Evaluator
 from wlint.model.overlays.registry import (
     Impl, attributes, register_function, register_functions,
 )
@@ -314,7 +314,7 @@ def _tensor_reduce(t: Tensor, name: str) -> Impl:
         if name == "unbind":
             dim = args[0] if args else kw.get("dim", 0)
             if t.shape is None or not isinstance(dim, int) or not isinstance(
-                    t.shape[dim], int):
+                    t.shape[dim], int) or t.shape[dim] > MAX_ITEMS:
                 return Unknown("unbind of an unknown shape")
             rest = tuple(s for i, s in enumerate(t.shape) if i != dim % len(t.shape))
             return tuple(Tensor(rest, t.line, t.path) for _ in range(t.shape[dim]))
