@@ -98,6 +98,11 @@ def call(it: Evaluator, func: Any, args: List[Any], kwargs: Dict[str, Any], node
             return Unknown(f"`{func.qual}(...)` is not analysed", line, False)
         note_unanalysed_registration(it, func.qual, args, kwargs, node)
         return Unknown(f"`{func.qual}` is third-party (not analysed)", line, True)
+    if isinstance(func, PlainInstance):  # an object with __call__ (a builder)
+        method = it.class_attr(func.cls, "__call__")
+        if method is not MISSING:
+            return call(it, it.bind_attr(method, func, func.cls), args, kwargs, node)
+        return Unknown(f"`{func.cls.name}` object is not callable", line, True)
     if isinstance(func, ModuleInst):
         return Unknown("calling a module (forward) in __init__", line, False)
     if isinstance(func, Unknown):

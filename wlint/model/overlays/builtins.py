@@ -222,6 +222,36 @@ def _isinstance(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node
     return Unknown("isinstance of an unknown value")
 
 
+def _issubclass(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    cls, bases = args[0], args[1]
+    verdicts = [_subclass_verdict(cls, b) for b in (list(bases) if isinstance(bases, tuple) else [bases])]
+    if any(v is True for v in verdicts):
+        return True
+    if all(v is False for v in verdicts):
+        return False
+    return Unknown("issubclass of an unknown class")
+
+
+def _subclass_verdict(cls: Any, base: Any) -> Optional[bool]:
+    """issubclass(cls, base) for classes the interpreter knows: a project class by its
+    MRO (unknown when an unknown base might be `base`), a torch class by its name."""
+    if isinstance(cls, UserClass):
+        if base is cls or base in cls.mro:
+            return True
+        if isinstance(base, TorchRef) and base.last == "Module":
+            return cls.is_module
+        if isinstance(base, UserClass):
+            return None if any(isinstance(c, Unknown) for c in cls.mro) else False
+        return None if any(isinstance(c, (ExternalRef, Unknown)) for c in cls.mro) else False
+    if isinstance(cls, TorchRef) and _is_class(cls):
+        if isinstance(base, TorchRef):
+            if base == cls or base.last == "Module":
+                return True
+            return False if cls.last == "Module" else None  # nn.Module is the root
+        return False if isinstance(base, (UserClass, Builtin)) else None
+    return None
+
+
 _ABC = {"Iterable": Iterable, "Sequence": _AbcSequence, "Mapping": Mapping,
         "MutableMapping": MutableMapping, "Callable": _AbcCallable, "Hashable": Hashable}
 
@@ -482,6 +512,7 @@ register_functions("builtins", {
     "range": _range, "len": _len, "int": _int, "max": _minmax("max"),
     "min": _minmax("min"), "sum": _sum, "zip": _zip, "enumerate": _enumerate,
     "list": _list, "tuple": _tuple, "dict": dict_builtin, "isinstance": _isinstance,
+    "issubclass": _issubclass,
     "getattr": _getattr, "hasattr": _hasattr, "setattr": _setattr, "super": _super,
     "print": _print, "type": _type,
     "float": pure(float, "float"), "str": _str, "bool": _bool,

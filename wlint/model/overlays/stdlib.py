@@ -5,14 +5,18 @@ are copied, tensors shared), math, operator.mul, typing.cast, itertools.repeat.
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from typing import Any, Dict, List, Optional
 
 from wlint.model.evaluator import MAX_ITEMS, Evaluator
 from wlint.model.overlays.builtins import dict_builtin, pure, symbolic_math
-from wlint.model.overlays.registry import register_functions
+from wlint.model.overlays.registry import Impl, register_functions
 from wlint.model.signals import CannotInterpret, TooLarge
-from wlint.model.values import Conditional, ModuleInst, Partial, PlainInstance, TrackedList
+from wlint.model.values import (
+    Conditional, ModuleInst, ModuleNamespace, Partial, PlainInstance, TrackedList, UserClass
+)
 
 
 def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
@@ -96,6 +100,44 @@ def _copy(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any)
     return v
 
 
+def _getenv(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """os.environ.get(NAME, default) / os.getenv: the default. A variable read while a
+    model is built is one a plain run leaves unset (README, Precision and limits)."""
+    return args[1] if len(args) > 1 else kw.get("default")
+
+
+_NAMESPACE_CLASSES: Dict[str, UserClass] = {}
+
+
+def namespace_class(qualname: str) -> UserClass:
+    """A stand-in class for a stdlib attribute bag (`types.SimpleNamespace`): an
+    instance is a PlainInstance whose attributes are the keyword arguments."""
+    cls = _NAMESPACE_CLASSES.get(qualname)
+    if cls is None:
+        node = ast.ClassDef(name=qualname.rsplit(".", 1)[-1], bases=[], keywords=[], body=[],
+                            decorator_list=[], lineno=0, col_offset=0)
+        cls = UserClass(node, ModuleNamespace(qualname.rsplit(".", 1)[0], None), None)
+        cls.mro, cls.ready = [cls], True
+        _NAMESPACE_CLASSES[qualname] = cls
+    return cls
+
+
+def _namespace(qualname: str) -> Impl:
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        if args:
+            raise CannotInterpret(f"{qualname}() takes keyword arguments only")
+        obj = PlainInstance(namespace_class(qualname))
+        obj.attrs.update(kw)
+        return obj
+    return impl
+
+
+register_functions("re", {name: pure(getattr(re, name), f"re.{name}")
+                         for name in ("split", "sub", "subn", "findall", "escape")})
+register_functions("os", {"getenv": _getenv})
+register_functions("os.environ", {"get": _getenv})
+register_functions("types", {"SimpleNamespace": _namespace("types.SimpleNamespace")})
+register_functions("argparse", {"Namespace": _namespace("argparse.Namespace")})
 register_functions("functools", {"partial": _partial})
 register_functions("collections", {"OrderedDict": _ordereddict})
 register_functions("copy", {"deepcopy": _deepcopy, "copy": _copy})

@@ -287,7 +287,14 @@ def tensor_attribute(t: Tensor, name: str) -> Any:
         if name == "ndim":
             return len(t.shape) if t.shape is not None else Unknown("unknown rank")
         return Builtin(name, _tensor_method(t, name))
+    if name in _VALUE_METHODS:
+        return Builtin(name, lambda it, _s, a, k, n: Unknown(
+            f"the value of a tensor (`{name}()`)", getattr(n, "lineno", 0), False))
     return Unknown(f"tensor attribute `{name}`")
+
+
+# a tensor's values as Python numbers or lists: never a module, a parameter or a buffer
+_VALUE_METHODS = {"item", "tolist", "numpy", "__float__", "__int__"}
 
 
 _REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "std", "var", "norm", "all", "any",

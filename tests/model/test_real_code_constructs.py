@@ -1,0 +1,138 @@
+"""Constructs of real model code (issue 12, deliverable 2), each compared with Python
+and torch on meta: class tests and names (`issubclass`, `__name__`), stdlib values
+(`os.environ.get`, `re.split`, namespaces, `dataclasses.fields/replace/asdict`),
+builder objects with `__call__`, and tensor values read as Python numbers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+HEAD = ("import argparse, dataclasses, os, re, types\nimport torch\nimport torch.nn as nn\n"
+        "class Base(nn.Module):\n    pass\nclass Child(Base):\n    pass\nclass Plain:\n    pass\n")
+
+CLASSES = ["Base", "Child", "Plain", "nn.Linear", "nn.Module"]
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+@pytest.mark.parametrize("base", CLASSES + ["(Plain, Base)"])
+def test_issubclass_of_known_classes(infer, real, cls: str, base: str) -> None:
+    code = HEAD + f"issubclass({cls}, {base})  #@"
+    assert infer(code) is real(code)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_class_name(infer, real, cls: str) -> None:
+    code = HEAD + f"{cls}.__name__.lower()  #@"
+    assert infer(code) == real(code)
+
+
+def test_unset_environment_variable_gives_the_default(infer, real, state) -> None:
+    # a plain run leaves the variable unset: the default decides (no fork, no note)
+    assert "WLINT_TEST_NEVER_SET" not in os.environ
+    code = HEAD + """
+USE_OTHER = os.environ.get('WLINT_TEST_NEVER_SET', 'false').lower() == 'true'
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(1, 1) if USE_OTHER else nn.Linear(2, 3)
+        if os.getenv('WLINT_TEST_NEVER_SET_EITHER') is None:
+            self.extra = nn.Linear(3, 3)
+Net()  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes
+
+
+@pytest.mark.parametrize("namespace", ["types.SimpleNamespace", "argparse.Namespace"])
+def test_namespace_built_in_expr(infer, real, state, namespace: str) -> None:
+    code = HEAD + f"""
+class Net(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.fc = nn.Linear(cfg.dim, cfg.dim * cfg.ratio)
+        cfg.extra = 2
+        self.out = nn.Linear(cfg.extra, 1)
+Net({namespace}(dim=4, ratio=3))  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes
+
+
+def test_re_split_parses_an_architecture_string(infer, real) -> None:
+    code = HEAD + "[re.split(r'(\\d.*)', op)[:2] for op in 'ir_r2_k3_s2_e6'.split('_')]  #@"
+    assert list(map(list, infer(code))) == real(code)
+
+
+DATACLASS = HEAD + """
+@dataclasses.dataclass
+class Cfg:
+    dim: int = 8
+    depth: int = 2
+    input_size: tuple = (3, 32, 32)
+    def __post_init__(self):
+        self.hidden = self.dim * 4
+@dataclasses.dataclass
+class BigCfg(Cfg):
+    heads: int = 2
+    dim: int = 16
+"""
+
+
+def test_dataclass_fields_in_python_order(infer, real) -> None:
+    code = DATACLASS + "[f.name for f in dataclasses.fields(BigCfg())]  #@"
+    assert list(infer(code)) == real(code)
+
+
+def test_dataclass_replace_reruns_post_init(infer, real) -> None:
+    code = DATACLASS + "vars(dataclasses.replace(BigCfg(), dim=4, depth=3))  #@"
+    assert infer(code) == real(code)
+
+
+def test_dataclass_asdict_to_model(infer, real, state) -> None:
+    code = DATACLASS + """
+def build(cfg):
+    kwargs = dataclasses.asdict(cfg)
+    in_chans = kwargs.get('input_size')[0]
+    return nn.Sequential(*[nn.Conv2d(in_chans if i == 0 else kwargs['dim'], kwargs['dim'], 3)
+                           for i in range(kwargs['depth'])])
+build(BigCfg(depth=3))  #@"""
+    assert state(infer(code)) == state(real(code))
+
+
+def test_builder_object_with_call(infer, real, state) -> None:
+    code = HEAD + """
+class Builder:
+    def __init__(self, width):
+        self.width = width
+    def __call__(self, in_chs, depths):
+        stages = []
+        for d in depths:
+            stages.append(nn.Sequential(*[nn.Linear(in_chs, self.width) for _ in range(d)]))
+            in_chs = self.width
+        return stages
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        builder = Builder(6)
+        self.blocks = nn.Sequential(*builder(3, [1, 2]))
+Net()  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes
+
+
+def test_tensor_values_are_numbers_not_modules(infer, real, state) -> None:
+    # stochastic-depth rates from torch.linspace(...).item(): a float attribute, no note
+    code = HEAD + """
+class DropPath(nn.Module):
+    def __init__(self, drop_prob=0.):
+        super().__init__()
+        self.drop_prob = drop_prob
+class Net(nn.Module):
+    def __init__(self, depth=3, rate=0.1):
+        super().__init__()
+        dpr = [x.item() for x in torch.linspace(0, rate, depth, device='cpu')]
+        self.rates = torch.linspace(0, rate, depth, device='cpu').tolist()
+        self.blocks = nn.ModuleList([nn.Sequential(nn.Linear(2, 2), DropPath(p)) for p in dpr])
+Net()  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes
