@@ -136,3 +136,23 @@ class Net(nn.Module):
 Net()  #@"""
     assert state(infer.build(code)) == state(real(code))
     assert not infer.notes
+
+
+def test_stagewise_rates_from_split_and_tolist(infer, real, state) -> None:
+    code = HEAD + """
+class Net(nn.Module):
+    def __init__(self, depths=(1, 2), rate=0.1):
+        super().__init__()
+        dpr = [x.tolist() for x in torch.linspace(0, rate, sum(depths), device='cpu').split(depths)]
+        halves = torch.zeros(6, 4).chunk(2, dim=0)
+        self.p = nn.Parameter(torch.cat([halves[0], halves[1][:1]]))
+        self.stages = nn.ModuleList([nn.ModuleList([DropPath(dpr[s][b]) for b in range(d)])
+                                     for s, d in enumerate(depths)])
+class DropPath(nn.Module):
+    def __init__(self, drop_prob=0.):
+        super().__init__()
+        self.drop_prob = drop_prob
+        self.w = nn.Linear(1, 1)
+Net()  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes

@@ -17,7 +17,8 @@ from wlint.model.overlays.registry import (
 )
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
-    Builtin, MISSING, Repeated, SymbolicFloat, SymbolicObject, Tensor, Unknown, same_value, to_sym
+    Builtin, MISSING, Repeated, SymbolicFloat, SymbolicObject, Tensor, TrackedList, Unknown,
+    same_value, to_sym
 )
 
 
@@ -244,7 +245,7 @@ register_functions("torch", {
     "meshgrid": _meshgrid,
     **{n: _torch_method_fn(n) for n in ("flatten", "reshape", "transpose", "permute", "squeeze",
                                         "unsqueeze", "sum", "mean", "amax", "amin", "prod",
-                                        "unbind", "t")},
+                                        "unbind", "t", "split", "chunk")},
     "outer": _two_tensor("outer"), "ger": _two_tensor("outer"), "polar": _two_tensor("broadcast"),
     "complex": _two_tensor("broadcast"), "where": _two_tensor("broadcast"),
     "maximum": _two_tensor("broadcast"), "minimum": _two_tensor("broadcast"),
@@ -287,10 +288,45 @@ def tensor_attribute(t: Tensor, name: str) -> Any:
         if name == "ndim":
             return len(t.shape) if t.shape is not None else Unknown("unknown rank")
         return Builtin(name, _tensor_method(t, name))
+    if name in ("split", "chunk", "tensor_split"):
+        return Builtin(name, lambda it, _s, a, k, n: _split(t, name, list(a), k))
+    if name == "tolist" and t.shape is not None:
+        return Builtin(name, lambda it, _s, a, k, n: _values(t.shape, getattr(n, "lineno", 0)))
     if name in _VALUE_METHODS:
         return Builtin(name, lambda it, _s, a, k, n: Unknown(
             f"the value of a tensor (`{name}()`)", getattr(n, "lineno", 0), False))
     return Unknown(f"tensor attribute `{name}`")
+
+
+def _split(t: Tensor, name: str, args: List[Any], kw: Dict[str, Any]) -> Any:
+    """t.split(size or sizes, dim) / t.chunk(n, dim): a tuple of tensors when the sizes
+    are known integers."""
+    arg = args[0] if args else kw.get("split_size_or_sections", kw.get("chunks", kw.get("sections")))
+    dim = args[1] if len(args) > 1 else kw.get("dim", 0)
+    shape = t.shape
+    if shape is None or not isinstance(dim, int) or not -len(shape) <= dim < len(shape):
+        return Unknown(f"{name} of an unknown shape")
+    dim %= len(shape)
+    total = shape[dim]
+    sizes: Optional[List[int]] = None
+    if isinstance(arg, (list, tuple)) and all(isinstance(x, int) for x in arg) and name == "split":
+        sizes = list(arg) if sum(arg) == total else None
+    elif isinstance(arg, int) and arg > 0 and isinstance(total, int):
+        step = arg if name == "split" else -(-total // arg)
+        sizes = [min(step, total - i) for i in range(0, total, step)] if name != "tensor_split" else None
+    if sizes is None or len(sizes) > MAX_ITEMS:
+        return Unknown(f"{name} into unknown pieces")
+    return tuple(Tensor(tuple(shape[:dim]) + (n,) + tuple(shape[dim + 1:]), t.line, t.path)
+                 for n in sizes)
+
+
+def _values(shape: Tuple[Any, ...], line: int) -> Any:
+    """`t.tolist()` of a known shape: nested lists of unknown numbers."""
+    if not shape:
+        return Unknown("the value of a tensor (`tolist()`)", line, False)
+    if not isinstance(shape[0], int) or shape[0] > MAX_ITEMS:
+        return Unknown("`tolist()` of a tensor of unknown length", line, False)
+    return TrackedList(_values(shape[1:], line) for _ in range(shape[0]))
 
 
 # a tensor's values as Python numbers or lists: never a module, a parameter or a buffer
