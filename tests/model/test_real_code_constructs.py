@@ -156,3 +156,32 @@ class DropPath(nn.Module):
 Net()  #@"""
     assert state(infer.build(code)) == state(real(code))
     assert not infer.notes
+
+
+def test_legacy_constructor_of_an_unknown_number(infer, real, state) -> None:
+    # torch.FloatTensor([x]) is [1] whatever number x is; math.log of a symbol is a number
+    code = HEAD + """
+import math
+class Net(nn.Module):
+    def __init__(self, init_scale, n=3):
+        super().__init__()
+        self.a = nn.Parameter(torch.FloatTensor([init_scale]))
+        self.b = nn.Parameter(torch.tensor([math.log(init_scale), n * 2.0]))
+        self.c = nn.Parameter(torch.FloatTensor([math.sqrt(n) / 2]))
+"""
+    assert state(infer.build(code + "Net  #@")) == state(real(code + "Net(0.5)  #@"))
+    assert not infer.notes
+
+
+def test_module_dict_as_a_registry(infer, real, state, tmp_path) -> None:
+    (tmp_path / "zoo.py").write_text(
+        "import torch.nn as nn\n"
+        "def small(**kw):\n    return nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))\n",
+        encoding="utf-8")
+    code = HEAD + f"""
+import sys
+sys.path.insert(0, {str(tmp_path)!r})
+import zoo
+arch = 'small'
+zoo.__dict__[arch]()  #@"""
+    assert state(infer(code)) == state(real(code))

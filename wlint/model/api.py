@@ -21,8 +21,9 @@ from wlint.model.layers import CHECKED_TORCH
 from wlint.model.prediction import Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded
+from wlint.model.text import short_error
 from wlint.source import dotted_name
-from wlint.model.values import BoundMethod, Function, ModuleInst, TorchRef, UserClass
+from wlint.model.values import BoundMethod, Function, ModuleInst, Partial, TorchRef, UserClass
 
 Version = Tuple[int, ...]
 
@@ -70,16 +71,24 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         raise PredictError(f"cannot parse {relpath}: {ns.error}")
     head = expr_node.func if isinstance(expr_node, ast.Call) else expr_node
     name = dotted_name(head)
-    if name is None:
-        raise PredictError(f"EXPR must be a class or a call: {expr!r}")
-    cls = interp.evaluate(head)
-    is_factory = isinstance(expr_node, ast.Call) and isinstance(cls, (Function, BoundMethod))
+    if name is None and not isinstance(head, ast.Subscript):
+        raise PredictError(f"EXPR must be a class, a call or a registry entry "
+                           f"(`MODELS['name'](...)`): {expr!r}")
+    name = name or ast.unparse(head)
+    try:
+        cls = interp.evaluate(head)
+    except BudgetExceeded:
+        raise PredictError(f"{relpath}: step budget exhausted while evaluating {name}") from None
+    except Exception as exc:  # an interpreter limit on the EXPR itself: exit 2, one line
+        raise PredictError(f"cannot evaluate {name} in {relpath}: {short_error(exc)}") from None
+    is_factory = isinstance(expr_node, ast.Call) and isinstance(cls, (Function, BoundMethod, Partial))
     if not isinstance(cls, UserClass) and not is_factory and not (
             isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
         raise PredictError(f"unknown class {name!r} in {relpath}")
     if isinstance(cls, UserClass) and not cls.is_module:
         raise PredictError(f"{name!r} in {relpath} is not an nn.Module subclass")
-    pred = Prediction(path=relpath, expr=expr, cls=name.rsplit(".", 1)[-1])
+    shown = cls.name if isinstance(cls, UserClass) else name.rsplit(".", 1)[-1]
+    pred = Prediction(path=relpath, expr=expr, cls=shown)
     line = getattr(cls, "node", expr_node).lineno if isinstance(cls, UserClass) else 1
     value = interp.run(expr_node, cls, line, expr)
     if isinstance(value, ModuleInst):

@@ -35,6 +35,8 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
         if found is not MISSING:
             return bind_attr(it, found, obj, obj.cls)
         return Unknown(f"`{obj.cls.name}` has no attribute `{name}`", line, True)
+    if name == "__dict__" and isinstance(obj, ModuleNamespace):
+        return obj.vars  # `models.__dict__[arch]`: the module's live namespace
     if name == "__name__" and isinstance(obj, (UserClass, TorchRef, ExternalRef)):
         return obj.name if isinstance(obj, UserClass) else obj.qual.rsplit(".", 1)[-1]
     if isinstance(obj, UserClass):

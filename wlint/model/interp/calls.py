@@ -30,6 +30,8 @@ def eval_call(it: Evaluator, node: ast.Call, scope: Scope) -> Any:
         return zero_arg_super(it, scope, node)
     if isinstance(func, Builtin) and func.name == "locals" and not node.args:
         return dict(scope.vars)
+    if isinstance(func, Builtin) and func.name == "globals" and not node.args:
+        return scope.module.vars  # `globals()[name](...)`: the module's live namespace
     args: List[Any] = []
     kwargs: Dict[str, Any] = {}
     for a in node.args:

@@ -25,8 +25,8 @@ from wlint.model.symbolic import Sym
 from wlint.model.text import short_error, source_text
 from wlint.source import dotted_name
 from wlint.model.values import (
-    ClassMethod, ExternalRef, Function, MISSING, ModuleInst, PlainInstance, Property, Repeated,
-    StaticMethod, SymbolicRange, Unknown, UserClass, same_value, to_sym
+    BoundMethod, ClassMethod, ExternalRef, Function, MISSING, ModuleInst, Partial, PlainInstance,
+    Property, Repeated, StaticMethod, SymbolicRange, Unknown, UserClass, same_value, to_sym
 )
 
 
@@ -80,13 +80,36 @@ def decorate(it: Evaluator, func: Any, dec: ast.expr, scope: Scope) -> Any:
         return ClassMethod(func)
     if last in ("property", "cached_property"):
         return Property(func)
-    return func  # unknown decorators (wraps, torch.no_grad, jit) keep the function
+    if isinstance(dec, ast.Call):  # a registry key: @register_architecture('tiny')
+        return project_decorator(it, func, dec, scope)
+    return func  # bare wrappers (functools.wraps, torch.no_grad, timing) keep the function
+
+
+def project_decorator(it: Evaluator, target: Any, dec: ast.expr, scope: Scope) -> Any:
+    """Apply a decorator the project defines (`@MODELS.register('x')` on a class or a
+    function, a bare `@register` on a class) as Python does, so registries fill at
+    import time. A decorator from elsewhere (functools.wraps, torch.no_grad, jit) or
+    one whose result is not understood keeps the function or class as written; a
+    bare decorator of a function is not run (wrappers and name-keyed registries of
+    functions that are called directly: running them costs every import)."""
+    try:
+        decorator = it.eval(dec, scope)
+        if not isinstance(decorator, (Function, BoundMethod)):
+            return target
+        result = it.call(decorator, [target], {}, dec)
+    except (BudgetExceeded, RecursionError):
+        raise
+    except Exception:  # an interpreter limit or the decorator raising: as written
+        return target
+    return result if isinstance(result, (Function, BoundMethod, UserClass, Partial)) else target
 
 
 def exec_classdef(it: Evaluator, node: ast.ClassDef, scope: Scope) -> None:
     cls = UserClass(node, scope.module, scope)
     scope.vars[node.name] = cls
     it.guarded(node, scope, lambda: init_class(it, cls))
+    for dec in reversed(node.decorator_list):
+        scope.vars[node.name] = project_decorator(it, scope.vars[node.name], dec, scope)
 
 
 def init_class(it: Evaluator, cls: UserClass) -> None:

@@ -528,7 +528,7 @@ register_functions("builtins", {
     "TypeError": _exc, "AssertionError": _exc, "RuntimeError": _exc,
     "KeyError": _exc, "Exception": _exc, "AttributeError": _exc,
     "staticmethod": _identity, "classmethod": _identity, "property": _identity,
-    "vars": _vars, "locals": _object,
+    "vars": _vars, "locals": _object, "globals": _object,
 })
 constant("builtins.None", None)
 constant("builtins.True", True)

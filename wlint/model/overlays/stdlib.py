@@ -14,8 +14,10 @@ from wlint.model.evaluator import MAX_ITEMS, Evaluator
 from wlint.model.overlays.builtins import dict_builtin, pure, symbolic_math
 from wlint.model.overlays.registry import Impl, register_functions
 from wlint.model.signals import CannotInterpret, TooLarge
+from wlint.model.symbolic import Sym
 from wlint.model.values import (
-    Conditional, ModuleInst, ModuleNamespace, Partial, PlainInstance, TrackedList, UserClass
+    Conditional, ModuleInst, ModuleNamespace, Partial, PlainInstance, SymbolicFloat, SymbolicObject,
+    TrackedList, UserClass, value_text
 )
 
 
@@ -141,12 +143,30 @@ register_functions("argparse", {"Namespace": _namespace("argparse.Namespace")})
 register_functions("functools", {"partial": _partial})
 register_functions("collections", {"OrderedDict": _ordereddict})
 register_functions("copy", {"deepcopy": _deepcopy, "copy": _copy})
+def float_math(fn: Any, name: str) -> Impl:
+    """A float function of math: computed on known numbers, a float-valued symbolic
+    expression (`log(init_scale)`) of symbols, so `torch.tensor([math.log(s)])` is [1]."""
+    plain = pure(fn, name)
+
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        if args and not kw and all(isinstance(a, (int, float, Sym, SymbolicFloat, SymbolicObject))
+                                   for a in args) and not all(isinstance(a, (int, float)) for a in args):
+            for a in args:
+                if isinstance(a, SymbolicObject):
+                    a.may_module = False  # used as a number
+            texts = ", ".join(a.text if isinstance(a, SymbolicFloat) else value_text(a) for a in args)
+            return SymbolicFloat(None, False, f"{name}({texts})")
+        return plain(it, _, args, kw, node)
+    return impl
+
+
 register_functions("math", {
-    "sqrt": pure(math.sqrt, "sqrt"),
+    "sqrt": float_math(math.sqrt, "sqrt"),
+    "exp": float_math(math.exp, "exp"),
     "ceil": symbolic_math(math.ceil, "ceil", True),
     "floor": symbolic_math(math.floor, "floor", True),
-    "log": pure(math.log, "log"),
-    "log2": pure(math.log2, "log2"),
+    "log": float_math(math.log, "log"),
+    "log2": float_math(math.log2, "log2"),
     "prod": pure(math.prod, "prod"),
     "gcd": pure(math.gcd, "gcd"),
     "pi": pure(lambda: math.pi, "pi"),

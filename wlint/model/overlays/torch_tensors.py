@@ -144,8 +144,8 @@ def _factory(kind: str) -> Impl:
 
 
 def _data_shape(data: Any) -> Optional[Tuple[Any, ...]]:
-    if isinstance(data, (int, float, bool)):
-        return ()
+    if isinstance(data, (int, float, bool, Sym, SymbolicFloat, SymbolicObject)):
+        return ()  # a number, known or not (`torch.FloatTensor([init_scale])` is [1])
     if isinstance(data, (list, tuple)):
         if any(isinstance(x, Repeated) for x in data):
             return None
