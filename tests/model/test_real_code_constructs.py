@@ -185,3 +185,25 @@ import zoo
 arch = 'small'
 zoo.__dict__[arch]()  #@"""
     assert state(infer(code)) == state(real(code))
+
+
+def test_a_factory_that_raises_is_declared(tmp_path) -> None:
+    # `return build(...)` where build raises: no module and a note saying so (was an
+    # empty prediction when another note existed)
+    from wlint.model.api import predict
+
+    path = tmp_path / "zoo.py"
+    path.write_text(HEAD + """
+REGISTRY = {}
+def build(name):
+    if name not in REGISTRY:
+        raise KeyError(name)
+    return REGISTRY[name]()
+def factory():
+    for x in undefined_name:
+        pass
+    return build('missing')
+""", encoding="utf-8")
+    pred = predict(str(path), "factory()")
+    assert not pred.entries
+    assert any("raise" in u.reason for u in pred.unresolved), pred.unresolved

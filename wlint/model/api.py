@@ -23,7 +23,7 @@ from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded
 from wlint.model.text import short_error
 from wlint.source import dotted_name
-from wlint.model.values import BoundMethod, Function, ModuleInst, Partial, TorchRef, UserClass
+from wlint.model.values import BoundMethod, Function, ModuleInst, Partial, TorchRef, Unknown, UserClass
 
 Version = Tuple[int, ...]
 
@@ -97,8 +97,9 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         stop = flatten(value, pred, relpath)
         if stop is not None:
             interp.notes.append(stop)
-    elif not any(True for _ in interp.notes):
-        interp.note(line, f"{expr} did not produce a module", relpath)
+    else:  # never an empty prediction without a reason next to the others
+        why = f": {value.reason}" if isinstance(value, Unknown) else ""
+        interp.note(line, f"{expr} did not produce a module{why}", relpath)
     pred.unresolved = [Unresolved(ln, reason, "" if p == relpath else p)
                        for p, ln, reason in interp.notes]
     pred.migrates_checkpoints = interp.migrates

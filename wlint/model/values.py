@@ -118,10 +118,18 @@ class TrackedList(list):  # type: ignore[type-arg]
     cond_depth = 0  # len(interp.conds) at creation
 
 
+class DefaultDict(dict):  # type: ignore[type-arg]
+    """collections.defaultdict: a missing key is filled by calling `factory`."""
+
+    def __init__(self, factory: Any, *args: Any) -> None:
+        super().__init__(*args)
+        self.factory = factory
+
+
 class Function:
     """A user function or method (ast node + defining scope)."""
 
-    __slots__ = ("kind", "module", "name", "node", "owner", "scope")
+    __slots__ = ("kind", "module", "name", "node", "owner", "pending", "scope")
 
     def __init__(self, node: Any, scope: Any, module: Any, owner: Any = None,
                  kind: str = "function") -> None:
@@ -131,6 +139,7 @@ class Function:
         self.owner = owner  # UserClass defining it (for super())
         self.name = getattr(node, "name", "<lambda>")
         self.kind = kind  # function | staticmethod | classmethod | property
+        self.pending: List[Any] = []  # bare project decorators, run at the first call
 
 
 class BoundMethod:

@@ -74,6 +74,8 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
             return Builtin(name, impl)
     if isinstance(obj, Function) and name == "__name__":
         return obj.name
+    if isinstance(obj, (Function, UserClass)) and name == "__module__":
+        return obj.module.vars.get("__name__", Unknown("module name", line))
     if isinstance(obj, list) and (list, name) in METHODS:
         return Builtin(name, METHODS[(list, name)], obj)
     if isinstance(obj, (int, float, str, bytes, tuple, list, dict, set, type(None), bool)):

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from wlint.model.evaluator import Evaluator, MAX_DEPTH
 from wlint.model.interp.frames import Scope
+from wlint.model.interp.statements import run_pending_decorators
 from wlint.model.overlays.dataclasses import dataclass_init
 from wlint.model.overlays.registry import lookup_function
 from wlint.model.overlays.stdlib import NON_MODULE_PACKAGES
@@ -122,6 +123,8 @@ def call_function(it: Evaluator, func: Function, args: List[Any], kwargs: Dict[s
     fnode = func.node
     if it.depth >= MAX_DEPTH:
         raise CannotInterpret("call depth limit reached (recursion?)")
+    if func.pending:
+        run_pending_decorators(it, func)
     scope = Scope({}, func.scope, func.module)
     bind_args(it, fnode.args, func, args, kwargs, scope, node)
     if func.owner is not None:

@@ -109,6 +109,9 @@ class Interpreter:
             self.note(line, f"{TOO_LARGE}: the prediction is incomplete", self.main)
         except RecursionError:
             self.note(line, "recursion too deep: the prediction is incomplete", self.main)
+        except RaiseSig:
+            self.note(line, f"building {text} reaches a `raise` (or a failing assert) "
+                            "of the analysed code", self.main)
         except Exception as exc:
             self.note(line, f"cannot interpret {text}: {exc}", self.main)
         self.finish()

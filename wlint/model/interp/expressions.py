@@ -16,7 +16,7 @@ from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym, render
 from wlint.model.text import short_error, source_text
 from wlint.model.values import (
-    Conditional, ExternalRef, Function, ItemsIterator, MISSING, ModuleInst, Repeated,
+    Conditional, DefaultDict, ExternalRef, Function, ItemsIterator, MISSING, ModuleInst, Repeated,
     SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef, TrackedList, Unknown,
     check_key, is_unknownish, value_text
 )
@@ -305,7 +305,13 @@ def getitem(it: Evaluator, obj: Any, key: Any, node: ast.AST) -> Any:
             return Unknown("unknown key", line, True)
         try:
             return obj[key]
-        except (KeyError, TypeError):
+        except KeyError:
+            if isinstance(obj, DefaultDict) and obj.factory is not None:
+                check_key(key)
+                obj[key] = it.call(obj.factory, [], {}, node)
+                return obj[key]
+            return Unknown(f"missing key {key!r}", line, True)
+        except TypeError:
             return Unknown(f"missing key {key!r}", line, True)
     if isinstance(obj, str) and isinstance(key, (int, slice)):
         try:
@@ -318,9 +324,20 @@ def getitem(it: Evaluator, obj: Any, key: Any, node: ast.AST) -> Any:
         return Unknown("unknown index", line, True)
     if isinstance(obj, Tensor):
         return Tensor(index_shape(obj.shape, key), obj.line, obj.path)
+    if isinstance(obj, ExternalRef) and obj.qual == "sys.modules" and isinstance(key, str):
+        return loaded_module(it, key, line)
     if isinstance(obj, (TorchRef, ExternalRef)):
         return obj  # typing generics: Optional[X], List[int]
     return Unknown(f"cannot index {type(obj).__name__}", line, True)
+
+
+def loaded_module(it: Evaluator, name: str, line: int) -> Any:
+    """`sys.modules[name]` for a project module the prediction has loaded (a registry
+    decorator's `sys.modules[fn.__module__]`)."""
+    for ns in it.modules.values():
+        if ns.vars.get("__name__") == name:
+            return ns
+    return Unknown(f"module {name!r} is not loaded", line, True)
 
 
 HANDLERS: Dict[type, Callable[..., Any]] = {

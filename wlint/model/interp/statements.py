@@ -41,8 +41,8 @@ def exec_return(it: Evaluator, node: ast.Return, scope: Scope) -> None:
     if node.value is not None:
         try:
             value = it.eval(node.value, scope)
-        except (BudgetExceeded, RecursionError):
-            raise
+        except (BudgetExceeded, RecursionError, RaiseSig):
+            raise  # `return f(...)` where f raises: this path raises, it returns nothing
         except Exception as exc:
             value = Unknown(short_error(exc), node.lineno, True)
     raise ReturnSig(value)
@@ -82,26 +82,54 @@ def decorate(it: Evaluator, func: Any, dec: ast.expr, scope: Scope) -> Any:
         return Property(func)
     if isinstance(dec, ast.Call):  # a registry key: @register_architecture('tiny')
         return project_decorator(it, func, dec, scope)
-    return func  # bare wrappers (functools.wraps, torch.no_grad, timing) keep the function
+    if isinstance(func, Function):
+        decorator = _project_callable(it, dec, scope)
+        if decorator is not None:
+            func.pending.append((decorator, dec))
+    return func
 
 
 def project_decorator(it: Evaluator, target: Any, dec: ast.expr, scope: Scope) -> Any:
     """Apply a decorator the project defines (`@MODELS.register('x')` on a class or a
     function, a bare `@register` on a class) as Python does, so registries fill at
     import time. A decorator from elsewhere (functools.wraps, torch.no_grad, jit) or
-    one whose result is not understood keeps the function or class as written; a
-    bare decorator of a function is not run (wrappers and name-keyed registries of
-    functions that are called directly: running them costs every import)."""
+    one whose result is not understood keeps the function or class as written.
+
+    A bare project decorator of a function (`@register_model`) runs at the function's
+    first call instead (`run_pending_decorators`): a zoo registers hundreds of entry
+    points, the prediction calls one, and the registry entries it reads are its own."""
+    decorator = _project_callable(it, dec, scope)
+    if decorator is None:
+        return target
+    result = _apply(it, decorator, target, dec)
+    return result if isinstance(result, (Function, BoundMethod, UserClass, Partial)) else target
+
+
+def run_pending_decorators(it: Evaluator, func: Function) -> None:
+    """Run a function's deferred bare decorators once, for what they register (the
+    function keeps its body: wrappers pass the call through)."""
+    pending, func.pending = func.pending, []
+    for decorator, dec in pending:
+        _apply(it, decorator, func, dec)
+
+
+def _project_callable(it: Evaluator, dec: ast.expr, scope: Scope) -> Any:
     try:
         decorator = it.eval(dec, scope)
-        if not isinstance(decorator, (Function, BoundMethod)):
-            return target
-        result = it.call(decorator, [target], {}, dec)
+    except (BudgetExceeded, RecursionError):
+        raise
+    except Exception:
+        return None
+    return decorator if isinstance(decorator, (Function, BoundMethod)) else None
+
+
+def _apply(it: Evaluator, decorator: Any, target: Any, dec: ast.expr) -> Any:
+    try:
+        return it.call(decorator, [target], {}, dec)
     except (BudgetExceeded, RecursionError):
         raise
     except Exception:  # an interpreter limit or the decorator raising: as written
-        return target
-    return result if isinstance(result, (Function, BoundMethod, UserClass, Partial)) else target
+        return None
 
 
 def exec_classdef(it: Evaluator, node: ast.ClassDef, scope: Scope) -> None:

@@ -470,6 +470,17 @@ def _list_insert(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, A
     return None
 
 
+def _list_appendleft(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """deque.appendleft (a deque is a list to the interpreter)."""
+    return _list_insert(it, lst, [0, args[0]], kw, node)
+
+
+def _list_popleft(it: Evaluator, lst: List[Any], args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    if not lst or any(isinstance(x, Repeated) for x in lst):
+        raise CannotInterpret("popleft from a list of unknown length")
+    return lst.pop(0)
+
+
 def _str(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     return it.to_str(args[0]) if args else ""
 
@@ -534,5 +545,6 @@ constant("builtins.None", None)
 constant("builtins.True", True)
 constant("builtins.False", False)
 constant("builtins.__name__", "__wlint__")
-register_methods(list, {"append": _list_append, "extend": _list_extend, "insert": _list_insert})
+register_methods(list, {"append": _list_append, "extend": _list_extend, "insert": _list_insert,
+                        "appendleft": _list_appendleft, "popleft": _list_popleft})
 register_method(SymbolicObject, "get", _symbolic_object_get)

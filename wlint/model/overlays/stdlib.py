@@ -16,7 +16,7 @@ from wlint.model.overlays.registry import Impl, register_functions
 from wlint.model.signals import CannotInterpret, TooLarge
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
-    Conditional, ModuleInst, ModuleNamespace, Partial, PlainInstance, SymbolicFloat, SymbolicObject,
+    Conditional, DefaultDict, ModuleInst, ModuleNamespace, Partial, PlainInstance, SymbolicFloat, SymbolicObject,
     TrackedList, UserClass, value_text
 )
 
@@ -77,6 +77,22 @@ def _partial(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: A
 
 def _ordereddict(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     return dict_builtin(it, None, args, kw, node)
+
+
+def _defaultdict(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    out = DefaultDict(args[0] if args else None)
+    out.update(dict_builtin(it, None, list(args[1:]), kw, node))
+    return out
+
+
+def _deque(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """collections.deque as a list (model code builds and iterates it)."""
+    items = it.iterate(args[0], node) if args else []
+    if items is None:
+        raise CannotInterpret("deque() of an unknown value")
+    out = TrackedList(items)
+    out.depth = len(it.frame.loop_atoms)
+    return out
 
 
 def clone(it: Evaluator, value: Any) -> Any:
@@ -141,7 +157,8 @@ register_functions("os.environ", {"get": _getenv})
 register_functions("types", {"SimpleNamespace": _namespace("types.SimpleNamespace")})
 register_functions("argparse", {"Namespace": _namespace("argparse.Namespace")})
 register_functions("functools", {"partial": _partial})
-register_functions("collections", {"OrderedDict": _ordereddict})
+register_functions("collections", {"OrderedDict": _ordereddict, "defaultdict": _defaultdict,
+                                   "deque": _deque})
 register_functions("copy", {"deepcopy": _deepcopy, "copy": _copy})
 def float_math(fn: Any, name: str) -> Impl:
     """A float function of math: computed on known numbers, a float-valued symbolic
