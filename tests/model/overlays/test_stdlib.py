@@ -31,3 +31,11 @@ def test_math_and_itertools_on_known_values(infer) -> None:
 
 def test_typing_cast_returns_its_value(infer) -> None:
     assert infer(HEAD + "typing.cast(int, 5)  #@") == 5
+
+
+def test_nested_partials_flatten_as_in_cpython(infer, real) -> None:
+    code = HEAD + """
+inner = functools.partial(nn.LayerNorm, eps=1e-6)
+outer = functools.partial(inner, elementwise_affine=False)
+(outer.func is nn.LayerNorm, outer.keywords, outer.args)  #@"""
+    assert infer(code) == real(code)

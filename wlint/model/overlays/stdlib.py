@@ -72,7 +72,10 @@ def _remember(memo: Dict[int, Any], old: Any, new: Any) -> Any:
 def _partial(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     if not args:
         raise CannotInterpret("partial() without a function")
-    return Partial(args[0], list(args[1:]), dict(kw))
+    func, bound = args[0], list(args[1:])
+    if isinstance(func, Partial):  # flattened as CPython does: .func is the innermost callable
+        return Partial(func.func, list(func.args) + bound, {**func.kwargs, **kw})
+    return Partial(func, bound, dict(kw))
 
 
 def _ordereddict(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
