@@ -97,9 +97,10 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
         stop = flatten(value, pred, relpath)
         if stop is not None:
             interp.notes.append(stop)
-    else:  # never an empty prediction without a reason next to the others
-        why = f": {value.reason}" if isinstance(value, Unknown) else ""
-        interp.note(line, f"{expr} did not produce a module{why}", relpath)
+    elif not interp.notes:
+        interp.note(line, f"{expr} did not produce a module", relpath)
+    elif isinstance(value, Unknown):  # the other notes do not say the whole model is missing
+        interp.note(line, f"the model {expr} is unknown: {value.reason}", relpath)
     pred.unresolved = [Unresolved(ln, reason, "" if p == relpath else p)
                        for p, ln, reason in interp.notes]
     pred.migrates_checkpoints = interp.migrates
