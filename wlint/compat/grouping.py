@@ -431,6 +431,49 @@ def _unfold(f: Finding) -> List[Finding]:
             for c in copies]
 
 
+def unfold_moves(findings: Iterable[Finding]) -> List[Finding]:
+    """A merged module rename (WL203 `layers.{i}.attn` -> `layers.{i}.mix`) as one finding
+    per sibling copy, with that copy's concrete keys, renames and remap rules (named
+    models report concrete keys only; `{i}` would also claim copies that did not move)."""
+    out: List[Finding] = []
+    for f in findings:
+        copies = f.extra.get("siblings")
+        if f.code != "WL203" or not copies:
+            out.append(f)
+            continue
+        for c in copies:
+            out.append(_moved_copy(f, c))
+    return out
+
+
+def _moved_copy(f: Finding, copy: Dict[str, Any]) -> Finding:
+    old = copy.get("old_key") or ""
+    # the copy's own subtree: its old key up to the last sibling index (`layers.3`); the
+    # modules moved with it (its renamed keys) all lie below that
+    parts = (f.old_key or "").split(".")
+    last = max((i for i, p in enumerate(parts) if "{" in p), default=len(parts) - 1)
+    root = ".".join(old.split(".")[:last + 1])
+
+    def inside(key: str) -> bool:
+        return key == root or key.startswith(root + ".")
+
+    extra = {k: v for k, v in f.extra.items() if k != "siblings"}
+    extra["renamed_keys"] = {o: n for o, n in (f.extra.get("renamed_keys") or {}).items()
+                             if inside(o)}
+    extra["rules"] = [r for r in f.extra.get("rules", ()) if inside(r[0])]
+    extra["drop"] = [d for d in f.extra.get("drop", ()) if inside(d)]
+    if "exact" in f.extra:
+        extra["exact"] = {o: n for o, n in f.extra["exact"].items() if inside(o)}
+    fix = f.fix and remap.snippet(extra["rules"], extra.get("exact", {}), drop=extra["drop"],
+                                  title=f"{f.cls}: {old} -> {copy.get('key')} ({f.code})")
+    message = _renamed_in_text(_renamed_in_text(f.message, f.old_key or "", old),
+                               f.key or "", copy.get("key") or "")
+    return f.with_(key=copy.get("key"), old_key=old or None, extra=extra, fix=fix,
+                   message=message,
+                   old_shape=tuple(copy["old_shape"]) if copy.get("old_shape") else f.old_shape,
+                   new_shape=tuple(copy["new_shape"]) if copy.get("new_shape") else f.new_shape)
+
+
 # -- the --emit-remap script: one function per model class ------------------------------
 
 

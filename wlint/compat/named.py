@@ -150,10 +150,11 @@ def _compare_model(engine: _Engine, model: NamedModel, base_path: str) -> ModelV
 
 def _findings(engine: _Engine, model: NamedModel, base: Prediction,
               head: Prediction) -> List[Finding]:
-    from wlint.compat.grouping import expand
+    from wlint.compat.grouping import expand, unfold_moves
 
     # a named model's findings keep one concrete key per copy (compare merges siblings)
-    found = expand(compare(base, head), head.cls) if not same_state(base, head) else []
+    found = unfold_moves(expand(compare(base, head), head.cls)) if not same_state(base,
+                                                                                 head) else []
     found = unidentified_layers(found, base, head, head.cls)
     found += incomplete(base, head, model.path, head.cls, model=model.name)
     return [f.with_(extra={**{k: v for k, v in f.extra.items() if k != "siblings"},
