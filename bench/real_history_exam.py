@@ -299,7 +299,8 @@ def model_findings(findings: List[Dict[str, Any]], cls: str, model: bool) -> Lis
 
     With --model, the findings that carry "model".  Otherwise a finding on
     class `cls`, or on a class whose `containers` list `cls` (then with the
-    container's full keys).
+    container's full keys: one finding per entry, since a model holding the class
+    twice, `patch_transformer` and `cls_transformer`, has an entry for each).
     """
     if model:
         return [f for f in findings if f.get("model")]
@@ -310,9 +311,8 @@ def model_findings(findings: List[Dict[str, Any]], cls: str, model: bool) -> Lis
             continue
         for cont in f.get("containers") or []:
             if cont.get("class") == cls:
-                g = dict(f, key=cont.get("key"), old_key=cont.get("old_key"), container_of=f.get("class"))
-                out.append(g)
-                break
+                out.append(dict(f, key=cont.get("key"), old_key=cont.get("old_key"),
+                                container_of=f.get("class")))
     return out
 
 
