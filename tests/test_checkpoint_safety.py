@@ -238,13 +238,6 @@ def test_paths_that_are_not_files(tmp_path: Path) -> None:
     assert not read_checkpoint(str(good_link)).findings
 
 
-def test_torchscript_archive_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "scripted.pt"
-    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(path))
-    ckpt = read_checkpoint(str(path))
-    assert "TorchScript" in ckpt.findings[0].message
-
-
 def test_reading_never_imports_torch_or_numpy(tmp_path: Path) -> None:
     import subprocess
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from wlint.checkpoint import codes, safety
+from wlint.checkpoint import codes, safety, torchscript
 from wlint.checkpoint.contents import Contents
 from wlint.checkpoint.listing import TensorEntry
 from wlint.findings import Finding
@@ -102,16 +102,33 @@ def _resave_fix(module_class: Optional[str]) -> str:
     return f"import torch\nobj = {load}\ntorch.save({obj}, new_path)\n"
 
 
+def torchscript_refused(path: str, module_class: Optional[str]) -> Finding:
+    """WL307 for a TorchScript archive: torch.load refuses any with weights_only=True."""
+    return Finding.of(
+        codes.WL307, path, 1, 0,
+        f"a TorchScript archive (torch.jit.save of {module_class}): torch.load(weights_only=True) "
+        "refuses it (\"Cannot use weights_only=True with TorchScript archives\"); "
+        "torch.jit.load(path, map_location=\"cpu\") loads it and runs its TorchScript code "
+        "(only for a file you trust); re-save its state_dict for weights-only loading",
+        fix=('import torch\nmodule = torch.jit.load(path, map_location="cpu")  # only for a '
+             "file you trust\ntorch.save(module.state_dict(), new_path)\n"),
+        extra={"globals": [], "opcodes": [], "torchscript": True},
+    )
+
+
 def file_findings(path: str, contents: Contents, entries: Sequence[TensorEntry],
                   module_class: Optional[str]) -> List[Finding]:
     found: List[Finding] = []
     if contents.not_torch:
         found.append(corrupt(path, contents.not_torch))
     found.extend(corrupt(path, msg) for code, msg in contents.problems if code == "WL309")
-    bad, unsafe = safety.classify(contents.globals)
+    script = contents.format == "torchscript"
+    names = torchscript.code_globals(contents.globals) if script else contents.globals
+    bad, unsafe = safety.classify(names)
     opcodes = safety.refused_opcodes(contents.opcodes) if contents.format != "safetensors" else []
-    for finding in (accelerator(path, entries), dangerous(path, bad),
-                    refused(path, unsafe, opcodes, module_class, contents.built_types)):
+    weights_only = torchscript_refused(path, module_class) if script else \
+        refused(path, unsafe, opcodes, module_class, contents.built_types)
+    for finding in (accelerator(path, entries), dangerous(path, bad), weights_only):
         if finding is not None:
             found.append(finding)
     return found

@@ -44,7 +44,7 @@ class TensorEntry:
 @dataclass
 class Checkpoint:
     path: str
-    format: str  # torch-zip | torch-legacy | safetensors | sharded-index | pickle | unknown
+    format: str  # torch-zip | torch-legacy | torchscript | safetensors | sharded-index | pickle | unknown
     state_dict_at: Optional[str] = None  # None: no state_dict found
     entries: List[TensorEntry] = field(default_factory=list)
     other: List[str] = field(default_factory=list)

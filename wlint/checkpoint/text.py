@@ -50,7 +50,8 @@ def render(ckpt: Checkpoint) -> str:
         head += " (signature file)"
     lines.append(head)
     if ckpt.module_class:
-        lines.append(f"pickled module: {ckpt.module_class}")
+        kind = "TorchScript module" if ckpt.format == "torchscript" else "pickled module"
+        lines.append(f"{kind}: {ckpt.module_class}")
     if ckpt.other:
         lines.append("other entries: " + ", ".join(ckpt.other))
     if ckpt.entries:

@@ -8,9 +8,9 @@ record; storage records are checked against what the pickle says they hold
 from __future__ import annotations
 
 import zipfile
-from typing import IO, List
+from typing import IO, List, Optional
 
-from wlint.checkpoint import dtypes
+from wlint.checkpoint import dtypes, torchscript
 from wlint.checkpoint.contents import Contents
 from wlint.checkpoint.pickle_vm import pickle_from_bytes
 from wlint.checkpoint.values import CorruptError
@@ -28,30 +28,46 @@ def read(handle: IO[bytes], file_size: int) -> Contents:
     names = {info.filename: info for info in infos}
     pickles = sorted((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")),
                      key=lambda n: (n.count("/"), n))
-    if any(n.endswith("constants.pkl") for n in names):
-        raise CorruptError("a TorchScript archive (torch.jit.save), not a torch.save "
-                           "checkpoint: its state lives in TorchScript code; load it with "
-                           "torch.jit.load (torch.load(weights_only=True) refuses it)")
     if not pickles:
+        if any(n.endswith("constants.pkl") for n in names):
+            raise CorruptError("a TorchScript archive of the pre-1.4 layout (no data.pkl): "
+                               "load it with torch.jit.load")
         raise CorruptError("a zip archive without data.pkl: not a torch checkpoint")
     pkl = names[pickles[0]]
     prefix = pkl.filename[: -len("data.pkl")]
     _check_extent(pkl, file_size)
     if pkl.compress_type != zipfile.ZIP_STORED and pkl.file_size > MAX_COMPRESSED_PICKLE:
         raise CorruptError(f"compressed data.pkl declares {pkl.file_size} bytes")
-    try:
-        with archive.open(pkl) as member:
-            # the pickle is what a checkpoint costs: read it at once (its size is bounded by
-            # the file for a stored record, by MAX_COMPRESSED_PICKLE for a compressed one)
-            data = member.read(pkl.file_size)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise CorruptError(f"cannot read {pkl.filename}: {exc}") from None
-    result = pickle_from_bytes(data)
+    # the pickle is what a checkpoint costs: read it at once (its size is bounded by the
+    # file for a stored record, by MAX_COMPRESSED_PICKLE for a compressed one)
+    result = pickle_from_bytes(_record(archive, pkl, pkl.file_size))
     contents = Contents(format="torch-zip", top=result.top, globals=result.globals,
                         opcodes=frozenset(result.opcodes), protocol=result.protocol,
                         storages=result.storages, built_types=result.built_types)
+    if torchscript.is_archive(set(names), prefix):
+        contents.format = "torchscript"
+        contents.top = torchscript.as_module(
+            result.top, torchscript.Classes(lambda rel: _code(archive, names, prefix + rel)))
     contents.problems.extend(_storage_problems(result.storages, names, prefix, file_size))
     return contents
+
+
+def _record(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with archive.open(info) as member:
+            return member.read(limit)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise CorruptError(f"cannot read {info.filename}: {exc}") from None
+
+
+def _code(archive: zipfile.ZipFile, names: dict, name: str) -> Optional[str]:
+    """A TorchScript code/ record's text (None: absent), bounded before reading."""
+    info = names.get(name)
+    if info is None:
+        return None
+    if info.file_size > torchscript.MAX_CODE_RECORD:
+        raise CorruptError(f"{name} declares {info.file_size} bytes of TorchScript code")
+    return _record(archive, info, info.file_size).decode("utf-8", "replace")
 
 
 def _check_extent(info: zipfile.ZipInfo, file_size: int) -> None:
