@@ -14,6 +14,7 @@ import pytest
 from ckpt_truth import saved_on, torch
 
 from rule_fixtures import ROOT
+from wlint.checkpoint import read_checkpoint
 from wlint.cli import main
 
 NET = """\
@@ -72,6 +73,9 @@ def test_ckpt_json_shape(tmp_path: Path, capsys: Any) -> None:
     assert data["entries"][0] == {"key": "stem.weight", "shape": [8, 3, 3, 3],
                                   "dtype": "float32", "device": "cpu"}
     assert "torch._utils._rebuild_tensor_v2" in data["globals"]
+    # one entry per line (the signature diffs key by key), the same JSON as to_json()
+    assert out.count('{"key": ') == len(data["entries"])
+    assert data == read_checkpoint(str(project / "run.pt")).to_json() | {"path": "run.pt"}
 
 
 def test_ckpt_findings_and_exit_codes(tmp_path: Path, capsys: Any) -> None:
@@ -122,6 +126,7 @@ NO_TORCH = """\
 import sys
 sys.modules["torch"] = None  # `import torch` raises ImportError from here on
 sys.modules["numpy"] = None
+from wlint.checkpoint import read_checkpoint
 from wlint.cli import main
 codes = [main(["ckpt", sys.argv[1], "--format", "json"]),
          main(["verify", sys.argv[1], "--model", "small"]),

@@ -7,7 +7,6 @@ A finding's severity is set by its producer, which knows the code's `CodeDoc`
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -52,6 +51,8 @@ class Finding:
         raw = "\x1f".join(
             [self.code, self.path, self.cls or "", self.key or "", self.old_key or ""]
         )
+        import hashlib  # here: commands that print no fingerprint skip its import
+
         # surrogateescape: a path that is not UTF-8 (its original bytes are hashed)
         return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 

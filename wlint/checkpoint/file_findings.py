@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from wlint.checkpoint import codes, safety, torchscript
+from wlint.checkpoint import codes, safety
 from wlint.checkpoint.contents import Contents
 from wlint.checkpoint.listing import TensorEntry
 from wlint.findings import Finding
@@ -116,6 +116,12 @@ def torchscript_refused(path: str, module_class: Optional[str]) -> Finding:
     )
 
 
+def _without_torchscript_classes(names: Sequence[str]) -> List[str]:
+    """The archive's own TorchScript classes (`__torch__.*`) are resolved against its
+    code/ by torch.jit.load, never imported: not globals to judge."""
+    return [n for n in names if not n.startswith("__torch__.")]
+
+
 def file_findings(path: str, contents: Contents, entries: Sequence[TensorEntry],
                   module_class: Optional[str]) -> List[Finding]:
     found: List[Finding] = []
@@ -123,7 +129,7 @@ def file_findings(path: str, contents: Contents, entries: Sequence[TensorEntry],
         found.append(corrupt(path, contents.not_torch))
     found.extend(corrupt(path, msg) for code, msg in contents.problems if code == "WL309")
     script = contents.format == "torchscript"
-    names = torchscript.code_globals(contents.globals) if script else contents.globals
+    names = _without_torchscript_classes(contents.globals) if script else contents.globals
     bad, unsafe = safety.classify(names)
     opcodes = safety.refused_opcodes(contents.opcodes) if contents.format != "safetensors" else []
     weights_only = torchscript_refused(path, module_class) if script else \

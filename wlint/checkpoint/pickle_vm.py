@@ -1,4 +1,4 @@
-"""Read a pickle without unpickling it: `pickletools.genops` plus a small stack machine.
+"""Read a pickle without unpickling it: `pickletools` opcodes plus a small stack machine.
 
 The machine builds only dicts, lists, tuples, sets, `ODict`s and the
 descriptions of `values` (tensors, storages, numpy arrays, `Opaque` calls);
@@ -11,13 +11,12 @@ pickle before reading anything.
 from __future__ import annotations
 
 import _compat_pickle
-import io
 import pickletools
 import struct
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, List, Set
+from typing import IO, Any, Callable, Dict, Iterator, List, Set, Tuple
 
-from wlint.checkpoint import rebuild
+from wlint.checkpoint import opcodes, rebuild
 from wlint.checkpoint.values import CorruptError, Global, Opaque, StorageRef, TensorRef
 
 MAX_LINE = 1 << 16  # GLOBAL / text opcode arguments are short lines
@@ -100,12 +99,14 @@ class Machine:
         return ref
 
     # -- running ------------------------------------------------------------------
-    def run(self, reader: Any) -> PickleResult:
+    def run(self, ops: Iterator[Tuple[str, Any, int]]) -> PickleResult:
+        """Run (opcode name, argument, position) triples (genops' or `opcodes.ops`')."""
+        seen = self.result.opcodes
+        handlers = _HANDLERS
         try:
-            for op, arg, pos in pickletools.genops(reader):
-                name = op.name
-                self.result.opcodes.add(name)
-                handler = _HANDLERS.get(name)
+            for name, arg, pos in ops:
+                seen.add(name)
+                handler = handlers.get(name)
                 if handler is None:
                     raise CorruptError(f"unsupported pickle opcode {name} at byte {pos}")
                 if handler(self, arg) is _STOP:
@@ -239,9 +240,9 @@ def _dup(m: Machine, arg: Any) -> None:
 
 
 def _put(m: Machine, arg: Any) -> None:
-    if not isinstance(arg, int) or arg < 0:
-        raise CorruptError("corrupt pickle: bad memo index")
-    m.memo[arg] = m.top()
+    if type(arg) is not int or arg < 0 or not m.stack:  # PUT's text argument may be a bool
+        raise CorruptError("corrupt pickle: bad memo index or empty stack")
+    m.memo[arg] = m.stack[-1]
 
 
 def _memoize(m: Machine, arg: Any) -> None:
@@ -249,9 +250,10 @@ def _memoize(m: Machine, arg: Any) -> None:
 
 
 def _get(m: Machine, arg: Any) -> None:
-    if arg not in m.memo:
-        raise CorruptError(f"corrupt pickle: memo entry {arg} used before it was stored")
-    m.stack.append(m.memo[arg])
+    try:
+        m.stack.append(m.memo[arg])
+    except KeyError:
+        raise CorruptError(f"corrupt pickle: memo entry {arg} used before it was stored") from None
 
 
 def _global(m: Machine, arg: Any) -> None:
@@ -372,14 +374,19 @@ _HANDLERS.update({
 })
 
 
+def _genops(reader: Any) -> Iterator[Tuple[str, Any, int]]:
+    for op, arg, pos in pickletools.genops(reader):
+        yield op.name, arg, pos
+
+
 def read_pickle(handle: IO[bytes], size: int) -> PickleResult:
     """Describe the pickle at the handle's position (at most `size` bytes); raises
     CorruptError. The handle is left just after the STOP opcode."""
-    return Machine().run(BoundedReader(handle, size))
+    return Machine().run(_genops(BoundedReader(handle, size)))
 
 
 def pickle_from_bytes(data: bytes) -> PickleResult:
-    """Describe an in-memory pickle (reads past its end simply come back short)."""
-    return Machine().run(io.BytesIO(data))
+    """Describe an in-memory pickle (decoded by `opcodes.ops`, genops' equal)."""
+    return Machine().run(opcodes.ops(data))
 
 

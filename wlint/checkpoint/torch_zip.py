@@ -10,12 +10,13 @@ from __future__ import annotations
 import zipfile
 from typing import IO, List, Optional
 
-from wlint.checkpoint import dtypes, torchscript
+from wlint.checkpoint import dtypes
 from wlint.checkpoint.contents import Contents
 from wlint.checkpoint.pickle_vm import pickle_from_bytes
 from wlint.checkpoint.values import CorruptError
 
 MAX_COMPRESSED_PICKLE = 1 << 30  # a deflated data.pkl larger than this is a zip bomb
+MAX_CODE_RECORD = 64 << 20  # one TorchScript code/ file larger than this is not one
 
 
 def read(handle: IO[bytes], file_size: int) -> Contents:
@@ -44,7 +45,9 @@ def read(handle: IO[bytes], file_size: int) -> Contents:
     contents = Contents(format="torch-zip", top=result.top, globals=result.globals,
                         opcodes=frozenset(result.opcodes), protocol=result.protocol,
                         storages=result.storages, built_types=result.built_types)
-    if torchscript.is_archive(set(names), prefix):
+    if f"{prefix}constants.pkl" in names:  # torch's own test (_is_torchscript_zip)
+        from wlint.checkpoint import torchscript
+
         contents.format = "torchscript"
         contents.top = torchscript.as_module(
             result.top, torchscript.Classes(lambda rel: _code(archive, names, prefix + rel)))
@@ -65,7 +68,7 @@ def _code(archive: zipfile.ZipFile, names: dict, name: str) -> Optional[str]:
     info = names.get(name)
     if info is None:
         return None
-    if info.file_size > torchscript.MAX_CODE_RECORD:
+    if info.file_size > MAX_CODE_RECORD:
         raise CorruptError(f"{name} declares {info.file_size} bytes of TorchScript code")
     return _record(archive, info, info.file_size).decode("utf-8", "replace")
 

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, List, Optional, Set
+from typing import Callable, Dict, Optional, Set
 
 from wlint.checkpoint.values import CorruptError, ODict, Opaque, TensorRef
 
-MAX_CODE_RECORD = 64 << 20  # one code/ file larger than this is not a TorchScript archive
 _CLASS = re.compile(r"^class ([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\):", re.M)
 _NAMES = {"__parameters__": re.compile(r"^  __parameters__ = \[(.*?)\]", re.M),
           "__buffers__": re.compile(r"^  __buffers__ = \[(.*?)\]", re.M)}
@@ -42,11 +41,6 @@ class Declaration:
     is_module: bool
     parameters: frozenset
     buffers: frozenset
-
-
-def is_archive(names: Set[str], prefix: str) -> bool:
-    """torch's own test (`_is_torchscript_zip`): the archive has a constants.pkl."""
-    return f"{prefix}constants.pkl" in names
 
 
 def declarations(text: str) -> Dict[str, Declaration]:
@@ -112,10 +106,3 @@ def _module(obj: Opaque, classes: Classes, seen: Set[int]) -> Opaque:
     seen.discard(id(obj))
     return Opaque(obj.func, how="new", state={"_parameters": params, "_buffers": buffers,
                                               "_modules": children})
-
-
-def code_globals(globals_: List[str]) -> List[str]:
-    """The pickle's globals without the archive's own TorchScript classes (resolved
-    against code/ by torch.jit.load, not imported)."""
-    return [g for g in globals_ if not g.startswith(TORCHSCRIPT_ROOT + ".")
-            and g != TORCHSCRIPT_ROOT]

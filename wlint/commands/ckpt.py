@@ -5,10 +5,8 @@ a signature file `wlint verify` accepts in place of the checkpoint."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from wlint.checkpoint.read import CheckpointPathError, read_checkpoint
-from wlint.checkpoint.text import render
 from wlint.commands import emit, findings_exit, option, render_report
 
 ERRORS = (CheckpointPathError,)
@@ -19,9 +17,11 @@ def run(ns: argparse.Namespace) -> int:
     ckpt = read_checkpoint(ns.ckpt)
     fmt = option(ns, "format", "text")
     if fmt == "text":
+        from wlint.checkpoint.text import render
+
         text = render(ckpt)
     elif fmt == "json":
-        text = json.dumps(ckpt.to_json(), indent=2) + "\n"
+        text = ckpt.to_json_text()
     else:
         text = render_report(ckpt.findings, ns, "ckpt")
     emit(text, option(ns, "output"))
