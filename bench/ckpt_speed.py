@@ -2,17 +2,27 @@
 what each flags on a corpus of small checkpoints (benign, weights-only-refused,
 code-running).
 
-    python bench/ckpt_speed.py [--sizes 0.25,1.0] [--corpus 40] [--keep DIR] [--repeat 3]
+    python bench/ckpt_speed.py [--sizes 0.25,1.0] [--corpus 12] [--batch 100] [--repeat 3]
 
 Large checkpoints (`--sizes`, in GB; 1 MB float32 tensors, torch zip) are
-generated in a temporary folder under /tmp, never in the repository. Every
-measurement is a fresh process: its wall time (best of `--repeat`) and its
-peak RSS (ru_maxrss from wait4, i.e. of that child alone).
+generated in a temporary folder under /tmp, never in the repository. Every tool
+is the same interpreter (`sys.executable`, no flags, no shell or pyenv shim in
+between) with the same environment, and runs once untimed first so that every
+tool's bytecode is cached as an installed package's is (PYTHONDONTWRITEBYTECODE
+is dropped for the children: with it, wlint run from the source tree compiled
+itself on every run while the peers' site-packages had their .pyc).
 
   wlint      : python -m wlint ckpt FILE --format json
   torch      : python -c "torch.load(FILE, mmap=True, weights_only=True)"
-  picklescan : picklescan -p FILE
-  modelscan  : modelscan -p FILE -r json
+  picklescan : python -m picklescan -p FILE
+  modelscan  : python -c "from modelscan.cli import main; main()" -p FILE -r json
+
+Three figures per tool: CPU of the fresh process (user + system of that child
+from wait4, best of `--repeat`), *net* = CPU - `python -c pass` (interpreter
+start-up, same for all), *work* = CPU - `python -c "import <the tool>"` (start-up
+and the tool's own imports). `--batch N` copies of a 160-tensor checkpoint are
+scanned by every tool in one invocation (cost per file), and each tool's per-file
+call is timed in-process after its imports (the asymptote of a batch).
 
 Corpus: every file is classified by every tool in one process over the corpus
 folder (wlint: `wlint check FILE...`); the script checks that wlint flags
@@ -23,6 +33,7 @@ modelscan is a bench-only dependency (`pip install modelscan`).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pickle
@@ -36,18 +47,24 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PY = sys.executable
+MODELSCAN = "import sys; from modelscan.cli import main; sys.argv[0] = 'modelscan'; main()"
 
 
 # ------------------------------------------------------------------ running
+def _env() -> Dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run(cmd: Sequence[str], cwd: Optional[str] = None) -> Tuple[float, int, int, str]:
     """(wall seconds, peak RSS in MB of this child alone, exit code, stdout). The bench
     process itself stays small (torch only runs in children), so a child's ru_maxrss is
     its own and not the parent's pages it was forked with."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.DEVNULL, cwd=cwd,
-                                env=env)
+                                env=_env())
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         LAST_CPU[0] = usage.ru_utime + usage.ru_stime
@@ -75,13 +92,48 @@ TOOLS: Dict[str, Callable[[str], List[str]]] = {
     "wlint ckpt": lambda p: [PY, "-m", "wlint", "ckpt", p, "--format", "json"],
     "torch.load(mmap, weights_only)": lambda p: [
         PY, "-c", f"import torch; torch.load({p!r}, mmap=True, weights_only=True)"],
-    "picklescan": lambda p: ["picklescan", "-p", p],
-    "modelscan": lambda p: ["modelscan", "-p", p, "-r", "json"],
+    "picklescan": lambda p: [PY, "-m", "picklescan", "-p", p],
+    "modelscan": lambda p: [PY, "-c", MODELSCAN, "-p", p, "-r", "json"],
+}
+# what each tool imports before it reads a file (its fixed cost per process)
+IMPORTS = {
+    "wlint ckpt": "import wlint.cli, wlint.commands.ckpt, wlint.checkpoint.read",
+    "torch.load(mmap, weights_only)": "import torch",
+    "picklescan": "import picklescan.cli",
+    "modelscan": "import modelscan.cli",
+}
+# one file in-process, after the imports: the cost a batch pays per file
+PER_FILE = {
+    "wlint ckpt": ("from wlint.checkpoint.read import read_checkpoint",
+                   "read_checkpoint(PATH).to_json_text()"),
+    "picklescan": ("import logging; logging.disable(logging.CRITICAL); "
+                   "from picklescan.scanner import scan_file_path", "scan_file_path(PATH)"),
+    "modelscan": ("import logging; logging.disable(logging.CRITICAL); "
+                  "from modelscan.modelscan import ModelScan", "ModelScan().scan(PATH)"),
 }
 
 
+@functools.cache
 def available(name: str) -> bool:
-    return name.split()[0] not in ("picklescan", "modelscan") or shutil.which(name) is not None
+    module = {"picklescan": "picklescan", "modelscan": "modelscan", "torch": "torch"}.get(
+        name.split(".")[0].split()[0])
+    if module is None:
+        return True
+    return run([PY, "-c", f"import {module}"])[2] == 0
+
+
+def warm_up(path: str) -> None:
+    """One untimed run per tool: bytecode cached, files in the page cache."""
+    for name, cmd in TOOLS.items():
+        if available(name):
+            run(cmd(path))
+
+
+def startup(repeat: int) -> Tuple[float, Dict[str, float]]:
+    """(CPU of `python -c pass`, {tool: CPU of importing it}) in fresh processes."""
+    bare = best([PY, "-c", "pass"], repeat)[1]
+    return bare, {name: best([PY, "-c", stmt], repeat)[1] for name, stmt in IMPORTS.items()
+                  if available(name)}
 
 
 # ------------------------------------------------------------------ large files
@@ -97,21 +149,90 @@ def make_large(folder: str, gb: float) -> str:
 
 
 def large_table(paths: List[str], repeat: int) -> List[str]:
-    start = best([PY, "-c", "pass"], repeat)[1]
-    rows = [f"interpreter start-up alone (python -c pass): {start:.2f} s CPU; 'net' = CPU - that",
-            "", "| file | tool | wall (s) | CPU (s) | net CPU (s) | peak RSS (MB) | CPU vs wlint "
-            "| net vs wlint |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    warm_up(paths[0])
+    bare, imports = startup(repeat)
+    rows = [f"interpreter start-up alone (python -c pass): {bare:.3f} s CPU; imports: "
+            + ", ".join(f"{n} {c:.3f} s" for n, c in imports.items()),
+            "net = CPU - start-up; work = CPU - (start-up + the tool's imports)", "",
+            "| file | tool | wall (s) | CPU (s) | net (s) | work (s) | peak RSS (MB) "
+            "| CPU vs wlint | net vs wlint | work vs wlint |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for path in paths:
         size = os.path.getsize(path) / 2**30
-        results: Dict[str, Tuple[float, float, int]] = {}
-        for name, cmd in TOOLS.items():
-            if available(name):
-                results[name] = best(cmd(path), repeat)
+        results = {name: best(cmd(path), repeat) for name, cmd in TOOLS.items()
+                   if name in imports}
         base = results["wlint ckpt"][1]
-        net = max(base - start, 0.01)
+        base_net = max(base - bare, 1e-3)
+        base_work = max(base - imports["wlint ckpt"], 1e-3)
         for name, (t, cpu, mb) in results.items():
-            rows.append(f"| {size:.2f} GB | {name} | {t:.2f} | {cpu:.2f} | {cpu - start:.2f} | "
-                        f"{mb} | {cpu / base:.1f}x | {max(cpu - start, 0) / net:.1f}x |")
+            net, work = cpu - bare, cpu - imports[name]
+            rows.append(f"| {size:.2f} GB | {name} | {t:.2f} | {cpu:.3f} | {net:.3f} | "
+                        f"{work:.3f} | {mb} | {cpu / base:.1f}x | {max(net, 0) / base_net:.1f}x "
+                        f"| {max(work, 0) / base_work:.1f}x |")
+    return rows
+
+
+def per_file_table(paths: List[str], repeat: int) -> List[str]:
+    """Each tool's per-file call timed in one process after its imports (best of
+    5 x `repeat` calls, CPU): what a batch costs per file once start-up is paid."""
+    rows = ["| file | tool | per file, in-process (ms CPU) | vs wlint |", "|---|---|---:|---:|"]
+    for path in paths:
+        costs: Dict[str, float] = {}
+        for name, (setup, call) in PER_FILE.items():
+            if not available(name):
+                continue
+            code = (f"import time\n{setup}\nPATH = {path!r}\nbest = 1e9\n"
+                    f"for _ in range({5 * repeat}):\n    t = time.process_time()\n"
+                    f"    {call}\n    best = min(best, time.process_time() - t)\nprint(best)")
+            out = run([PY, "-c", code])[3].strip().splitlines()
+            if out:
+                costs[name] = float(out[-1]) * 1000
+        label = os.path.basename(path)
+        for name, ms in costs.items():
+            rows.append(f"| {label} | {name} | {ms:.2f} | {ms / costs['wlint ckpt']:.1f}x |")
+    return rows
+
+
+def make_batch(folder: str, count: int) -> List[str]:
+    """`count` checkpoints of a ResNet-like state_dict (160 tensors, small shapes)."""
+    import torch
+
+    os.makedirs(folder, exist_ok=True)
+    state: Dict[str, Any] = {}
+    for block in range(32):
+        width = 8 + block % 4
+        state[f"layers.{block}.conv.weight"] = torch.zeros(width, width, 3, 3)
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            state[f"layers.{block}.bn.{name}"] = torch.zeros(width)
+    paths = []
+    for i in range(count):
+        paths.append(os.path.join(folder, f"run-{i}.pt"))
+        torch.save({"model": state, "epoch": i}, paths[-1])
+    return paths
+
+
+def batch_table(folder: str, paths: List[str], repeat: int) -> List[str]:
+    """Every tool over the same `len(paths)` files in one invocation."""
+    bare, imports = startup(repeat)
+    cmds = {"wlint check FILES": ("wlint ckpt", [PY, "-m", "wlint", "check", "--format", "json",
+                                                 *paths]),
+            "picklescan -p DIR": ("picklescan", [PY, "-m", "picklescan", "-p", folder]),
+            "modelscan -p DIR": ("modelscan", [PY, "-c", MODELSCAN, "-p", folder, "-r", "json"])}
+    n = len(paths)
+    rows = [f"| {n} files, one invocation | CPU (s) | net (s) | per file, net of start-up "
+            "and imports (ms) | CPU vs wlint | per file vs wlint |",
+            "|---|---:|---:|---:|---:|---:|"]
+    base = base_file = None
+    for label, (tool, cmd) in cmds.items():
+        if tool not in imports:
+            continue
+        run(cmd)  # warm
+        cpu = best(cmd, repeat)[1]
+        per_file = max(cpu - imports[tool], 0) / n * 1000
+        base = base or cpu
+        base_file = base_file or max(per_file, 1e-3)
+        rows.append(f"| {label} | {cpu:.2f} | {cpu - bare:.2f} | {per_file:.2f} | "
+                    f"{cpu / base:.1f}x | {per_file / base_file:.1f}x |")
     return rows
 
 
@@ -185,7 +306,7 @@ def make_corpus(folder: str, count: int) -> Dict[str, str]:
 
 
 def _picklescan(folder: str, names: List[str]) -> Dict[str, bool]:
-    _, _, _, out = run(["picklescan", "-p", folder])
+    _, _, _, out = run([PY, "-m", "picklescan", "-p", folder])
     flagged = {n: False for n in names}
     for line in out.splitlines():
         if "dangerous import" in line.lower() or ("dangerous" in line.lower() and ":" in line):
@@ -197,7 +318,7 @@ def _picklescan(folder: str, names: List[str]) -> Dict[str, bool]:
 
 def _modelscan(folder: str, names: List[str]) -> Dict[str, bool]:
     report = os.path.join(folder, "..", "modelscan.json")
-    run(["modelscan", "-p", folder, "-r", "json", "-o", report])
+    run([PY, "-c", MODELSCAN, "-p", folder, "-r", "json", "-o", report])
     flagged = {n: False for n in names}
     try:
         with open(report) as handle:
@@ -227,17 +348,17 @@ def corpus_table(folder: str, made: Dict[str, str], repeat: int) -> Tuple[List[s
     timing = [f"| corpus of {len(names)} files | wall (s) | CPU (s) | peak RSS (MB) | CPU vs wlint |",
               "|---|---:|---:|---:|---:|"]
     cmds = {"wlint check FILES": [PY, "-m", "wlint", "check", "--format", "json", *files],
-            "picklescan -p DIR": ["picklescan", "-p", folder],
-            "modelscan -p DIR": ["modelscan", "-p", folder, "-r", "json"]}
+            "picklescan -p DIR": [PY, "-m", "picklescan", "-p", folder],
+            "modelscan -p DIR": [PY, "-c", MODELSCAN, "-p", folder, "-r", "json"]}
     base = None
     for label, cmd in cmds.items():
-        if not shutil.which(cmd[0]) and cmd[0] != PY:
+        if label.split()[0] != "wlint" and not available(label.split()[0]):
             continue
         t, cpu, mb = best(cmd, repeat)
         base = base or cpu
         timing.append(f"| {label} | {t:.2f} | {cpu:.2f} | {mb} | {cpu / base:.1f}x |")
-    ps = _picklescan(folder, names) if shutil.which("picklescan") else {}
-    ms = _modelscan(folder, names) if shutil.which("modelscan") else {}
+    ps = _picklescan(folder, names) if available("picklescan") else {}
+    ms = _modelscan(folder, names) if available("modelscan") else {}
     wl = _wlint(folder, names)
     rows = ["| file | is | picklescan | modelscan | wlint | why (wlint) |", "|---|---|---|---|---|---|"]
     missed = []
@@ -271,6 +392,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="0.25,1.0", help="large checkpoint sizes in GB")
     parser.add_argument("--corpus", type=int, default=12, help="benign files per format x4")
+    parser.add_argument("--batch", type=int, default=100, help="files scanned in one invocation")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     parser.add_argument("--generate", metavar="DIR", help=argparse.SUPPRESS)  # the child's job
@@ -278,17 +400,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if ns.generate:  # runs in a child: torch never enters the measuring process
         large = [make_large(ns.generate, float(s)) for s in ns.sizes.split(",") if s]
         made = make_corpus(os.path.join(ns.generate, "corpus"), ns.corpus)
-        print(json.dumps({"large": large, "corpus": made}))
+        batch = make_batch(os.path.join(ns.generate, "batch"), ns.batch)
+        print(json.dumps({"large": large, "corpus": made, "batch": batch}))
         return 0
     folder = ns.keep or tempfile.mkdtemp(prefix="wlint-ckpt-bench-", dir="/tmp")
     try:
         _, _, code, out = run([PY, os.path.abspath(__file__), "--generate", folder,
-                               "--sizes", ns.sizes, "--corpus", str(ns.corpus)])
+                               "--sizes", ns.sizes, "--corpus", str(ns.corpus),
+                               "--batch", str(ns.batch)])
         if code:
             raise SystemExit("generating the checkpoints failed")
         generated = json.loads(out)
         large, made = generated["large"], generated["corpus"]
         print("\n".join(large_table(large, ns.repeat)))
+        print()
+        print("\n".join(per_file_table(large[:1] + generated["batch"][:1], ns.repeat)))
+        print()
+        print("\n".join(batch_table(os.path.join(folder, "batch"), generated["batch"],
+                                     ns.repeat)))
         print()
         timing, rows = corpus_table(os.path.join(folder, "corpus"), made, ns.repeat)
         print("\n".join(timing))

@@ -23,13 +23,16 @@ PARAMETER = "torch.nn.parameter.Parameter"
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int  # the machine builds plain ints only (a bool is no size)
 
 
 def _ints(value: Any, what: str) -> Tuple[int, ...]:
-    if not isinstance(value, (tuple, list)) or not all(
-            _is_int(v) and 0 <= v < MAX_DIM for v in value):
+    """Sizes / strides: one loop, no call per item (a checkpoint has thousands)."""
+    if type(value) is not tuple and type(value) is not list:
         raise CorruptError(f"corrupt tensor record: {what} is not a tuple of sizes")
+    for v in value:
+        if type(v) is not int or not 0 <= v < MAX_DIM:
+            raise CorruptError(f"corrupt tensor record: {what} is not a tuple of sizes")
     return tuple(value)
 
 
