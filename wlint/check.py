@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from wlint.checkpoint.paths import is_checkpoint_path
+from wlint.checkpoint.paths import FILE_CODES, is_checkpoint_path, is_walked_checkpoint
 from wlint.config import Config
 from wlint.fsutil import UnsafeFile, inside, is_regular_file, read_regular
 from wlint.findings import Finding, sort_findings
@@ -76,13 +76,14 @@ def _syntax_only(path: str, text: str, config: Config) -> List[Finding]:
 def check_file(path: str, config: Config, explicit: bool = False) -> List[Finding]:
     """Read one file and check it; undecodable bytes are a WL901 finding, a file that
     is not regular (a FIFO, a device) or too large is a WL901 note, never read.
-    Checkpoint files (named on the command line) get the WL306-WL309 checks instead.
-    `explicit`: named on the command line, so parsed even when the prefilter skips it."""
+    Checkpoint files get the WL306-WL309 checks instead.
+    `explicit`: named on the command line, so parsed even when the prefilter skips it
+    (and a checkpoint suffix on a file of no checkpoint format is WL309, not skipped)."""
     if is_checkpoint_path(path):
         from wlint.checkpoint.lint import CheckpointPathError, checkpoint_findings
 
         try:
-            return checkpoint_findings(path, config)
+            return checkpoint_findings(path, config, named=explicit)
         except CheckpointPathError as exc:
             raise PathError(str(exc)) from None
     try:
@@ -118,15 +119,19 @@ def _display(path: str) -> str:
     return os.path.normpath(path)
 
 
-def iter_python_files(paths: Sequence[str], config: Config) -> Iterator[str]:
-    """Files named on the command line (unless excluded) and `*.py` below folders.
-    Symlinked folders are not followed (no loops); dangling links are skipped."""
+def iter_python_files(paths: Sequence[str], config: Config,
+                      checkpoints: bool = False) -> Iterator[str]:
+    """Files named on the command line (unless excluded) and `*.py` below folders, with
+    `checkpoints` also the checkpoint files below them (`WALKED_SUFFIXES`) when a WL306-
+    WL309 code is enabled. Symlinked folders are not followed (no loops); dangling links
+    are skipped."""
     seen: Set[str] = set()
     for given in paths:
         if not os.path.lexists(given):
             raise PathError(f"{given}: no such file or directory")
         if os.path.isdir(given):
-            candidates: Iterable[str] = _walk(given, config)
+            walk_checkpoints = checkpoints and bool(config.enabled_codes(FILE_CODES, given))
+            candidates: Iterable[str] = _walk(given, config, walk_checkpoints)
         elif os.path.isfile(given):
             candidates = [] if config.is_excluded(given, defaults=False) else [_display(given)]
         else:
@@ -137,12 +142,12 @@ def iter_python_files(paths: Sequence[str], config: Config) -> Iterator[str]:
                 yield path
 
 
-def _walk(top: str, config: Config) -> Iterator[str]:
+def _walk(top: str, config: Config, checkpoints: bool = False) -> Iterator[str]:
     for folder, dirs, files in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs
                          if not config.is_excluded(os.path.join(folder, d), parents=False))
         for name in sorted(files):
-            if not name.endswith(".py"):
+            if not name.endswith(".py") and not (checkpoints and is_walked_checkpoint(name)):
                 continue
             path = os.path.join(folder, name)
             if (is_regular_file(path) and (not os.path.islink(path) or inside(path, top))
@@ -173,9 +178,10 @@ def _check_many(args: Tuple[List[str], Config, Set[str]]) -> List[Finding]:
 
 
 def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Finding]:
-    """Findings for every Python file under `paths`, sorted; `jobs` > 1 uses processes.
+    """Findings for every Python and checkpoint file under `paths`, sorted; `jobs` > 1
+    uses processes.
     Raises PathError for a path that does not exist."""
-    files = list(iter_python_files(paths, config))
+    files = list(iter_python_files(paths, config, checkpoints=True))
     explicit = {_display(p) for p in paths if os.path.isfile(p)}  # named, not found by a walk
     if jobs <= 1 or len(files) < 2 * jobs:
         return sort_findings(_check_many((files, config, explicit)))

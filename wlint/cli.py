@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_check(sub: Subcommands) -> None:
     check = sub.add_parser("check", help="WL1xx checkpoint-hygiene rules",
                            description="Risky torch.load / torch.save / load_state_dict calls "
-                           "(WL1xx) in Python files; checkpoint files named on the command line "
-                           "get WL306-WL309.")
+                           "(WL1xx) in Python files; checkpoint files (named, or .pt/.pth/.bin/"
+                           ".ckpt/.safetensors in folders) get WL306-WL309.")
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files and folders to check (default: .)")
     _add_codes(check)

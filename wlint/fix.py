@@ -375,9 +375,10 @@ def run_fix(paths: Sequence[str], config: Config, write: bool = True) -> FixRun:
 
 def _read_all(paths: Sequence[str], config: Config, failures: List[str]) -> Iterator[_Read]:
     """Each file read once: its bytes, its text when plain UTF-8, its findings."""
-    for path in iter_python_files(paths, config):
-        if is_checkpoint_path(path):  # a checkpoint named on the command line: never rewritten
-            yield _Read(path, b"", None, check_file(path, config))
+    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}
+    for path in iter_python_files(paths, config, checkpoints=True):
+        if is_checkpoint_path(path):  # a checkpoint: reported as `check` does, never rewritten
+            yield _Read(path, b"", None, check_file(path, config, explicit=path in named))
             continue
         try:
             data = read_regular(path, limit=MAX_FILE_BYTES)

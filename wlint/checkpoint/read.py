@@ -48,6 +48,16 @@ def _guarded(path: str, read: Callable[[], Checkpoint]) -> Checkpoint:
         raise CheckpointPathError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+def has_checkpoint_magic(path: str) -> bool:
+    """Does the file start like a torch zip, a protocol-2+ pickle (torch's legacy format)
+    or safetensors, or is it empty (a broken checkpoint)?"""
+    size = _size_of(path)
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    return size == 0 or head.startswith((b"PK", b"\x80")) or \
+        safetensors_file.looks_like(head, size)
+
+
 def _size_of(path: str) -> int:
     if not os.path.lexists(path):
         raise CheckpointPathError(f"{path}: no such file")
