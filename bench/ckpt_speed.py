@@ -17,12 +17,11 @@ itself on every run while the peers' site-packages had their .pyc).
   picklescan : python -m picklescan -p FILE
   modelscan  : python -c "from modelscan.cli import main; main()" -p FILE -r json
 
-Three figures per tool: CPU of the fresh process (user + system of that child
-from wait4, best of `--repeat`), *net* = CPU - `python -c pass` (interpreter
-start-up, same for all), *work* = CPU - `python -c "import <the tool>"` (start-up
-and the tool's own imports). `--batch N` copies of a 160-tensor checkpoint are
-scanned by every tool in one invocation (cost per file), and each tool's per-file
-call is timed in-process after its imports (the asymptote of a batch).
+Per tool: CPU of the fresh process (user + system of that child from wait4, best
+of `--repeat`), *net* = CPU - `python -c pass` (interpreter start-up, the same for
+all), the CPU of start-up plus the tool's imports, each tool's per-file call timed
+in-process after its imports (what a batch pays per file), and `--batch N` copies
+of a 160-tensor checkpoint scanned by every tool in one invocation.
 
 Corpus: every file is classified by every tool in one process over the corpus
 folder (wlint: `wlint check FILE...`); the script checks that wlint flags
@@ -151,24 +150,21 @@ def make_large(folder: str, gb: float) -> str:
 def large_table(paths: List[str], repeat: int) -> List[str]:
     warm_up(paths[0])
     bare, imports = startup(repeat)
-    rows = [f"interpreter start-up alone (python -c pass): {bare:.3f} s CPU; imports: "
-            + ", ".join(f"{n} {c:.3f} s" for n, c in imports.items()),
-            "net = CPU - start-up; work = CPU - (start-up + the tool's imports)", "",
-            "| file | tool | wall (s) | CPU (s) | net (s) | work (s) | peak RSS (MB) "
-            "| CPU vs wlint | net vs wlint | work vs wlint |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [f"interpreter start-up alone (python -c pass): {bare:.3f} s CPU; start-up + "
+            "imports: " + ", ".join(f"{n} {c:.3f} s" for n, c in imports.items()),
+            "net = CPU - start-up (the per-file work is measured in-process below)", "",
+            "| file | tool | wall (s) | CPU (s) | net (s) | peak RSS (MB) | CPU vs wlint "
+            "| net vs wlint |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for path in paths:
         size = os.path.getsize(path) / 2**30
         results = {name: best(cmd(path), repeat) for name, cmd in TOOLS.items()
                    if name in imports}
         base = results["wlint ckpt"][1]
         base_net = max(base - bare, 1e-3)
-        base_work = max(base - imports["wlint ckpt"], 1e-3)
         for name, (t, cpu, mb) in results.items():
-            net, work = cpu - bare, cpu - imports[name]
-            rows.append(f"| {size:.2f} GB | {name} | {t:.2f} | {cpu:.3f} | {net:.3f} | "
-                        f"{work:.3f} | {mb} | {cpu / base:.1f}x | {max(net, 0) / base_net:.1f}x "
-                        f"| {max(work, 0) / base_work:.1f}x |")
+            net = cpu - bare
+            rows.append(f"| {size:.2f} GB | {name} | {t:.2f} | {cpu:.3f} | {net:.3f} | {mb} | "
+                        f"{cpu / base:.1f}x | {max(net, 0) / base_net:.1f}x |")
     return rows
 
 
