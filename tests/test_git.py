@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -215,3 +216,33 @@ def test_a_missing_blob_of_another_file_never_fails(repo: Path) -> None:
         # git grep cannot read lost.py: the readable files are searched instead
         assert r.grep_files("HEAD", ["zyxw"]) == ["pkg/a.py"]
         assert "weights.bin" not in r.unified_diff("HEAD~1", "HEAD")
+
+
+def test_a_blob_past_the_size_cap_is_refused_not_read(repo: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Committed content has the cap of work-tree files; the huge blob is streamed past
+    (the next reads of the same cat-file process still work) and the refusal recorded."""
+    import wlint.git as wlint_git
+
+    model = "from torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n" \
+            "        super().__init__()\n        self.fc = nn.Linear(2, 3)\n"
+    (repo / "model.py").write_text(model)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "two")
+    (repo / "model.py").write_text(model + "# " + "x" * 5000 + "\n")
+    git(repo, "commit", "-qam", "three")
+    monkeypatch.setattr(wlint_git, "MAX_FILE_BYTES", 4096)
+    with GitRepo.open(str(repo)) as r:
+        tree = r.tree("HEAD")
+        assert tree.read("model.py") is None and tree.missing == {"model.py"}
+        assert "larger than" in tree.refused["model.py"]
+        assert tree.read("pkg/a.py") == "x = 1\n"
+        assert r.tree("HEAD~1").read("model.py") == model
+    from fuzzgen import run_cli
+
+    code, out, _, failure = run_cli(["diff", "--no-cache", "--base", "HEAD~1", "--head", "HEAD",
+                                     "--format", "json"], cwd=repo)
+    assert failure is None and code == 0  # WL290 is information, not silence
+    found = [f for f in json.loads(out)["findings"] if f["path"] == "model.py"]
+    assert [f["code"] for f in found] == ["WL290"]
+    assert "blob larger than" in found[0]["message"]

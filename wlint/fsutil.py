@@ -15,6 +15,7 @@ changed since it was read is left alone (`FileChanged`). Every failure is a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -40,24 +41,38 @@ class FileChanged(WriteError):
 # ------------------------------------------------------------------ reading
 def inside(path: PathLike, root: PathLike) -> bool:
     """Does `path`, all symlinks resolved, lie in `root` (resolved too)?"""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+    return _within(os.path.realpath(path), os.path.realpath(root))
 
 
 def read_regular(path: PathLike, root: Optional[PathLike] = None,
                  limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file; UnsafeFile when it is something else, lies outside
     `root` (after resolving links) or holds more than `limit` bytes. The file is opened
-    non-blocking and checked with fstat before any read, so a FIFO never blocks."""
+    non-blocking and checked with fstat before any read, so a FIFO never blocks.
+
+    Inside a `root`, the file opened is the one checked: the resolved path is opened one
+    folder at a time with O_NOFOLLOW (where the platform has `dir_fd`; else only the
+    last part), and the opened file must be the one `stat` found at that path (st_dev,
+    st_ino), so a link swapped in between the check and the open is refused."""
     path = os.fspath(path)
-    if root is not None and not inside(path, root):
-        raise UnsafeFile(f"{path}: links outside the analysed tree; not read")
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = os.O_RDONLY | _flag("O_NONBLOCK") | _flag("O_NOCTTY") | _flag("O_CLOEXEC") | \
+        _flag("O_BINARY")
     if not hasattr(os, "O_NONBLOCK") and not stat.S_ISREG(os.stat(path).st_mode):
         raise UnsafeFile(f"{path}: not a regular file; not read")  # (no O_NONBLOCK here)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    checked: Optional[os.stat_result] = None
+    if root is None:
+        fd = os.open(path, flags)
+    else:
+        real, top = os.path.realpath(path), os.path.realpath(root)
+        if not _within(real, top):
+            raise UnsafeFile(f"{path}: links outside the analysed tree; not read")
+        checked = os.stat(real)
+        fd = _open_unfollowed(path, real, top, flags)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
+        if checked is not None and (info.st_dev, info.st_ino) != (checked.st_dev,
+                                                                   checked.st_ino):
+            raise UnsafeFile(f"{path}: changed while it was opened (a swapped link?); not read")
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeFile(f"{path}: not a regular file; not read")
         if info.st_size > limit:
@@ -66,6 +81,39 @@ def read_regular(path: PathLike, root: Optional[PathLike] = None,
     if len(data) > limit:
         raise UnsafeFile(f"{path}: larger than {limit >> 20} MiB; not read")
     return data
+
+
+def _flag(name: str) -> int:
+    return getattr(os, name, 0)
+
+
+def _within(real: str, top: str) -> bool:
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _open_unfollowed(shown: str, real: str, top: str, flags: int) -> int:
+    """Open `real` (resolved, inside `top`) following no symlink on the way: a part
+    that became a link since `realpath` is UnsafeFile."""
+    nofollow = _flag("O_NOFOLLOW")
+    try:
+        if os.open not in os.supports_dir_fd or not nofollow or real == top:
+            return os.open(real, flags | nofollow)
+        parts = os.path.relpath(real, top).split(os.sep)
+        folder = os.open(top, os.O_RDONLY | _flag("O_DIRECTORY") | _flag("O_CLOEXEC"))
+        try:
+            for part in parts[:-1]:
+                inner = os.open(part, os.O_RDONLY | _flag("O_DIRECTORY") | nofollow |
+                                _flag("O_CLOEXEC"), dir_fd=folder)
+                os.close(folder)
+                folder = inner
+            return os.open(parts[-1], flags | nofollow, dir_fd=folder)
+        finally:
+            os.close(folder)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR, getattr(errno, "EMLINK", -1)):
+            raise UnsafeFile(f"{shown}: changed while it was opened (a swapped link?); "
+                             "not read") from None
+        raise
 
 
 def is_regular_file(path: PathLike) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from wlint.source import read_text
-from wlint.fsutil import UnsafeFile, read_regular
+from wlint.fsutil import MAX_FILE_BYTES, UnsafeFile, read_regular
 
 INDEX = ":index"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (unborn HEAD)
@@ -92,8 +92,10 @@ class _CatFile:
         )
         self._lock = threading.Lock()
 
-    def read(self, name: str) -> Optional[Tuple[str, str, bytes]]:
-        """(oid, type, content) of an object name such as `rev:path`, None if missing."""
+    def read(self, name: str, limit: Optional[int] = None
+             ) -> Optional[Tuple[str, str, Optional[bytes]]]:
+        """(oid, type, content) of an object name such as `rev:path`, None if missing;
+        the content is None (streamed past, never held) when it passes `limit` bytes."""
         if "\n" in name:
             return None
         assert self._proc.stdin is not None and self._proc.stdout is not None
@@ -107,7 +109,11 @@ class _CatFile:
             if len(parts) != 3:  # "<name> missing" / "ambiguous"
                 return None
             size = int(parts[2])
-            data = self._read_exact(size)
+            data: Optional[bytes] = None
+            if limit is not None and size > limit:
+                self._skip(size)
+            else:
+                data = self._read_exact(size)
             self._proc.stdout.read(1)  # trailing LF
         return parts[0].decode(), parts[1].decode(), data
 
@@ -121,6 +127,10 @@ class _CatFile:
             chunks.append(chunk)
             size -= len(chunk)
         return b"".join(chunks)
+
+    def _skip(self, size: int) -> None:
+        while size:
+            size -= len(self._read_exact(min(size, 1 << 20)))
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -237,10 +247,15 @@ class GitRepo:
                              cwd=self.root, capture_output=True, text=True)
         return ref.returncode != 0
 
-    def read_object(self, name: str) -> Optional[bytes]:
-        got = self._catfile().read(name)
+    def read_object(self, name: str, limit: Optional[int] = None) -> Optional[bytes]:
+        """A blob's bytes (None if missing); UnsafeFile past `limit` bytes (default: the
+        cap of work-tree files; the blob is streamed past, never read into memory whole)."""
+        limit = MAX_FILE_BYTES if limit is None else limit
+        got = self._catfile().read(name, limit)
         if got is None or got[1] != "blob":
             return None
+        if got[2] is None:
+            raise UnsafeFile(f"{name}: blob larger than {limit >> 20} MiB; not read")
         return got[2]
 
     def ls_tree(self, rev: str) -> Dict[str, str]:
@@ -452,6 +467,7 @@ class SourceTreeBase:
     root: str
     label: str = ""
     missing: Set[str]  # paths the tree lists but whose content could not be read
+    refused: Dict[str, str]  # of those, the ones refused (too large, not a file...): why
 
     def read(self, relpath: str) -> Optional[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -463,7 +479,11 @@ class SourceTreeBase:
         """The file's raw content (None: absent or unreadable); for non-source files."""
         rel = _clean(relpath)
         oid = self.blob_id(rel) if rel else None
-        return self.repo.read_object(oid) if oid else None
+        try:
+            return self.repo.read_object(oid) if oid else None
+        except UnsafeFile as exc:
+            self.refused[rel or relpath] = str(exc)
+            return None
 
     def files(self) -> List[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -480,14 +500,19 @@ def _clean(relpath: str) -> Optional[str]:
     return rel
 
 
-def _read_listed(repo: GitRepo, table: Dict[str, str], rel: str,
-                 missing: Set[str]) -> Optional[str]:
+def _read_listed(repo: GitRepo, table: Dict[str, str], rel: str, missing: Set[str],
+                 refused: Dict[str, str]) -> Optional[str]:
     """Text of a listed file; a listed path whose blob is not in the object store (a
-    partial clone, a pruned object) joins `missing` so callers can say so."""
+    partial clone, a pruned object) or is too large joins `missing` so callers can say
+    so (`refused`: why, when it is too large)."""
     oid = table.get(rel)
     if not oid:
         return None
-    data = repo.read_object(oid)
+    try:
+        data = repo.read_object(oid)
+    except UnsafeFile as exc:
+        refused[rel] = str(exc)
+        data = None
     if data is None:
         missing.add(rel)
         return None
@@ -505,6 +530,7 @@ class GitTree(SourceTreeBase):
         self.label = rev
         self._text: Dict[str, Optional[str]] = {}
         self.missing: Set[str] = set()  # listed in the tree, blob not in the clone
+        self.refused: Dict[str, str] = {}  # listed, not read: why (too large)
 
     def read(self, relpath: str) -> Optional[str]:
         rel = _clean(relpath)
@@ -512,7 +538,7 @@ class GitTree(SourceTreeBase):
             return None
         if rel not in self._text:
             self._text[rel] = _read_listed(self.repo, self.repo.ls_tree(self.sha), rel,
-                                           self.missing)
+                                           self.missing, self.refused)
         return self._text[rel]
 
     def blob_id(self, relpath: str) -> Optional[str]:
@@ -533,6 +559,7 @@ class IndexTree(SourceTreeBase):
         self._table: Optional[Dict[str, str]] = None
         self._text: Dict[str, Optional[str]] = {}
         self.missing: Set[str] = set()
+        self.refused: Dict[str, str] = {}
 
     def _entries(self) -> Dict[str, str]:
         if self._table is None:
@@ -544,7 +571,8 @@ class IndexTree(SourceTreeBase):
         if rel is None:
             return None
         if rel not in self._text:
-            self._text[rel] = _read_listed(self.repo, self._entries(), rel, self.missing)
+            self._text[rel] = _read_listed(self.repo, self._entries(), rel, self.missing,
+                                           self.refused)
         return self._text[rel]
 
     def blob_id(self, relpath: str) -> Optional[str]:
@@ -570,8 +598,9 @@ class WorkTree(SourceTreeBase):
         if rel not in self._raw:
             try:  # regular files inside the work tree only (no /dev/zero link, no FIFO)
                 self._raw[rel] = read_regular(os.path.join(self.root, rel), root=self.root)
-            except UnsafeFile as exc:
+            except UnsafeFile as exc:  # present but not read: said, never "deleted"
                 self.refused[rel] = str(exc)
+                self.missing.add(rel)
                 self._raw[rel] = None
             except OSError:
                 self._raw[rel] = None

@@ -807,9 +807,12 @@ def _deleted_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
 
 def _unreadable_finding(path: str, tree: Any) -> Finding:
     where = getattr(tree, "label", "") or "head"
+    why = getattr(tree, "refused", {}).get(path)
+    reason = why[why.rfind(": ") + 2:] if why else \
+        "its blob is not in this clone (a partial clone or a pruned object)"
     return Finding.of(WL290, path=path, line=1, col=0,
-                      message=f"cannot read {path} at {where}: its blob is not in this clone "
-                              "(a partial clone or a pruned object); its classes are not compared")
+                      message=f"cannot read {path} at {where}: {reason}; its classes are not "
+                              "compared")
 
 
 def _syntax_finding(path: str, error: Tuple[int, str], tree: Any) -> Finding:
