@@ -765,6 +765,38 @@ def github_hostile(rng: random.Random, work: Path, kind: Optional[str] = None) -
     return None
 
 
+# ------------------------------------------------------------------ the budget
+LIMIT_WORDS = ("value too large to follow", "step budget exhausted")
+
+
+def budget_pathological(rng: random.Random, work: Path) -> Failure:
+    """keys on a pathological input of tests/hostile_inputs.py at a random size: no
+    traceback, an answer in time, and either a note naming the limit or the whole model
+    (a size below the limits is simply computed)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import hostile_inputs
+    finally:
+        sys.path.pop(0)
+    h = hostile_inputs.random_input(rng)
+    path = work / f"{h.name}.py"
+    path.write_text(h.source)
+    timeout = float(os.environ.get("WLINT_FUZZ_BUDGET_TIMEOUT", "60"))  # a bench knob
+    code, out, _, failure = run_cli(["keys", "--no-config", "--format", "json", str(path),
+                                     h.expr], timeout=timeout)
+    if failure or code == 2:  # exit 2: one stderr line (checked by run_cli), e.g. unparsable
+        return f"{h.name}: {failure}" if failure else None
+    failure = json_failure(code, out)
+    if failure:
+        return f"{h.name}: {failure}"
+    report = json.loads(out)
+    noted = any(word in n["reason"] for n in report["unresolved"] for word in LIMIT_WORDS)
+    keys = {e["key"] for e in report["entries"]}
+    if not noted and not {"fc.weight", "fc.bias"} <= keys:
+        return f"{h.name}: neither a limit note nor the whole model"
+    return None
+
+
 CLASSES: Dict[str, InputClass] = {
     "fix-separators": fix_separators,
     "fix-mutated": fix_mutated,
@@ -777,6 +809,7 @@ CLASSES: Dict[str, InputClass] = {
     "output-paths": output_paths,
     "cache-shapes": cache_shapes,
     "github-hostile": github_hostile,
+    "budget-pathological": budget_pathological,
 }
 
 

@@ -52,7 +52,8 @@ def deepcopy_value(v: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
     if isinstance(v, tuple):
         return _remember(memo, v, tuple(deepcopy_value(x, memo) for x in v))
     if isinstance(v, dict):
-        new_dict: Dict[Any, Any] = _remember(memo, v, {})
+        new_dict: Dict[Any, Any] = _remember(
+            memo, v, DefaultDict(v.factory) if isinstance(v, DefaultDict) else {})
         new_dict.update((k, deepcopy_value(x, memo)) for k, x in v.items())
         return new_dict
     if isinstance(v, PlainInstance):
@@ -98,11 +99,14 @@ def _deque(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any
     return out
 
 
+COPY_STEPS = 4  # steps one copied container costs (its items are copied with it)
+
+
 def clone(it: Evaluator, value: Any) -> Any:
     """`deepcopy_value`, charged to the budget by the size of the copy."""
     memo: Dict[int, Any] = {}
     out = deepcopy_value(value, memo)
-    it.charge(len(memo))
+    it.charge(COPY_STEPS * len(memo))
     return out
 
 
