@@ -175,3 +175,11 @@ def test_builtins_past_a_limit_are_refused(name: str, args: list) -> None:
 def test_methods_past_a_limit_are_refused(owner: object, name: str, args: list) -> None:
     with pytest.raises(TooLarge):
         budget.method_cost(owner, name, args, {})
+
+
+def test_an_mro_past_the_cap_is_one_line_naming_the_limit(tmp_path: Path) -> None:
+    h = hostile_inputs.hostile("mro-chain", budget.MAX_MRO * 4 // 3 + 100)
+    (tmp_path / "model.py").write_text(h.source)
+    proc = wlint(["keys", "--no-config", "model.py", h.expr], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-2000:]
+    assert TOO_LARGE in proc.stderr and "base class is unknown" in proc.stderr

@@ -86,6 +86,10 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
             isinstance(cls, TorchRef) and cls.qual.count(".") >= 2):
         raise PredictError(f"unknown class {name!r} in {relpath}")
     if isinstance(cls, UserClass) and not cls.is_module:
+        unknown = next((b for b in cls.mro if isinstance(b, Unknown)), None)
+        if unknown is not None:  # e.g. a base whose MRO was too large to follow
+            raise PredictError(f"{name!r} in {relpath}: a base class is unknown "
+                               f"({unknown.reason}); cannot tell whether it is an nn.Module")
         raise PredictError(f"{name!r} in {relpath} is not an nn.Module subclass")
     shown = cls.name if isinstance(cls, UserClass) else name.rsplit(".", 1)[-1]
     pred = Prediction(path=relpath, expr=expr, cls=shown)
