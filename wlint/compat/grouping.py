@@ -320,15 +320,33 @@ def head_line(base_text: str, head_text: str, line: int) -> int:
     line now at its place when it was deleted or replaced."""
     old, new = base_text.splitlines(), head_text.splitlines()
     i = line - 1
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    # Common head and tail first (as git does): SequenceMatcher's alignment is not a
+    # longest common subsequence, and may call a line deleted that only moved down.
+    prefix = _common_prefix(old, new)
+    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    if i < prefix:
+        return line
+    if i >= len(old) - suffix:
+        return i + len(new) - len(old) + 1
+    middle_old, middle_new = old[prefix:len(old) - suffix], new[prefix:len(new) - suffix]
+    matcher = difflib.SequenceMatcher(None, middle_old, middle_new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if i1 <= i < i2:
+        if i1 <= i - prefix < i2:
             if tag == "equal":
-                return j1 + (i - i1) + 1
+                return prefix + j1 + (i - prefix - i1) + 1
             if tag == "replace":
-                return min(j1 + (i - i1), j2 - 1) + 1
-            return min(j1, max(len(new) - 1, 0)) + 1
+                return prefix + min(j1 + (i - prefix - i1), j2 - 1) + 1
+            return min(prefix + j1, max(len(new) - 1, 0)) + 1
     return max(1, min(line, len(new)))
+
+
+def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def relocate_removals(findings: Sequence[Finding], base_text: ReadText, head_text: ReadText,
