@@ -207,3 +207,40 @@ def factory():
     pred = predict(str(path), "factory()")
     assert not pred.entries
     assert any("raise" in u.reason for u in pred.unresolved), pred.unresolved
+
+
+def test_filter_and_next_on_known_values(infer, real, state) -> None:
+    code = HEAD + """
+def exists(v):
+    return v is not None
+cfg = [1, 3, 5]
+first_big = next((i for i, x in enumerate(cfg) if x > 2), None)
+none_big = next((i for i in cfg if i > 9), -1)
+nn.Sequential(*filter(exists, [nn.Linear(2, first_big + 2), None, nn.Linear(3, 1 - none_big)]))  #@"""
+    assert state(infer(code)) == state(real(code))
+    assert not infer.notes
+
+
+def test_one_note_per_root_cause(infer) -> None:
+    # the first statement that cannot be followed is noted, and so is the registration
+    # it costs; statements in between that fail only because they read its unknown
+    # results add no note of their own (issue 12 D5)
+    code = HEAD + """
+def stage_widths(n):
+    starts, ends = object()
+    pairs = list(zip(starts, ends))
+    widths = [e - s for s, e in pairs]
+    for w in widths:
+        pass
+    return [max(w, 1) for w in widths]
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        widths = stage_widths(3)
+        self.stages = nn.ModuleList([nn.Linear(w, w) for w in widths])
+Net()  #@"""
+    infer.build(code)
+    followed = [n for n in infer.notes if n.startswith(("cannot interpret", "cannot iterate"))]
+    assert len(followed) == 2, infer.notes
+    assert "pairs = list(zip(starts, ends))" in followed[0]
+    assert "self.stages = " in followed[1]

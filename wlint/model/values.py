@@ -30,18 +30,20 @@ from wlint.model.symbolic import Sym, render
 class Unknown:
     """A value the interpreter cannot know."""
 
-    __slots__ = ("line", "may_module", "reason")
+    __slots__ = ("cause", "line", "may_module", "reason")
 
-    def __init__(self, reason: str, line: int = 0, may_module: bool = False) -> None:
+    def __init__(self, reason: str, line: int = 0, may_module: bool = False,
+                 cause: Optional[Tuple[str, int]] = None) -> None:
         self.reason = reason
         self.line = line
         self.may_module = may_module
+        self.cause = cause  # (path, line) of the note that explains it (interp.causes)
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
 
     def _op(self, *_: Any) -> Unknown:
-        return Unknown(self.reason, self.line, False)
+        return Unknown(self.reason, self.line, False, self.cause)
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _op
     __floordiv__ = __rfloordiv__ = __truediv__ = __rtruediv__ = _op

@@ -60,7 +60,7 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
     if isinstance(obj, SuperProxy):
         return super_attr(it, obj, name, line)
     if isinstance(obj, Unknown):
-        return Unknown(obj.reason, obj.line, True)
+        return Unknown(obj.reason, obj.line, True, obj.cause)
     if isinstance(obj, Partial):
         if name == "func":
             return obj.func

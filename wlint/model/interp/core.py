@@ -33,6 +33,7 @@ import wlint.model.interp.operators as operators
 import wlint.model.interp.statements as statements
 from wlint.model.interp.arguments import symbolic_arguments
 from wlint.model.interp.assignments import assigned_names
+from wlint.model.interp.causes import explained_by
 from wlint.model.interp.frames import Frame, Scope
 from wlint.model.overlays import load_all
 from wlint.model.overlays.registry import builtin_namespace
@@ -213,16 +214,18 @@ class Interpreter:
         except (BudgetExceeded, ReturnSig, BreakSig, ContinueSig, RaiseSig):
             raise
         except Exception as exc:
+            cause = explained_by(node, scope)  # a consequence of a failure already noted
             if isinstance(exc, RecursionError):
                 self.too_large(node.lineno, node, " (nested too deeply)")
             elif isinstance(exc, TooLarge):
                 self.too_large(node.lineno, node)
-            else:
+            elif cause is None:
                 self.note(node.lineno, f"cannot interpret `{source_text(node)}`: "
                                        f"{short_error(exc)}")
+            cause = cause or (self.frame.path, node.lineno)
             for name in assigned_names(node):
                 if name not in scope.vars or not isinstance(scope.vars.get(name), ModuleInst):
-                    scope.vars[name] = Unknown(short_error(exc), node.lineno, True)
+                    scope.vars[name] = Unknown(short_error(exc), node.lineno, True, cause)
 
     def eval(self, node: ast.expr, scope: Scope) -> Any:
         self.step()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from wlint.model.budget import ITEMS_PER_STEP
 from wlint.model.conditions import Not, Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.assignments import target_names
 from wlint.model.interp.attributes import c3_mro
+from wlint.model.interp.causes import explained_by
 from wlint.model.interp.frames import Scope, loop_value
 from wlint.model.interp.imports import optional_import
 from wlint.model.interp.operators import cond_source
@@ -224,7 +225,7 @@ def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[as
     if any(o[0] in ("return", "jump") for o in live):
         if len(live) == 1 and live[0][0] == "ok":
             pass
-        else:
+        elif explained_by(getattr(node, "test", node), scope) is None:
             it.note(node.lineno, f"control flow depends on unknown condition `{cond}`")
             if any(o[0] == "return" for o in live):
                 raise ReturnSig(Unknown(f"result depends on `{cond}`", node.lineno, True))
@@ -259,8 +260,11 @@ def exec_for(it: Evaluator, node: ast.For, scope: Scope) -> None:
         iterable = Unknown(short_error(exc), node.lineno)
     items = it.iterate(iterable, node)
     if items is None:
-        it.note(node.lineno, f"cannot iterate over `{source_text(node.iter)}`")
-        poison(it, node, scope, f"assigned in a loop over `{source_text(node.iter)}`")
+        cause = explained_by(node.iter, scope)
+        if cause is None:
+            it.note(node.lineno, f"cannot iterate over `{source_text(node.iter)}`")
+            cause = (it.frame.path, node.lineno)
+        poison(it, node, scope, f"assigned in a loop over `{source_text(node.iter)}`", cause)
         return
     broke = False
     if isinstance(iterable, SymbolicRange) and not isinstance(to_sym(iterable.stop), (int, Sym)):
@@ -338,7 +342,8 @@ def exec_while(it: Evaluator, node: ast.While, scope: Scope) -> None:
             continue
 
 
-def poison(it: Evaluator, node: ast.stmt, scope: Scope, reason: str) -> None:
+def poison(it: Evaluator, node: ast.stmt, scope: Scope, reason: str,
+           cause: Optional[Tuple[str, int]] = None) -> None:
     """Variables and `self` attributes a skipped body would assign become unknown,
     so no stale value is used afterwards."""
     selfobj = scope.vars.get("self")
@@ -350,12 +355,12 @@ def poison(it: Evaluator, node: ast.stmt, scope: Scope, reason: str) -> None:
             targets = [sub.target]
         for t in targets:
             for name in target_names(t):
-                scope.vars[name] = Unknown(reason, node.lineno, True)
+                scope.vars[name] = Unknown(reason, node.lineno, True, cause)
             for a in ast.walk(t):
                 if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and \
                         a.value.id == "self" and isinstance(selfobj, (ModuleInst, PlainInstance)) and \
                         a.attr in selfobj.attrs:
-                    selfobj.attrs[a.attr] = Unknown(reason, node.lineno, True)
+                    selfobj.attrs[a.attr] = Unknown(reason, node.lineno, True, cause)
 
 
 def exec_with(it: Evaluator, node: ast.With, scope: Scope) -> None:

@@ -9,6 +9,7 @@ qualified name through `registry` (astroid's brain plugins, pytype's overlays).
     torch_containers.py  Sequential/ModuleList/ModuleDict/Parameter*: constructors and methods
     torch_layers.py      the bridge to the layer catalog (layers.py): torch calls, base __init__
     torch_versions.py    torch-version branches: names per torch release, torch.__version__
+    einops.py            einops.rearrange/repeat/reduce: result shapes from the pattern
 
 `load_all()` imports each of them explicitly, so the registrations run once and
 no module is found by import-time magic.
@@ -17,7 +18,7 @@ no module is found by import-time magic.
 from __future__ import annotations
 
 OVERLAYS = ("builtins", "stdlib", "dataclasses", "torch_tensors", "torch_module",
-            "torch_containers", "torch_layers", "torch_versions")
+            "torch_containers", "torch_layers", "torch_versions", "einops")
 
 _loaded = False
 
@@ -28,7 +29,7 @@ def load_all() -> None:
     if _loaded:
         return
     from wlint.model.overlays import (  # noqa: F401
-        builtins, dataclasses, stdlib, torch_containers, torch_layers, torch_module, torch_tensors,
-        torch_versions,
+        builtins, dataclasses, einops, stdlib, torch_containers, torch_layers, torch_module,
+        torch_tensors, torch_versions,
     )
     _loaded = True

@@ -499,6 +499,34 @@ def _map(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) 
     return TrackedList(it.call(args[0], list(t), {}, node) for t in zip(*lists))  # type: ignore[arg-type]
 
 
+def _filter(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """filter(f, items) over known items; each verdict must be known."""
+    items = it.iterate(args[1], node) if len(args) > 1 else None
+    if items is None or any(isinstance(x, Repeated) for x in items):
+        raise CannotInterpret("filter over unknown values")
+    out = TrackedList()
+    for x in items:
+        verdict = it.truth(x if args[0] is None else it.call(args[0], [x], {}, node))
+        if verdict is None:
+            raise CannotInterpret("filter with an unknown verdict")
+        if verdict:
+            out.append(x)
+    out.depth = len(it.frame.loop_atoms)
+    return out
+
+
+def _next(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    """next(iter(items)) / next(generator expression, default): the first known item."""
+    items = it.iterate(args[0], node)
+    if items is None or (items and isinstance(items[0], Repeated)):
+        return Unknown("next() of an unknown iterator", getattr(node, "lineno", 0), True)
+    if items:
+        return items[0]
+    if len(args) > 1:
+        return args[1]
+    raise CannotInterpret("next() of an empty iterator (StopIteration)")
+
+
 def _object(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
     return Unknown("object()")
 
@@ -525,7 +553,7 @@ register_functions("builtins", {
     "list": _list, "tuple": _tuple, "dict": dict_builtin, "isinstance": _isinstance,
     "issubclass": _issubclass,
     "getattr": _getattr, "hasattr": _hasattr, "setattr": _setattr, "super": _super,
-    "print": _print, "type": _type,
+    "print": _print, "type": _type, "filter": _filter, "next": _next,
     "float": pure(float, "float"), "str": _str, "bool": _bool,
     "abs": pure(abs, "abs"), "round": symbolic_math(round, "round", True),
     "sorted": pure(sorted, "sorted"),
