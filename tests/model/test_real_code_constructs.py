@@ -244,3 +244,30 @@ Net()  #@"""
     assert len(followed) == 2, infer.notes
     assert "pairs = list(zip(starts, ends))" in followed[0]
     assert "self.stages = " in followed[1]
+
+
+@pytest.mark.parametrize("value", ["nn.Linear", "Base", "len", "(lambda: 1)", "3", "None", "'s'",
+                                   "nn.Linear(2, 2)", "torch.zeros(2)", "Plain()"])
+@pytest.mark.parametrize("test", ["callable", "inspect.isfunction", "inspect.isclass"])
+def test_callable_and_inspect_predicates(infer, real, value: str, test: str) -> None:
+    code = HEAD + f"import inspect\n{test}({value})  #@"
+    assert infer(code) is real(code)
+
+
+def test_default_helper_with_a_factory(infer, real, state) -> None:
+    # stable-diffusion's default(val, d): d() if isfunction(d) else d
+    code = HEAD + """
+from inspect import isfunction
+def default(val, d):
+    if val is not None:
+        return val
+    return d() if isfunction(d) else d
+class Attn(nn.Module):
+    def __init__(self, query_dim, context_dim=None, inner=8):
+        super().__init__()
+        context_dim = default(context_dim, query_dim)
+        self.to_k = nn.Linear(context_dim, inner)
+        self.to_v = nn.Linear(default(None, lambda: inner * 2), inner)
+Attn(4)  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes

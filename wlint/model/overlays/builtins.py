@@ -11,6 +11,7 @@ and an `Unknown` otherwise.
 from __future__ import annotations
 
 import ast
+import builtins as _py_builtins
 import sys
 from collections.abc import Callable as _AbcCallable
 from collections.abc import Hashable, Iterable, Mapping, MutableMapping
@@ -27,8 +28,8 @@ from wlint.model.signals import TOO_LARGE, CannotInterpret, TooLarge
 from wlint.model.symbolic import Sym
 from wlint.model.text import short_error
 from wlint.model.values import (
-    Builtin, Conditional, EnumeratedRun, ExternalRef, Function, ItemsIterator, ModuleInst, Partial,
-    PlainInstance, Repeated, SuperProxy, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef,
+    BoundMethod, Builtin, Conditional, EnumeratedRun, ExternalRef, Function, ItemsIterator, ModuleInst, Partial,
+    MISSING, PlainInstance, Repeated, SuperProxy, SymbolicFloat, SymbolicObject, SymbolicRange, Tensor, TorchRef,
     TrackedList, Unknown, UserClass, check_key, is_unknownish, sym_text, to_sym
 )
 
@@ -315,7 +316,8 @@ def _is_class(obj: Any) -> Optional[bool]:
     if isinstance(obj, TorchRef):
         return obj.last[:1].isupper() or None  # torch.nn.Linear: a class; torch.zeros: no
     if isinstance(obj, Builtin):
-        return obj.name in _PY_TYPES or None
+        real = getattr(_py_builtins, obj.name, None)  # the Python builtin of that name
+        return isinstance(real, type) if real is not None else None
     return False
 
 
@@ -337,6 +339,23 @@ def _is_external_instance(obj: Any, t: ExternalRef) -> Optional[bool]:
     if isinstance(obj, ModuleInst):
         return None if obj.type_name == t.qual.rsplit(".", 1)[-1] else False
     return False if _known_plain(obj) else None
+
+
+def _callable(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+    obj = args[0]
+    if isinstance(obj, (SymbolicObject, Unknown)):
+        return Unknown("callable() of an unknown value")
+    if isinstance(obj, PlainInstance):
+        return it.class_attr(obj.cls, "__call__") is not MISSING
+    return isinstance(obj, (Function, BoundMethod, Builtin, Partial, UserClass, TorchRef, ExternalRef,
+                            ModuleInst))
+
+
+def _verdict(test: Callable[[Any], Optional[bool]], name: str) -> Impl:
+    def impl(it: Evaluator, _: Any, args: List[Any], kw: Dict[str, Any], node: Any) -> Any:
+        verdict = test(args[0])
+        return Unknown(f"{name} of an unknown value") if verdict is None else verdict
+    return impl
 
 
 def _function_type(obj: Any) -> Optional[bool]:
@@ -560,7 +579,7 @@ register_functions("builtins", {
     "reversed": pure(lambda x: list(reversed(x)), "reversed"), "any": pure(any, "any"),
     "all": pure(all, "all"), "set": pure(set, "set"), "divmod": pure(divmod, "divmod"),
     "pow": pure(pow, "pow"), "map": _map, "iter": pure(list, "iter"),
-    "callable": pure(callable, "callable"), "id": pure(id, "id"),
+    "callable": _callable, "id": pure(id, "id"),
     "frozenset": pure(frozenset, "frozenset"), "repr": pure(repr, "repr"),
     "object": _object, "__file__": Builtin("__file__", _object),
     "NotImplementedError": _exc, "ValueError": _exc,
@@ -573,6 +592,8 @@ constant("builtins.None", None)
 constant("builtins.True", True)
 constant("builtins.False", False)
 constant("builtins.__name__", "__wlint__")
+register_functions("inspect", {"isfunction": _verdict(_function_type, "isfunction"),
+                               "isclass": _verdict(_is_class, "isclass")})
 register_methods(list, {"append": _list_append, "extend": _list_extend, "insert": _list_insert,
                         "appendleft": _list_appendleft, "popleft": _list_popleft})
 register_method(SymbolicObject, "get", _symbolic_object_get)
