@@ -271,3 +271,24 @@ class Attn(nn.Module):
 Attn(4)  #@"""
     assert state(infer.build(code)) == state(real(code))
     assert not infer.notes
+
+
+def test_sinusoid_table_from_a_module_level_helper(infer, real, state) -> None:
+    # whisper's sinusoids(): numpy scalars, np.newaxis, a buffer registered in __init__
+    pytest.importorskip("numpy")
+    code = HEAD + """
+import math
+import numpy as np
+def sinusoids(length, channels, max_timescale=10000):
+    log_timescale_increment = np.log(max_timescale) / (channels // 2 - 1)
+    inv_timescales = torch.exp(-log_timescale_increment * torch.arange(channels // 2))
+    scaled_time = torch.arange(length)[:, np.newaxis] * inv_timescales[np.newaxis, :]
+    return torch.cat([torch.sin(scaled_time), torch.cos(scaled_time)], dim=1)
+class Encoder(nn.Module):
+    def __init__(self, n_ctx=6, n_state=8):
+        super().__init__()
+        self.register_buffer("positional_embedding", sinusoids(n_ctx, n_state))
+        self.scale = nn.Parameter(torch.ones(1) * math.pi)
+Encoder()  #@"""
+    assert state(infer.build(code)) == state(real(code))
+    assert not infer.notes

@@ -12,7 +12,7 @@ from wlint.model.budget import ITEMS_PER_STEP, check_mro
 from wlint.model.evaluator import Evaluator
 from wlint.model.overlays.builtins import python_method
 from wlint.model.overlays.dataclasses import dataclass_init_of
-from wlint.model.overlays.registry import ATTRIBUTES, METHODS, lookup_function, lookup_method
+from wlint.model.overlays.registry import ATTRIBUTES, CONSTANTS, METHODS, lookup_function, lookup_method
 from wlint.model.overlays.torch_layers import external_base_init, torch_base_init
 from wlint.model.overlays.torch_module import module_getattr, torch_module_attr
 from wlint.model.values import (
@@ -53,6 +53,8 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
         if name == "get":
             return Builtin("get", lookup_method(SymbolicObject, "get"), obj)
         return SymbolicObject(f"{obj.name}.{name}")
+    if isinstance(obj, ExternalRef) and f"{obj.qual}.{name}" in CONSTANTS:
+        return CONSTANTS[f"{obj.qual}.{name}"]  # numpy.newaxis, math.pi, ...
     if isinstance(obj, (ModuleNamespace, TorchRef, ExternalRef)):
         return it.module_attr(obj, name, line)
     if isinstance(obj, Tensor):

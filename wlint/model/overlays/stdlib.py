@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from wlint.model.evaluator import MAX_ITEMS, Evaluator
 from wlint.model.overlays.builtins import dict_builtin, pure, symbolic_math
-from wlint.model.overlays.registry import Impl, register_functions
+from wlint.model.overlays.registry import Impl, constant, register_functions
 from wlint.model.signals import CannotInterpret, TooLarge
 from wlint.model.symbolic import Sym
 from wlint.model.values import (
@@ -195,6 +195,12 @@ register_functions("math", {
     "gcd": pure(math.gcd, "gcd"),
     "pi": pure(lambda: math.pi, "pi"),
 })
+for _lib in ("math", "numpy"):
+    for _name in ("pi", "e", "inf", "tau"):
+        constant(f"{_lib}.{_name}", getattr(math, _name))
+constant("numpy.newaxis", None)
+register_functions("numpy", {name: float_math(getattr(math, name), name)
+                             for name in ("log", "log2", "log10", "sqrt", "exp")})
 register_functions("operator", {"mul": pure(lambda a, b: a * b, "mul")})
 register_functions("typing", {"cast": lambda it, _, a, k, n: a[1]})
 register_functions("itertools", {"repeat": pure(lambda x, n: [x] * n, "repeat")})
