@@ -33,6 +33,11 @@ class Evaluator(Protocol):
     builtins: Dict[str, Any]
     uses: Dict[Tuple[str, str], None]
     maybe_module_args: List[Any]
+    lazy: bool  # lazy imports on (interp/lazy.py)
+    pending: Dict[int, Any]  # deferred re-exports not loaded yet
+    shared: Dict[int, Any]  # watched containers of loaded modules: id -> (container, names)
+    lazy_memo: Dict[Any, Any]  # what interp/lazy.py worked out about the deferred modules
+    modules: Dict[str, Any]  # loaded module namespaces by relpath
 
     # bookkeeping and modules
     def note(self, line: int, reason: str, path: Optional[str] = None,

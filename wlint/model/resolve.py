@@ -13,9 +13,10 @@ and the tree root (the git work-tree root or the current directory).
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import posixpath
-from typing import List, Optional, Protocol, Tuple
+from typing import Dict, List, Optional, Protocol, Tuple
 
 from wlint.git import git_root
 from wlint.source import content_id, parse, read_text
@@ -33,18 +34,23 @@ class SourceTree(Protocol):
 
 
 class FileSystemTree:
-    """The files on disk under `root`."""
+    """The files on disk under `root`, each read once (a tree lives for one command:
+    import resolution asks for the same candidates again and again)."""
 
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
+        self._texts: Dict[str, Optional[str]] = {}
 
     def read(self, relpath: str) -> Optional[str]:
+        if relpath in self._texts:
+            return self._texts[relpath]
         full = os.path.join(self.root, *relpath.split("/"))
-        try:  # regular files inside the tree only: no FIFO, device or link out of it
-            data = read_regular(full, root=self.root)
-        except OSError:
-            return None
-        return read_text(data)
+        text: Optional[str] = None
+        if os.path.lexists(full):  # (most reads are import candidates that do not exist)
+            with contextlib.suppress(OSError):  # regular files inside the tree only: no FIFO,
+                text = read_text(read_regular(full, root=self.root))  # device or link out of it
+        self._texts[relpath] = text
+        return text
 
     def content_id(self, relpath: str) -> Optional[str]:
         text = self.read(relpath)

@@ -215,16 +215,75 @@ class ExternalRef:
         return hash(("ExternalRef", self.qual))
 
 
+class LazyName:
+    """A name a package `__init__` re-exports (`from .x import A`, `from .x import *`)
+    whose module is not loaded yet: `load()` loads it and returns the value (MISSING
+    when a star import turns out not to bind the name: then `previous`, the binding
+    it would have overwritten, stays). See wlint.model.interp.lazy."""
+
+    __slots__ = ("load", "previous", "source", "value")
+
+    def __init__(self, load: Any, previous: Any, source: str = "") -> None:
+        self.load = load
+        self.previous = previous
+        self.source = source  # the module it loads (relpath)
+        self.value: Any = _UNSET
+
+    def force(self) -> Any:
+        if self.value is _UNSET:
+            value = self.load()
+            self.value = resolved(self.previous) if value is MISSING else value
+        return self.value
+
+
+def resolved(value: Any) -> Any:
+    """`value`, with a `LazyName` replaced by what it stands for (may be MISSING)."""
+    return value.force() if type(value) is LazyName else value
+
+
+class LazyVars(dict):  # type: ignore[type-arg]
+    """A module's variables where re-exported names may still be `LazyName`s: reading
+    one (`[]`, `get`, `in`, `items`, `values`) loads its module. `dict(v)` and
+    `dict.items(v)` see the placeholders themselves (copies keep them lazy)."""
+
+    def __getitem__(self, name: Any) -> Any:
+        value = dict.__getitem__(self, name)
+        if type(value) is not LazyName:
+            return value
+        value = value.force()
+        if value is MISSING:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: Any) -> bool:
+        value = dict.get(self, name, MISSING)
+        if type(value) is LazyName:
+            return value.force() is not MISSING
+        return value is not MISSING
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        value = resolved(dict.get(self, name, MISSING))
+        return default if value is MISSING else value
+
+    def items(self) -> Any:  # type: ignore[override]
+        return [(k, v) for k, v in ((k, resolved(v)) for k, v in dict.items(self)) if v is not MISSING]
+
+    def values(self) -> Any:  # type: ignore[override]
+        return [v for _, v in self.items()]
+
+
 class ModuleNamespace:
     """A project module's namespace (a file)."""
 
     def __init__(self, relpath: str, tree: Any) -> None:
         self.relpath = relpath
         self.tree = tree
-        self.vars: Dict[str, Any] = {"__name__": relpath}
+        self.vars: Dict[str, Any] = LazyVars(__name__=relpath)
         self.ast: Optional[ast.Module] = None
         self.error: Optional[str] = None
         self.done = False
+        self.direct: Optional[set] = None  # ids of the top-level statements (lazy imports)
+        self.rebound: Optional[frozenset] = None  # globals a function rebinds (`global x`)
 
 
 class UserClass:
@@ -392,6 +451,7 @@ class EnumeratedRun:
 
 
 MISSING = object()  # "no such slot / attribute" (None is a value)
+_UNSET = object()  # a LazyName not loaded yet
 _UNKNOWN_TYPES = (Sym, SymbolicObject, Unknown, SymbolicFloat, Tensor, SymbolicRange, SymbolicBool)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 
 from wlint.model.budget import ITEMS_PER_STEP, check_mro
 from wlint.model.evaluator import Evaluator
+from wlint.model.interp.lazy import CONTAINERS, watch
 from wlint.model.overlays.builtins import python_method
 from wlint.model.overlays.dataclasses import dataclass_init_of
 from wlint.model.overlays.registry import ATTRIBUTES, CONSTANTS, METHODS, lookup_function, lookup_method
@@ -78,6 +79,8 @@ def get_attribute(it: Evaluator, obj: Any, name: str, node: ast.AST) -> Any:
         return obj.name
     if isinstance(obj, (Function, UserClass)) and name == "__module__":
         return obj.module.vars.get("__name__", Unknown("module name", line))
+    if it.pending and isinstance(obj, CONTAINERS):  # a registry's method: get, keys, ...
+        watch(it, obj)
     if isinstance(obj, list) and (list, name) in METHODS:
         return Builtin(name, METHODS[(list, name)], obj)
     if isinstance(obj, (int, float, str, bytes, tuple, list, dict, set, type(None), bool)):

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional
 from wlint.model.evaluator import Evaluator, MAX_DEPTH
 from wlint.model.interp.frames import Scope
 from wlint.model.interp.statements import run_pending_decorators
+from wlint.model.interp.lazy import watch, watch_any
 from wlint.model.overlays.dataclasses import dataclass_init
 from wlint.model.overlays.registry import lookup_function
 from wlint.model.overlays.stdlib import NON_MODULE_PACKAGES
@@ -30,7 +31,7 @@ def eval_call(it: Evaluator, node: ast.Call, scope: Scope) -> Any:
     if isinstance(func, Builtin) and func.name == "super" and not node.args:
         return zero_arg_super(it, scope, node)
     if isinstance(func, Builtin) and func.name == "locals" and not node.args:
-        return dict(scope.vars)
+        return dict(scope.vars.items())  # placeholders of lazy imports resolved
     if isinstance(func, Builtin) and func.name == "globals" and not node.args:
         return scope.module.vars  # `globals()[name](...)`: the module's live namespace
     args: List[Any] = []
@@ -47,6 +48,8 @@ def eval_call(it: Evaluator, node: ast.Call, scope: Scope) -> Any:
         value = it.eval(kw.value, scope)
         if kw.arg is None:
             if isinstance(value, dict):
+                if it.pending:
+                    watch(it, value)
                 kwargs.update({str(k): v for k, v in value.items()})
             else:
                 return unknown_call(it, func, node, f"cannot unpack `**{source_text(kw.value)}`")
@@ -78,6 +81,8 @@ def call(it: Evaluator, func: Any, args: List[Any], kwargs: Dict[str, Any], node
     if isinstance(func, UserClass):
         return instantiate(it, func, args, kwargs, node)
     if isinstance(func, Builtin):
+        if it.pending:  # len(), sorted(), list() ... of a registry a deferred module may fill
+            watch_any(it, args + list(kwargs.values()))
         return func.impl(it, func.self_obj, args, kwargs, node)
     if isinstance(func, Partial):
         merged = dict(func.kwargs)

@@ -29,6 +29,7 @@ import wlint.model.interp.calls as calls
 import wlint.model.interp.expressions as expressions
 import wlint.model.interp.frames as frames
 import wlint.model.interp.imports as imports
+import wlint.model.interp.lazy as lazy_imports
 import wlint.model.interp.operators as operators
 import wlint.model.interp.statements as statements
 from wlint.model.interp.arguments import symbolic_arguments
@@ -59,8 +60,8 @@ class Interpreter:
     """One prediction session over one source tree."""
 
     def __init__(self, tree: SourceTree, main_relpath: str, extra_roots: Tuple[str, ...] = (),
-                 max_steps: int = MAX_STEPS, torch_version: Tuple[int, ...] = CHECKED_TORCH
-                 ) -> None:
+                 max_steps: int = MAX_STEPS, torch_version: Tuple[int, ...] = CHECKED_TORCH,
+                 lazy: Optional[bool] = None) -> None:
         self.tree = tree
         self.torch_version = torch_version  # the target torch of version branches
         self.main = main_relpath
@@ -79,6 +80,11 @@ class Interpreter:
         self.pass_counter = 0  # ids of the symbolic passes of loops of unknown length
         self.loading = 0  # > 0 while running a module's top level
         self.maybe_module_args: List[Tuple[SymbolicObject, str, int, str, ModuleInst]] = []
+        # lazy imports (interp/lazy.py): deferred re-exports, watched registry containers
+        self.lazy = lazy_imports.enabled_by_default() if lazy is None else lazy
+        self.pending: Dict[int, Any] = {}
+        self.shared: Dict[int, Any] = {}
+        self.lazy_memo: Dict[Any, Any] = {}
 
     # -- entry points ------------------------------------------------------------------------
     def evaluate(self, expr: ast.expr) -> Any:
@@ -178,6 +184,8 @@ class Interpreter:
                     self.exec_toplevel(stmt, scope)
         finally:
             ns.done = True
+        if self.lazy:
+            lazy_imports.register_containers(self, ns)
         return ns
 
     def exec_toplevel(self, stmt: ast.stmt, scope: Scope) -> None:

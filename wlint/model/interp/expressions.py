@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from wlint.model.budget import ITEMS_PER_STEP, check_spec
 from wlint.model.evaluator import Evaluator, LOOP_ATOMS, MAX_ITEMS
 from wlint.model.interp.frames import Scope, loop_value
+from wlint.model.interp.lazy import watch, watch_global
 from wlint.model.overlays.torch_tensors import index_shape
 from wlint.model.signals import CannotInterpret
 from wlint.model.symbolic import Sym, render
@@ -31,9 +32,13 @@ def eval_name(it: Evaluator, node: ast.Name, scope: Scope) -> Any:
     s: Optional[Scope] = scope
     while s is not None:
         if name in s.vars:
+            if it.pending and s.vars is s.module.vars:  # a global a deferred module may rebind
+                watch_global(it, s.module, name)
             return s.vars[name]
         s = s.parent
     if name in scope.module.vars:
+        if it.pending:
+            watch_global(it, scope.module, name)
         return scope.module.vars[name]
     if name in it.builtins:
         return it.builtins[name]
@@ -85,6 +90,8 @@ def eval_dict(it: Evaluator, node: ast.Dict, scope: Scope) -> Any:
         if k is None:
             other = it.eval(v, scope)
             if isinstance(other, dict):
+                if it.pending:
+                    watch(it, other)
                 out.update(other)
             else:
                 raise CannotInterpret("cannot unpack mapping")
@@ -236,6 +243,8 @@ def _comprehension_item(it: Evaluator, node: Any, gens: List[ast.comprehension],
 
 def iterate(it: Evaluator, v: Any, node: ast.AST) -> Optional[List[Any]]:
     """Items of an iterable; `Repeated` items stand for unknown-length runs; None if unknown."""
+    if it.pending:
+        watch(it, v)
     if isinstance(v, (list, tuple, range, str, set)):
         if len(v) > MAX_ITEMS:
             return None
@@ -303,6 +312,8 @@ def getitem(it: Evaluator, obj: Any, key: Any, node: ast.AST) -> Any:
     if isinstance(obj, dict):
         if is_unknownish(key):
             return Unknown("unknown key", line, True)
+        if it.pending:  # a registry a deferred module may fill
+            watch(it, obj)
         try:
             return obj[key]
         except KeyError:

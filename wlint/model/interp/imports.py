@@ -17,8 +17,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
 from wlint.model.overlays.torch_versions import torch_attribute
+from wlint.model.interp.lazy import copies_lazily, defer_from_import, watch_global
 from wlint.model.resolve import module_file, resolve_import
-from wlint.model.values import ExternalRef, ModuleNamespace, TorchRef, Unknown
+from wlint.model.values import MISSING, ExternalRef, ModuleNamespace, TorchRef, Unknown, resolved
 
 
 def import_value(it: Evaluator, dotted: str, level: int, line: int) -> Any:
@@ -48,20 +49,40 @@ def exec_import(it: Evaluator, node: ast.stmt, scope: Scope) -> None:
                 scope.vars[top] = value
         return
     assert isinstance(node, ast.ImportFrom)
+    if defer_from_import(it, node, scope):
+        return
     mod = import_value(it, node.module or "", node.level, node.lineno)
     for alias in node.names:
         if alias.name == "*":
             if isinstance(mod, ModuleNamespace):
-                for k, v in list(mod.vars.items()):
-                    if not k.startswith("_"):
-                        scope.vars[k] = v
+                star_import(it, mod, node, scope)
             continue
         scope.vars[alias.asname or alias.name] = module_attr(it, mod, alias.name, node.lineno)
+
+
+def star_import(it: Evaluator, mod: ModuleNamespace, node: ast.stmt, scope: Scope) -> None:
+    """`from mod import *`: the names of its `__all__` when that is a list of strings,
+    else its public names. A package re-exporting a package keeps the placeholders of
+    lazy imports as they are."""
+    lazy = copies_lazily(it, node, scope)
+    exported = resolved(dict.get(mod.vars, "__all__", MISSING))
+    if isinstance(exported, (list, tuple)) and all(isinstance(n, str) for n in exported):
+        names = list(exported)
+    else:
+        names = [k for k in dict.keys(mod.vars) if not k.startswith("_")]
+    for name in names:
+        value = dict.get(mod.vars, name, MISSING)
+        if not lazy:
+            value = resolved(value)
+        if value is not MISSING:
+            dict.__setitem__(scope.vars, name, value)
 
 
 def module_attr(it: Evaluator, mod: Any, name: str, line: int) -> Any:
     if isinstance(mod, ModuleNamespace):
         if name in mod.vars:
+            if it.pending:  # a global a deferred module may rebind
+                watch_global(it, mod, name)
             return mod.vars[name]
         folder = posixpath.dirname(mod.relpath)
         if mod.relpath.endswith("__init__.py"):

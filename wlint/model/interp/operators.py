@@ -10,6 +10,7 @@ import ast
 from typing import Any, Callable, Dict, Optional
 
 from wlint.model.budget import binop_cost, check_percent
+from wlint.model.interp.lazy import watch
 from wlint.model.conditions import Not, Text
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
@@ -153,6 +154,8 @@ def compare(it: Evaluator, op: ast.cmpop, a: Any, b: Any) -> Optional[bool]:
         return r if isinstance(op, ast.Is) else not r
     if isinstance(op, (ast.In, ast.NotIn)):
         if isinstance(b, (list, tuple, dict, str, set)) and not is_unknownish(a):
+            if it.pending:  # a registry a deferred module may fill
+                watch(it, b)
             if any(is_unknownish(x) or isinstance(x, Repeated) for x in b):
                 return None
             try:

@@ -26,8 +26,9 @@ from wlint.model.symbolic import Sym
 from wlint.model.text import short_error, source_text
 from wlint.source import dotted_name
 from wlint.model.values import (
-    BoundMethod, ClassMethod, ExternalRef, Function, MISSING, ModuleInst, Partial, PlainInstance,
-    Property, Repeated, StaticMethod, SymbolicRange, Unknown, UserClass, same_value, to_sym
+    BoundMethod, ClassMethod, ExternalRef, Function, LazyName, MISSING, ModuleInst, Partial,
+    PlainInstance, Property, Repeated, StaticMethod, SymbolicRange, Unknown, UserClass, resolved,
+    same_value, to_sym
 )
 
 
@@ -243,6 +244,8 @@ def merge(it: Evaluator, target: Dict[str, Any], versions: List[Dict[str, Any]],
         names.update(dict.fromkeys(v))
     for name in names:
         values = [v.get(name, MISSING) for v in versions]
+        if any(type(v) is LazyName for v in values) and not all(v is values[0] for v in values):
+            values = [resolved(v) for v in values]  # a lazy import forced in one arm
         first = values[0]
         if all(same_value(first, other) for other in values[1:]):
             if first is not MISSING:
