@@ -101,6 +101,8 @@ def _add_keys(sub: Subcommands) -> None:
                       help="a call evaluated statically in PATH's namespace, e.g. 'Net()' or "
                       "'GPT(GPTConfig(n_layer=2))'; a bare class name gives symbolic shapes")
     _add_target_torch(keys)
+    keys.add_argument("--no-cache", action="store_true",
+                      help="do not read or write the prediction cache (~/.cache/wlint)")
     _add_config(keys)
     _add_format(keys, ("text", "json"))
 

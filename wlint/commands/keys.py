@@ -9,8 +9,8 @@ from typing import List
 
 from wlint.commands import UsageError, config_from_args, emit, option
 from wlint.config import ConfigError
-from wlint.model.api import PredictError, predict
-from wlint.model.prediction import Entry, Prediction
+from wlint.model.cached import predict_cached
+from wlint.model.prediction import Entry, PredictError, Prediction
 
 ERRORS = (PredictError, ConfigError)
 
@@ -18,7 +18,12 @@ ERRORS = (PredictError, ConfigError)
 def run(ns: argparse.Namespace) -> int:
     """Exit 0 with the prediction (unresolved parts included), 2 when the request is wrong."""
     config = config_from_args(ns, os.path.dirname(os.path.abspath(ns.path)))
-    pred = predict(ns.path, ns.expr, torch_version=config.model_torch)
+    if option(ns, "no_cache", False):
+        from wlint.model.api import predict  # the interpreter, imported when it runs
+
+        pred = predict(ns.path, ns.expr, torch_version=config.model_torch)
+    else:
+        pred = predict_cached(ns.path, ns.expr, torch_version=config.model_torch)
     if not pred.entries and any(u.reason.endswith("did not produce a module")
                                 for u in pred.unresolved):
         raise UsageError(f"{ns.expr} does not build an nn.Module in {ns.path}")

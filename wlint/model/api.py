@@ -18,7 +18,7 @@ from typing import List, Tuple
 from wlint.model.flatten import flatten
 from wlint.model.interp import Interpreter
 from wlint.model.layers import CHECKED_TORCH
-from wlint.model.prediction import Prediction, Unresolved
+from wlint.model.prediction import PredictError, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded
 from wlint.model.text import short_error
@@ -26,10 +26,6 @@ from wlint.source import dotted_name
 from wlint.model.values import BoundMethod, Function, ModuleInst, Partial, TorchRef, Unknown, UserClass
 
 Version = Tuple[int, ...]
-
-
-class PredictError(ValueError):
-    """The request itself is wrong: missing file, unknown class, unparsable EXPR."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ ShapeItem = Union[int, str]
 Shape = Tuple[ShapeItem, ...]
 
 
+
+class PredictError(ValueError):
+    """The request itself is wrong: missing file, unknown class, unparsable EXPR."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One state_dict key."""
