@@ -6,14 +6,16 @@ model file and where EXPR builds at both commits is put in a throwaway
 two-commit git repository, then in one run:
 
 * torch: two fresh processes (base and head) each import torch, import the
-  model's module from that revision and build EXPR on the meta device;
-  the figure is their sum;
+  model's module from that revision and build EXPR on the meta device, nothing
+  else (bench/sidebyside.py); the figure is their sum;
 * wlint cold: ``wlint diff --base HEAD~1 --head HEAD --format json PATH`` in a
   fresh process with an empty cache directory (``WLINT_CACHE_DIR``);
 * wlint warm: the same command again with the cache the cold run left.
   With ``--model`` (when the wlint under test has it) PATH:EXPR is named too.
 
-Medians of ``--runs`` runs, wall clock, process start-up included.
+Medians of ``--runs`` runs as "wall / CPU" seconds (process start-up included;
+CPU = user + sys of the children), the load average before and after; ``--eager``
+adds cold with lazy import resolution off (``WLINT_EAGER_IMPORTS=1``).
 Targets (issue 9): cold >= 5x faster than torch, warm >= 20x.
 
 Usage::
@@ -24,11 +26,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -36,6 +35,7 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_code_exam as rce
 import real_history_exam as rhe
+import sidebyside as sbs
 
 DEFAULT_TARGETS = ("timm-resnet18", "timm-vit", "nanogpt", "mingpt", "clip", "vit", "whisper", "litgpt-pythia",
                    "llama", "xt-decoder")
@@ -54,57 +54,43 @@ def first_buildable_pair(t: rhe.Target, work: Path, ns: argparse.Namespace) -> O
     return None
 
 
-def time_torch(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namespace) -> Optional[float]:
-    total = 0.0
+def time_torch(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namespace) -> Optional[sbs.Timing]:
+    """torch at both revisions: two fresh processes (bench/sidebyside.py), summed."""
+    total: Optional[sbs.Timing] = (0.0, 0.0)
     for commit in (base, head):
         case = replace(t.case, commit=commit)
-        t0 = time.perf_counter()
-        out = rce.run_truth_group([case], rce.case_dir(work, case), ns.deps, ns.timeout)[0]
-        if not out.get("ok"):
-            return None
-        total += time.perf_counter() - t0
+        total = sbs.added(total, sbs.torch_build(case, rce.case_dir(work, case), ns.deps, ns.timeout))
     return total
 
 
-def time_wlint(t: rhe.Target, repo: Path, cache: str, ns: argparse.Namespace, model: bool) -> Optional[float]:
+def time_wlint(t: rhe.Target, repo: Path, cache: str, ns: argparse.Namespace, model: bool,
+               eager: bool = False) -> Optional[sbs.Timing]:
     env = rce.wlint_env(ns.wlint)
     env["WLINT_CACHE_DIR"] = cache
+    if eager:
+        env["WLINT_EAGER_IMPORTS"] = "1"
     cmd = [sys.executable, "-m", "wlint", "diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"]
     if model:
         cmd += ["--model", f"{t.case.path}:{t.case.expr}"]
     cmd.append(t.case.path)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=str(repo), capture_output=True, text=True, env=env, timeout=ns.timeout)
-    return time.perf_counter() - t0 if proc.returncode in (0, 1) else None
+    return sbs.run_timed(cmd, str(repo), env, ns.timeout)
 
 
 def measure(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namespace,
-            model: bool) -> Dict[str, Optional[float]]:
-    torch_s: List[Optional[float]] = []
-    cold_s: List[Optional[float]] = []
-    warm_s: List[Optional[float]] = []
+            model: bool) -> Dict[str, Optional[sbs.Timing]]:
+    runs: Dict[str, List[Optional[sbs.Timing]]] = {"torch": [], "cold": [], "warm": [], "eager": []}
     with tempfile.TemporaryDirectory(prefix="wlint-pair-") as tmp:
         repo = Path(tmp)
         rhe._pair_repo(t.case, base, head, work, repo)
         for _ in range(ns.runs):
             with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:
-                cold_s.append(time_wlint(t, repo, cache, ns, model))
-                warm_s.append(time_wlint(t, repo, cache, ns, model))
-            torch_s.append(time_torch(t, base, head, work, ns))
-
-    def med(xs: List[Optional[float]]) -> Optional[float]:
-        vals = [x for x in xs if x is not None]
-        return statistics.median(vals) if vals and len(vals) == len(xs) else None
-
-    return {"torch": med(torch_s), "cold": med(cold_s), "warm": med(warm_s)}
-
-
-def _ratio(a: Optional[float], b: Optional[float]) -> str:
-    return f"{a / b:.1f}x" if a and b else "-"
-
-
-def _sec(x: Optional[float]) -> str:
-    return f"{x:.2f}" if x is not None else "fail"
+                runs["cold"].append(time_wlint(t, repo, cache, ns, model))
+                runs["warm"].append(time_wlint(t, repo, cache, ns, model))
+            if ns.eager:
+                with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:
+                    runs["eager"].append(time_wlint(t, repo, cache, ns, model, eager=True))
+            runs["torch"].append(time_torch(t, base, head, work, ns))
+    return {k: sbs.median(v) for k, v in runs.items()}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -116,15 +102,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--only", nargs="*", default=None, help="target ids of bench/real_history_exam.py")
+    ap.add_argument("--eager", action="store_true", help="also time wlint with lazy imports off")
     ns = ap.parse_args(argv)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
     model = rhe.supports_model(ns.wlint)
     wanted = ns.only or DEFAULT_TARGETS
     print(f"wlint diff {'with' if model else 'without'} --model (the wlint under test "
           f"{'has' if model else 'has no'} diff --model)\n")
-    print("| target | pair | torch at both revisions s | wlint diff cold s | warm s | torch / cold "
-          "| torch / warm |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(sbs.load(), "(before)\n")
+    print("| target | pair | torch at both revisions wall / CPU s | wlint diff cold | warm "
+          + ("| eager cold (lazy imports off) " if ns.eager else "") + "| torch / cold | torch / warm |")
+    print("|---|---|---:|---:|---:|" + ("---:|" if ns.eager else "") + "---:|---:|")
     for t in rhe.TARGETS:
         if t.id not in wanted:
             continue
@@ -133,9 +121,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"| {t.id} | no buildable pair |")
             continue
         m = measure(t, pair[0], pair[1], work, ns, model)
-        print(f"| {t.id} | {pair[0][:8]}..{pair[1][:8]} | {_sec(m['torch'])} | {_sec(m['cold'])} "
-              f"| {_sec(m['warm'])} | {_ratio(m['torch'], m['cold'])} | {_ratio(m['torch'], m['warm'])} |",
-              flush=True)
+        eager = f"| {sbs.sec(m['eager'])} " if ns.eager else ""
+        print(f"| {t.id} | {pair[0][:8]}..{pair[1][:8]} | {sbs.sec(m['torch'])} | {sbs.sec(m['cold'])} "
+              f"| {sbs.sec(m['warm'])} {eager}| {sbs.ratio(m['torch'], m['cold'])} "
+              f"| {sbs.ratio(m['torch'], m['warm'])} |", flush=True)
+    print("\n" + sbs.load(), "(after)")
     return 0
 
 
