@@ -38,31 +38,28 @@ _DOCSTRING = re.compile(r"(\"\"\"|\'\'\')(.*?)\1", re.S)
 _DYNAMIC = frozenset({"setattr", "__dict__", "globals", "vars"})
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 
-_IMPORTS: Dict[str, Tuple[Tuple[str, int], ...]] = {}
+_IMPORTS: Dict[str, Tuple[Tuple[str, int, Tuple[str, ...]], ...]] = {}
 _EXECUTED: Dict[str, FrozenSet[str]] = {}
 _REBINDS: Dict[str, FrozenSet[str]] = {}
 _WORDS: Dict[str, FrozenSet[str]] = {}
 _CHUNKS: Dict[str, Tuple[Tuple[str, FrozenSet[str]], ...]] = {}
 
 
-def imported_modules(text: str) -> Tuple[Tuple[str, int], ...]:
-    """(dotted, level) of every module an import line may load (`from a import b` names
-    both `a` and `a.b`, which may be a submodule); cached per text."""
+def imported_modules(text: str) -> Tuple[Tuple[str, int, Tuple[str, ...]], ...]:
+    """(dotted, level, names) of every import line: the module it loads and, for
+    `from a import b, c`, the names, which are submodules when `a` is a package; cached
+    per text."""
     key = content_id(text)
     hit = _IMPORTS.get(key)
     if hit is None:
-        out: List[Tuple[str, int]] = []
+        out: List[Tuple[str, int, Tuple[str, ...]]] = []
         for dots, module, names in _FROM.findall(text):
-            level = len(dots)
-            out.append((module, level))
-            for name in _WORD.findall(names.replace(" as ", " , ")):
-                if name != "import":
-                    out.append((f"{module}.{name}" if module else name, level))
+            words = tuple(w for w in _WORD.findall(names.replace(" as ", " , ")) if w != "import")
+            out.append((module, len(dots), words))
         for names in _IMPORT.findall(text):
             for part in names.split(","):
-                dotted = part.strip().split(" ")[0]
-                pieces = dotted.split(".")
-                out.extend((".".join(pieces[:i]), 0) for i in range(1, len(pieces) + 1))
+                pieces = part.strip().split(" ")[0].split(".")
+                out.extend((".".join(pieces[:i]), 0, ()) for i in range(1, len(pieces) + 1))
         hit = _IMPORTS[key] = tuple(out)
     return hit
 
@@ -77,17 +74,26 @@ def rebinds(text: str) -> FrozenSet[str]:
     if hit is None:
         out: Set[str] = set()
         for match in _DOT_STORE.finditer(text):
-            before = text[max(0, match.start() - 5):match.start()]
-            if not re.search(r"(?:^|[^\w.])(?:self|cls)$", before):
+            if not _on_self(text, match.start()):
                 out.add(match.group(1))
         if "global" in text:
             for names in _GLOBAL.findall(text):
                 out.update(n.strip() for n in names.split(","))
-        if _DYNAMIC_WRITE.search(text):
+        if any(word in text for word in _DYNAMIC) and _DYNAMIC_WRITE.search(text):
             for literal in _STRING.findall(_without_docstrings(text)):
                 out.update(_WORD.findall(literal))
         hit = _REBINDS[key] = frozenset(out)
     return hit
+
+
+def _on_self(text: str, dot: int) -> bool:
+    """Whether the attribute written at `text[dot]` is one of `self.` / `cls.`."""
+    for owner in ("self", "cls"):
+        start = dot - len(owner)
+        if text.startswith(owner, start) and (start == 0 or not (text[start - 1].isalnum() or
+                                                                 text[start - 1] in "_.")):
+            return True
+    return False
 
 
 def stores_attribute(text: str, name: str) -> bool:
@@ -190,7 +196,7 @@ class CallGraph:
 
     def _defs_mentioning(self, word: str) -> Iterable[Tuple[str, Definition]]:
         for rel, text in self.texts.items():
-            if word in words(text):
+            if word in text and word in words(text):
                 for d in definitions(text):
                     if word in d.words or word in d.strings or word in d.stores:
                         yield rel, d

@@ -187,8 +187,26 @@ def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> bool:
                 tokens = tokens | {target[2]}
         else:
             tokens = graph.expand(target[1])
-        memo[target] = not _executed_by_deferred(it, deferred).isdisjoint(tokens)
+        memo[target] = any(any(t in text for t in tokens) and not executed(text).isdisjoint(tokens)
+                           for text in deferred)
     return bool(memo[target])
+
+
+def _import_targets(it: Evaluator, rel: str, text: str) -> List[str]:
+    """The project files the import lines of `rel` may load (submodules of a package
+    imported by name included)."""
+    out = []
+    for dotted, level, names in imported_modules(text):
+        target = resolve_import(it.tree, rel, dotted, level, it.roots)
+        if target is None:
+            continue
+        out.append(target)
+        if target.endswith("__init__.py"):
+            for name in names:
+                sub = resolve_import(it.tree, rel, f"{dotted}.{name}" if dotted else name, level, it.roots)
+                if sub is not None:
+                    out.append(sub)
+    return out
 
 
 def _rebindable(it: Evaluator) -> FrozenSet[str]:
@@ -200,15 +218,6 @@ def _rebindable(it: Evaluator) -> FrozenSet[str]:
         texts += [t for t in (it.tree.read(rel) for rel in it.modules) if t is not None]
         names = it.lazy_memo["rebinds"] = frozenset().union(*(rebinds(t) for t in texts))
     return names  # type: ignore[no-any-return]
-
-
-def _executed_by_deferred(it: Evaluator, deferred: List[str]) -> FrozenSet[str]:
-    """Every identifier the deferred modules' import-time code names (computed once: a
-    superset as modules get loaded)."""
-    words = it.lazy_memo.get("executed")
-    if words is None:
-        words = it.lazy_memo["executed"] = frozenset().union(*(executed(t) for t in deferred))
-    return words  # type: ignore[no-any-return]
 
 
 def _graph(it: Evaluator) -> CallGraph:
@@ -240,9 +249,8 @@ def _deferred_texts(it: Evaluator) -> List[str]:
             if text is None:
                 continue
             closure.append((rel, text))
-            for dotted, level in imported_modules(text):
-                target = resolve_import(it.tree, rel, dotted, level, it.roots)
-                if target is not None and target not in seen and target not in it.modules:
+            for target in _import_targets(it, rel, text):
+                if target not in seen and target not in it.modules:
                     seen.add(target)
                     todo.append(target)
         it.lazy_memo["closure"] = closure
