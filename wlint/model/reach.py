@@ -17,7 +17,7 @@ at run time (`getattr(m, "set_" + x)`), `eval`.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from wlint.source import content_id
 
@@ -35,6 +35,7 @@ _DOT_STORE = re.compile(r"\.[ \t]*(\w+)[ \t]*[-+*/%&|^@]?=(?!=)")
 _DYNAMIC_WRITE = re.compile(r"setattr\(\s*(?!self\b|cls\b)|(?<!self)\.__dict__\b|\bglobals\(|\bvars\(")
 _GLOBAL = re.compile(r"^[ \t]*global[ \t]+([\w, \t]+)", re.M)
 _DOCSTRING = re.compile(r"(\"\"\"|\'\'\')(.*?)\1", re.S)
+MAX_TOKENS = 200  # names reaching a writer past which the answer is "anything could"
 _DYNAMIC = frozenset({"setattr", "__dict__", "globals", "vars"})
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 
@@ -136,7 +137,8 @@ def executed(text: str) -> FrozenSet[str]:
 class Definition(NamedTuple):
     """A top-level function, class, method (one level in) or top-level assignment."""
 
-    name: str
+    names: Tuple[str, ...]  # what code names to run it: a method by its class (and its own
+    # name unless a dunder: `__init__` runs by naming the class)
     words: FrozenSet[str]  # identifiers it mentions (in code, not in strings)
     stores: FrozenSet[str]  # attribute names it assigns (`x.NAME = ...`)
     strings: FrozenSet[str]  # identifiers inside its string literals (setattr(m, "NAME", v))
@@ -148,7 +150,7 @@ def definitions(text: str) -> Tuple[Definition, ...]:
     hit = _CHUNKS.get(key)
     if hit is None:
         lines = _without_docstrings(text).splitlines()
-        spans: List[List[Any]] = []  # [name, first line, last line]
+        spans: List[List[Any]] = []  # [names, first line, last line]
         open_spans: List[Tuple[int, List[Any]]] = []  # (indent, span)
         for number, line in enumerate(lines):
             stripped = line.lstrip()
@@ -159,26 +161,30 @@ def definitions(text: str) -> Tuple[Definition, ...]:
                 open_spans.pop()
             for _, span in open_spans:
                 span[2] = number
-            name = None
+            names: Tuple[str, ...] = ()
             if indent <= 4 and stripped.startswith(("def ", "class ", "async ")):
                 match = _DEF.match(line)
-                name = match.group(2) if match else None
-            elif indent == 0:
+                if match and indent == 0:
+                    names = (match.group(2),)
+                elif match and open_spans and open_spans[0][1][3]:  # a method: by its class
+                    own = match.group(2)
+                    names = open_spans[0][1][0][:1] + (() if own.startswith("__") else (own,))
+            elif indent == 0:  # (`__all__ = [...]` and other dunders are called by nobody)
                 assign = _TOP_ASSIGN.match(line)
-                name = assign.group(1) if assign else None
-            if name is not None:
-                span = [name, number, number]
+                names = (assign.group(1),) if assign and not assign.group(1).startswith("__") else ()
+            if names:
+                span = [names, number, number, stripped.startswith("class ")]
                 spans.append(span)
                 open_spans.append((indent, span))
-        hit = _CHUNKS[key] = tuple(_definition(name, "\n".join(lines[first:last + 1]))
-                                   for name, first, last in spans)
+        hit = _CHUNKS[key] = tuple(_definition(names, "\n".join(lines[first:last + 1]))
+                                   for names, first, last, _ in spans)
     return hit
 
 
-def _definition(name: str, body: str) -> Definition:
+def _definition(names: Tuple[str, ...], body: str) -> Definition:
     code = _STRING.sub(" ", body)
     strings = _WORD.findall(" ".join(_STRING.findall(body)))
-    return Definition(name, frozenset(_WORD.findall(code)), frozenset(_ATTR_STORE.findall(code)),
+    return Definition(names, frozenset(_WORD.findall(code)), frozenset(_ATTR_STORE.findall(code)),
                       frozenset(strings))
 
 
@@ -194,35 +200,39 @@ class CallGraph:
     def __init__(self, texts: Dict[str, str]) -> None:
         self.texts = texts
 
-    def _defs_mentioning(self, word: str) -> Iterable[Tuple[str, Definition]]:
+    def _defs_mentioning(self, word: str, in_strings: bool = False) -> Iterable[Tuple[str, Definition]]:
         for rel, text in self.texts.items():
             if word in text and word in words(text):
                 for d in definitions(text):
-                    if word in d.words or word in d.strings or word in d.stores:
+                    if word in d.words or word in d.stores or (in_strings and word in d.strings):
                         yield rel, d
 
-    def expand(self, seeds: Iterable[str]) -> FrozenSet[str]:
-        """The seeds plus the names of every definition that mentions one, transitively."""
+    def expand(self, seeds: Iterable[str], limit: int = MAX_TOKENS) -> Optional[FrozenSet[str]]:
+        """The seeds plus the names of every definition that mentions one, transitively;
+        None past `limit` names (everything reaches everything: no point reading on)."""
         out = set(seeds)
         todo = list(out)
         while todo:
             for _, d in self._defs_mentioning(todo.pop()):
-                if d.name not in out:
-                    out.add(d.name)
-                    todo.append(d.name)
+                for name in d.names:
+                    if name not in out:
+                        out.add(name)
+                        todo.append(name)
+            if len(out) > limit:
+                return None
         return frozenset(out)
 
     def global_writers(self, relpath: str, name: str) -> FrozenSet[str]:
         """Definitions that may rebind global `name` of `relpath`: there, those saying
         `global`; elsewhere, those assigning an attribute of that name or naming it
         in a string next to setattr / `__dict__` / globals()."""
-        out = set()
-        for rel, d in self._defs_mentioning(name):
+        out: Set[str] = set()
+        for rel, d in self._defs_mentioning(name, in_strings=True):
             if rel == relpath:
                 if "global" in d.words and name in d.words:
-                    out.add(d.name)
+                    out.update(d.names)
             elif name in d.stores or (name in d.strings and not d.words.isdisjoint(_DYNAMIC)):
-                out.add(d.name)
+                out.update(d.names)
         return frozenset(out)
 
 

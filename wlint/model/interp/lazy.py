@@ -183,12 +183,12 @@ def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> bool:
         deferred = _deferred_texts(it)
         if target[0] == "global":  # its readers cannot rebind it: no expansion through them
             tokens = graph.expand(graph.global_writers(target[1], target[2]))
-            if any(stores_attribute(text, target[2]) for text in deferred):
+            if tokens is not None and any(stores_attribute(text, target[2]) for text in deferred):
                 tokens = tokens | {target[2]}
         else:
             tokens = graph.expand(target[1])
-        memo[target] = any(any(t in text for t in tokens) and not executed(text).isdisjoint(tokens)
-                           for text in deferred)
+        memo[target] = tokens is None or any(
+            any(t in text for t in tokens) and not executed(text).isdisjoint(tokens) for text in deferred)
     return bool(memo[target])
 
 
