@@ -105,3 +105,21 @@ def test_cache_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert default_dir() == os.path.join(str(tmp_path / "home"), ".cache", "wlint")
     monkeypatch.setenv("WLINT_CACHE_DIR", str(tmp_path / "explicit"))
     assert default_dir() == str(tmp_path / "explicit")
+
+
+def test_code_stamp_changes_with_the_code(tmp_path: Path) -> None:
+    """A cache written by other wlint code (same version, edited predictor) is not reused."""
+    from wlint.cache import code_stamp
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "sub" / "b.py").write_text("y = 2\n")
+    before = code_stamp(str(pkg))
+    assert code_stamp(str(pkg)) == before
+    (pkg / "sub" / "b.py").write_text("y = 22\n")
+    assert code_stamp(str(pkg)) != before
+    (pkg / "notes.txt").write_text("not code\n")
+    after = code_stamp(str(pkg))
+    (pkg / "notes.txt").write_text("still not code\n")
+    assert code_stamp(str(pkg)) == after

@@ -24,6 +24,7 @@ as misses (callers decode values with `decoded`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -97,6 +98,30 @@ class RecordingTree:
         return getattr(self.tree, name)
 
 
+def code_stamp(package_dir: str) -> str:
+    """A digest of every Python file's name, size and mtime under `package_dir`.
+
+    The version alone is not enough: a checkout of main between releases keeps its
+    version while the predictor changes, and a stale cached prediction is a wrong key."""
+    entries = []
+    for folder, dirs, files in os.walk(package_dir):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                entries.append(f"{os.path.relpath(path, package_dir)}\0{st.st_size}\0{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@functools.cache
+def installed_code_stamp() -> str:
+    return code_stamp(os.path.dirname(os.path.abspath(__file__)))
+
+
 class Cache:
     """Keyed JSON documents under the cache directory; a disabled cache stores nothing."""
 
@@ -104,7 +129,7 @@ class Cache:
                  tree_root: Optional[str] = None) -> None:
         self.enabled = enabled
         folder = os.path.abspath(directory) if directory else outside(default_dir(), tree_root)
-        self.directory = os.path.join(folder, f"v{__version__}")
+        self.directory = os.path.join(folder, f"v{__version__}-{installed_code_stamp()[:12]}")
         self.hits = 0
         self.misses = 0
         self._made: Set[str] = set()  # folders known to exist
