@@ -95,14 +95,7 @@ def measure(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namesp
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mirror-root", default="/work/.mirror")
-    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
-    ap.add_argument("--deps", default=rce.DEFAULT_DEPS)
-    ap.add_argument("--work", default=None)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--timeout", type=float, default=300.0)
-    ap.add_argument("--only", nargs="*", default=None, help="target ids of bench/real_history_exam.py")
-    ap.add_argument("--eager", action="store_true", help="also time wlint with lazy imports off")
+    sbs.add_common_arguments(ap, only_help="target ids of bench/real_history_exam.py")
     ns = ap.parse_args(argv)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-history-exam"
     model = rhe.supports_model(ns.wlint)

@@ -70,15 +70,8 @@ def measure(case: rce.Case, work: Path, ns: argparse.Namespace) -> Dict[str, Opt
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mirror-root", default="/work/.mirror")
-    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
-    ap.add_argument("--deps", default=rce.DEFAULT_DEPS)
-    ap.add_argument("--work", default=None)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--timeout", type=float, default=300.0)
-    ap.add_argument("--only", nargs="*", default=None, help="case ids of bench/real_code_exam.py")
+    sbs.add_common_arguments(ap, only_help="case ids of bench/real_code_exam.py")
     ap.add_argument("--all", action="store_true", help="every case of the real-code exam")
-    ap.add_argument("--eager", action="store_true", help="also time wlint with lazy imports off")
     ns = ap.parse_args(argv)
     work = Path(ns.work) if ns.work else Path(tempfile.gettempdir()) / "wlint-real-code-exam"
     wanted = ns.only or DEFAULT_CASES

@@ -11,6 +11,7 @@ then read ``state_dict().keys()``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -67,6 +68,18 @@ def sec(t: Optional[Timing]) -> str:
 def ratio(a: Optional[Timing], b: Optional[Timing]) -> str:
     """torch / wlint, wall and CPU."""
     return f"{a[0] / b[0]:.1f}x / {a[1] / b[1]:.1f}x" if a and b and b[0] and b[1] else "-"
+
+
+def add_common_arguments(ap: argparse.ArgumentParser, only_help: str) -> None:
+    """The options keys_vs_torch and diff_vs_torch share (checkout, mirrors, deps, runs)."""
+    ap.add_argument("--mirror-root", default="/work/.mirror")
+    ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
+    ap.add_argument("--deps", default=rce.DEFAULT_DEPS)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--only", nargs="*", default=None, help=only_help)
+    ap.add_argument("--eager", action="store_true", help="also time wlint with lazy imports off")
 
 
 def load() -> str:
