@@ -117,17 +117,59 @@ class Net(nn.Module):
 """
 
 
-@pytest.mark.parametrize("target", [(1, 13), CHECKED_TORCH], ids=["1.13", "catalog"])
-def test_a_name_the_table_does_not_know_is_an_unknown_condition(
-        tmp_path: Path, target: Tuple[int, ...]) -> None:
+def test_a_name_the_table_does_not_know_is_unknown_before_the_catalog_torch(tmp_path: Path) -> None:
     path = tmp_path / "net.py"
     path.write_text(UNKNOWN_NAME)
-    pred = predict(str(path), "Net()", torch_version=target)
+    pred = predict(str(path), "Net()", torch_version=(1, 13))
     conditions = {e.key.split(".")[0]: e.condition for e in pred.entries}
     assert conditions["a"] == "hasattr(F, 'not_a_function_torch_has')"
     assert conditions["b"] == "getattr(nn, 'NotALayerTorchHas', None) is not None"
     # a catalog layer exists in the catalog's torch; in an older one it is not known
-    assert (conditions["c"] is None) == (target == CHECKED_TORCH)
+    assert conditions["c"] is not None
+
+
+def test_at_the_catalog_torch_the_snapshot_decides_names_outside_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "net.py"
+    path.write_text(UNKNOWN_NAME)
+    pred = predict(str(path), "Net()", torch_version=CHECKED_TORCH)
+    module = import_file(str(path), "unknown_name_net")
+    assert not declared_unresolved(pred), [u.reason for u in pred.unresolved]
+    assert predicted_state(pred) == real_state(vars(module), "Net()")
+
+
+IMPORTS = FIXTURES / "m73_torch_version_imports.py"
+
+
+@pytest.mark.parametrize("expr", exprs_in(str(IMPORTS)))
+def test_try_imports_and_probes_are_decided_at_the_catalog_torch(expr: str) -> None:
+    pred = predict(str(IMPORTS), expr, torch_version=CHECKED_TORCH)
+    module = import_file(str(IMPORTS), "m73_at_catalog")
+    assert not declared_unresolved(pred), [u.reason for u in pred.unresolved]
+    assert all(e.condition is None for e in pred.entries)
+    assert predicted_state(pred) == real_state(vars(module), expr)
+
+
+def test_a_try_import_of_a_later_torch_name_takes_the_handler_in_an_older_target(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pred = predict(str(IMPORTS), "Block()", torch_version=(1, 13))
+    with monkeypatch.context() as patch:
+        _simulate(patch, (1, 13))
+        module = import_file(str(IMPORTS), "m73_at_1_13")
+        want, _ = real_state(vars(module), "Block()")
+    norm = {e.key: tuple(e.shape) for e in pred.entries if e.key.startswith("norm.")}
+    assert all(e.condition is None for e in pred.entries if e.key.startswith("norm."))
+    assert norm == {key: shape for key, shape, _kind in want if key.startswith("norm.")}
+    assert "norm.bias" in norm  # nn.LayerNorm, the fallback: torch 1.13 has no RMSNorm
+
+
+def test_the_names_snapshot_is_the_catalog_torch() -> None:
+    """wlint/model/overlays/torch_names.json is what `hasattr` sees in the installed torch
+    (regenerate: python tests/torch_names_snapshot.py --write)."""
+    import json
+
+    from torch_names_snapshot import SNAPSHOT, snapshot
+
+    assert json.loads(SNAPSHOT.read_text()) == snapshot()
 
 
 def test_an_unknown_name_is_unknown_not_absent() -> None:

@@ -4,7 +4,9 @@ names become `TorchRef`, other packages `ExternalRef` (not analysed).
 An optional dependency (`try: from xformers.ops import X / except ImportError:
 X = None`) is a condition like any other: whether the package is installed
 where the model runs is unknown, so both the `try` body and the handler run as
-the two arms of a branch on `importable("xformers.ops")`.
+the two arms of a branch on `importable("xformers.ops")`. A torch name the
+target torch lacks (`from torch.nn import RMSNorm` for torch 1.13) raises, so the
+enclosing `except ImportError` runs as it does there.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
-from wlint.model.overlays.torch_versions import torch_attribute
+from wlint.model.overlays.torch_versions import exists, torch_attribute
 from wlint.model.interp.lazy import copies_lazily, defer_from_import, watch_global
 from wlint.model.resolve import module_file, resolve_import
+from wlint.model.signals import RaiseSig
 from wlint.model.values import MISSING, ExternalRef, ModuleNamespace, TorchRef, Unknown, resolved
 
 
@@ -53,6 +56,8 @@ def exec_import(it: Evaluator, node: ast.stmt, scope: Scope) -> None:
         return
     mod = import_value(it, node.module or "", node.level, node.lineno)
     for alias in node.names:
+        if isinstance(mod, TorchRef) and exists(it.torch_version, f"{mod.qual}.{alias.name}") is False:
+            raise RaiseSig()  # ImportError in the target torch: an enclosing `except` runs
         if alias.name == "*":
             if isinstance(mod, ModuleNamespace):
                 star_import(it, mod, node, scope)

@@ -8,16 +8,21 @@ the *target torch* (`target-torch`, see wlint.config), by default the torch the
 layer catalog was checked against (`layers.CHECKED_TORCH`).
 
 `INTRODUCED` is data: a torch name and the release that introduced it (the
-tests check every entry against the installed torch). `hasattr` of a name the
-table does not know is unknown (both branches run), except for catalog layers
-at a target no older than the catalog's torch: the catalog *is* the list of
-what that torch has. Nothing here imports torch.
+tests check every entry against the installed torch). At the catalog's own torch,
+`torch_names.json` decides the rest: the names of torch's public namespaces as
+`hasattr` sees them there (a snapshot the tests compare with that torch), so a
+name it lacks is absent. Elsewhere a name the table does not know is unknown
+(both branches run), except for catalog layers at a target no older than the
+catalog's torch: the catalog *is* the list of what that torch has. Nothing here
+imports torch.
 """
 
 from __future__ import annotations
 
-from functools import total_ordering
-from typing import Any, Dict, List, Optional, Tuple
+import json
+from functools import lru_cache, total_ordering
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.layers import CHECKED_TORCH, lookup
@@ -84,7 +89,29 @@ def exists(target: Version, qual: str) -> Optional[bool]:
     if target >= CHECKED_TORCH and qual.startswith("torch.nn.") and qual.count(".") == 2 \
             and lookup(qual.rsplit(".", 1)[1]) is not None:
         return True
+    if tuple(target[:2]) == CHECKED_TORCH:
+        return in_checked_torch(qual)
     return None
+
+
+def in_checked_torch(qual: str) -> Optional[bool]:
+    """Whether the catalog's torch has `qual`, by the snapshot; None for a namespace it
+    does not list, or a submodule that is an attribute only once something imports it."""
+    namespace, _, name = qual.rpartition(".")
+    entry = _snapshot().get(namespace)
+    if entry is None:
+        return None
+    names, submodules = entry
+    if name in names:
+        return True
+    return None if name in submodules else False
+
+
+@lru_cache(maxsize=1)
+def _snapshot() -> Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]]:
+    data = json.loads(Path(__file__).with_name("torch_names.json").read_text(encoding="utf-8"))
+    return {ns: (frozenset(e["names"]), frozenset(e["submodules"]))
+            for ns, e in data["namespaces"].items()}
 
 
 def torch_attribute(target: Version, qual: str) -> Any:
