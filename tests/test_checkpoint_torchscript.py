@@ -165,3 +165,45 @@ def test_undeclared_class_is_wl309(tmp_path: Path) -> None:
                 dst.writestr(info, src.read(info))
     ckpt = read_checkpoint(str(broken))
     assert codes(ckpt.findings) == {"WL309"} and "not declared" in ckpt.findings[0].message
+
+
+def _retagged(archive: Path, out: Path, device: str) -> Path:
+    """The archive as `torch.jit.save` writes it on a machine with `device`: every
+    storage's location string in data.pkl is `device` (torch.jit.save writes the
+    storage's real device there, so a CPU machine cannot produce it otherwise)."""
+    import pickletools
+    import zipfile
+
+    with zipfile.ZipFile(archive) as src:
+        infos = src.infolist()
+        pkl = next(i.filename for i in infos if i.filename.endswith("/data.pkl"))
+        data = src.read(pkl)
+        # protocol 2: no FRAME lengths to rewrite, and the location is memoised once
+        assert data[:2] == b"\x80\x02" and not any(
+            op.name == "FRAME" for op, _, _ in pickletools.genops(data))
+        old = b"X" + (3).to_bytes(4, "little") + b"cpu"
+        assert data.count(old) == 1
+        new = data.replace(old, b"X" + len(device).to_bytes(4, "little") + device.encode())
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+            for info in infos:
+                dst.writestr(info, new if info.filename == pkl else src.read(info))
+    return out
+
+
+def test_cuda_tagged_archive_is_wl306_with_a_fix_that_loads(tmp_path: Path) -> None:
+    model = _load_class(_write(tmp_path, MODELS["layers"]))()
+    archive = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(model), str(archive))
+    tagged = _retagged(archive, tmp_path / "cuda.pt", "cuda:0")
+    if not torch.cuda.is_available():
+        with pytest.raises(Exception, match="CUDA"):
+            torch.jit.load(str(tagged))
+    ckpt = read_checkpoint(str(tagged))
+    state = _truth(tagged)  # with map_location="cpu"
+    assert wlint_listing(ckpt) == torch_listing(state)
+    assert {e.device for e in ckpt.entries} == {"cuda:0"}
+    assert codes(ckpt.findings) == {"WL306", "WL307"}
+    wl306 = next(f for f in ckpt.findings if f.code == "WL306")
+    assert "torch.jit.load" in wl306.message and "cuda:0" in wl306.message
+    loaded = eval(wl306.fix, {"torch": torch, "path": str(tagged)})  # the fix loads it
+    assert list(loaded.state_dict()) == list(state)

@@ -16,8 +16,9 @@ def corrupt(path: str, reason: str) -> Finding:
     return Finding.of(codes.WL309, path, 1, 0, f"checkpoint unreadable: {reason}")
 
 
-def accelerator(path: str, entries: Sequence[TensorEntry]) -> Optional[Finding]:
-    """WL306: storages saved on an accelerator."""
+def accelerator(path: str, entries: Sequence[TensorEntry], script: bool = False) -> Optional[Finding]:
+    """WL306: storages saved on an accelerator. A TorchScript archive is loaded by
+    torch.jit.load, which fails there with another message than torch.load."""
     counts: Dict[str, int] = {}
     for e in entries:
         if e.device and e.device.split(":")[0] not in HOST_DEVICES and e.kind != "ndarray" \
@@ -27,13 +28,19 @@ def accelerator(path: str, entries: Sequence[TensorEntry]) -> Optional[Finding]:
         return None
     where = ", ".join(f"{n} on {d}" for d, n in sorted(counts.items()))
     kind = sorted(counts)[0].split(":")[0]
+    if script:
+        fails = (f"torch.jit.load without map_location fails on a machine without {kind} "
+                 "(\"Could not run 'aten::empty_strided' with arguments from the 'CUDA' backend\")")
+        fix = 'torch.jit.load(path, map_location="cpu")'
+    else:
+        fails = (f"torch.load without map_location fails on a machine without {kind} "
+                 "(\"Attempting to deserialize object on a CUDA device but "
+                 "torch.cuda.is_available() is False\")")
+        fix = 'torch.load(path, map_location="cpu", weights_only=True)'
     return Finding.of(
         codes.WL306, path, 1, 0,
-        f"tensors saved on an accelerator ({where}): torch.load without map_location fails on "
-        f"a machine without {kind} (\"Attempting to deserialize object on a CUDA device but "
-        "torch.cuda.is_available() is False\"); load with map_location=\"cpu\"",
-        fix='torch.load(path, map_location="cpu", weights_only=True)',
-        extra={"devices": sorted(counts)},
+        f"tensors saved on an accelerator ({where}): {fails}; load with map_location=\"cpu\"",
+        fix=fix, extra={"devices": sorted(counts)},
     )
 
 
@@ -134,7 +141,7 @@ def file_findings(path: str, contents: Contents, entries: Sequence[TensorEntry],
     opcodes = safety.refused_opcodes(contents.opcodes) if contents.format != "safetensors" else []
     weights_only = torchscript_refused(path, module_class) if script else \
         refused(path, unsafe, opcodes, module_class, contents.built_types)
-    for finding in (accelerator(path, entries), dangerous(path, bad), weights_only):
+    for finding in (accelerator(path, entries, script), dangerous(path, bad), weights_only):
         if finding is not None:
             found.append(finding)
     return found
