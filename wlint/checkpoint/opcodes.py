@@ -86,6 +86,7 @@ def _no_argument(data: bytes, at: int) -> Tuple[Any, int]:
 def _table() -> Dict[int, Tuple[str, Decoder]]:
     out: Dict[int, Tuple[str, Decoder]] = {}
     for op in pickletools.opcodes:
+        decoder: Decoder
         if op.arg is None:
             decoder = _no_argument
         else:

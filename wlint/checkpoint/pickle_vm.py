@@ -14,7 +14,7 @@ import _compat_pickle
 import pickletools
 import struct
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterator, List, Set, Tuple
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from wlint.checkpoint import opcodes, rebuild
 from wlint.checkpoint.values import CorruptError, Global, Opaque, StorageRef, TensorRef
@@ -99,7 +99,7 @@ class Machine:
         return ref
 
     # -- running ------------------------------------------------------------------
-    def run(self, ops: Iterator[Tuple[str, Any, int]]) -> PickleResult:
+    def run(self, ops: Iterator[Tuple[str, Any, Optional[int]]]) -> PickleResult:
         """Run (opcode name, argument, position) triples (genops' or `opcodes.ops`')."""
         seen = self.result.opcodes
         handlers = _HANDLERS
@@ -374,7 +374,7 @@ _HANDLERS.update({
 })
 
 
-def _genops(reader: Any) -> Iterator[Tuple[str, Any, int]]:
+def _genops(reader: Any) -> Iterator[Tuple[str, Any, Optional[int]]]:
     for op, arg, pos in pickletools.genops(reader):
         yield op.name, arg, pos
 

@@ -27,7 +27,7 @@ from collections import Counter
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from wlint.compat import align, grouping, remap
 from wlint.compat.remap import drops_of, rules_of  # noqa: F401  (re-exported)
@@ -565,7 +565,7 @@ class _Comparison:
                             key=None, old_key=c, extra={"change": f"{typ} removed"})
 
     def _drift(self, path: str, line: int, what: str, typ: str, loads: str,
-               **kw: object) -> None:
+               **kw: Any) -> None:
         """WL206 for a parameterless layer added or removed; a dropout layer only acts
         while training (info)."""
         if TRAINING_ONLY.get(typ) is _DROPOUT:

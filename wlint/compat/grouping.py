@@ -64,7 +64,7 @@ class KeyNormalizer:
                     continue
                 parent, _, last = prefix.rpartition(".")
                 if _is_index(last):
-                    kids.setdefault(self.norm(parent), {}).setdefault(last, set()).add(typ)
+                    kids.setdefault(self.norm(parent) or "", {}).setdefault(last, set()).add(typ)
             for parent, children in kids.items():
                 types = set().union(*children.values())
                 if any(c.startswith("{") for c in children) or (len(children) >= 2

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Dict, FrozenSet, List, Optional
+from typing import Callable, Dict, FrozenSet, List, Optional, Set
 
 from wlint.source import content_id
 
@@ -94,7 +94,7 @@ def _static_all(module: ast.Module) -> Optional[FrozenSet[str]]:
     """The names of `__all__` when only unconditional top-level statements build it from
     string literals (`=`, `+=`, `.append`, `.extend`); None when it cannot be told."""
     names: List[str] = []
-    handled = set()
+    handled: Set[int] = set()
     for stmt in module.body:
         literal = _all_literal(stmt)
         if literal is not None:
@@ -111,7 +111,7 @@ def _all_literal(stmt: ast.stmt) -> Optional[List[str]]:
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
         getattr(stmt, "target", None) if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else None
     if target is not None and _is_all(target):
-        value = stmt.value  # type: ignore[union-attr]
+        value = stmt.value  # type: ignore[union-attr,attr-defined]
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         call = stmt.value
         func = call.func

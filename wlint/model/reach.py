@@ -43,7 +43,7 @@ _IMPORTS: Dict[str, Tuple[Tuple[str, int, Tuple[str, ...]], ...]] = {}
 _EXECUTED: Dict[str, FrozenSet[str]] = {}
 _REBINDS: Dict[str, FrozenSet[str]] = {}
 _WORDS: Dict[str, FrozenSet[str]] = {}
-_CHUNKS: Dict[str, Tuple[Tuple[str, FrozenSet[str]], ...]] = {}
+_CHUNKS: Dict[str, Tuple[Definition, ...]] = {}
 
 
 def imported_modules(text: str) -> Tuple[Tuple[str, int, Tuple[str, ...]], ...]:

@@ -127,11 +127,11 @@ def verdict(findings: Sequence[Finding], context: dict[str, Any]) -> str:
     hygiene = [f for f in findings if f.code.startswith("WL1")]
     broken_files = {f.path for f in findings if f.code == "WL901"}
     parts: list[str] = []
-    for status in ("breaks", "drifts", "migrates"):
+    for phrase in ("breaks", "drifts", "migrates"):
         for models in (False, True):
-            n = counts.get((status, models), 0)
+            n = counts.get((phrase, models), 0)
             if n:
-                parts.append(f"{_classes(n, models)} {_status_phrase(status, n)}")
+                parts.append(f"{_classes(n, models)} {_status_phrase(phrase, n)}")
     if hygiene:
         where = FILTER_TITLES.get(context.get("filter_mode", ""), "")
         parts.append(plural(len(hygiene), "checkpoint-hygiene finding")

@@ -6,6 +6,7 @@ that owns the slot (nn.Module `__setattr__` lives in overlays/torch_module).
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Any, Callable, Dict, List
 
 from wlint.model.evaluator import Evaluator
@@ -29,10 +30,10 @@ def exec_assign(it: Evaluator, node: ast.Assign, scope: Scope) -> None:
 
 
 def exec_annassign(it: Evaluator, node: ast.AnnAssign, scope: Scope) -> None:
-    if node.value is None:
+    value = node.value
+    if value is None:
         return
-    it.guarded(node, scope, lambda: assign(it, node.target, it.eval(node.value, scope),
-                                                  scope, node))
+    it.guarded(node, scope, lambda: assign(it, node.target, it.eval(value, scope), scope, node))
 
 
 def exec_augassign(it: Evaluator, node: ast.AugAssign, scope: Scope) -> None:
@@ -54,7 +55,7 @@ def exec_augassign(it: Evaluator, node: ast.AugAssign, scope: Scope) -> None:
 
 def exec_delete(it: Evaluator, node: ast.Delete, scope: Scope) -> None:
     for target in node.targets:
-        it.guarded(node, scope, lambda t=target: delete(it, t, scope))
+        it.guarded(node, scope, functools.partial(delete, it, target, scope))
 
 
 def assign(it: Evaluator, target: ast.expr, value: Any, scope: Scope, node: ast.AST) -> None:
@@ -71,7 +72,7 @@ def assign(it: Evaluator, target: ast.expr, value: Any, scope: Scope, node: ast.
         items = it.iterate(value, node)
         if items is None or any(isinstance(i, Repeated) for i in items):
             for name in target_names(target):
-                scope.vars[name] = Unknown("cannot unpack", node.lineno, True)
+                scope.vars[name] = Unknown("cannot unpack", getattr(node, "lineno", 0), True)
             return
         stars = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
         if stars:

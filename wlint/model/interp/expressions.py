@@ -112,6 +112,7 @@ def eval_joinedstr(it: Evaluator, node: ast.JoinedStr, scope: Scope) -> Any:
         value = it.eval(v.value, scope)
         spec = ""
         if v.format_spec is not None:
+            assert isinstance(v.format_spec, ast.JoinedStr)
             spec_v = eval_joinedstr(it, v.format_spec, scope)
             if not isinstance(spec_v, str):
                 return spec_v

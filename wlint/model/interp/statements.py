@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from wlint.model.budget import ITEMS_PER_STEP
 from wlint.model.conditions import Not, Text
@@ -197,15 +197,17 @@ def exec_if(it: Evaluator, node: ast.If, scope: Scope) -> None:
 def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[ast.stmt], scope: Scope,
          node: ast.stmt) -> None:
     """Run both arms of a branch on an unknown condition, marking what they register."""
-    selfobj = scope.vars.get("self")
-    attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
+    found = scope.vars.get("self")
+    selfobj: Optional[Union[ModuleInst, PlainInstance]] = \
+        found if isinstance(found, (ModuleInst, PlainInstance)) else None
+    attrs0 = dict(selfobj.attrs) if selfobj is not None else None
     vars0 = dict(scope.vars)
     outcomes = []
     test = Text(cond)
     for arm, arm_cond in ((body, test), (orelse, Not(test))):
         scope.vars.clear()
         scope.vars.update(vars0)
-        if attrs0 is not None:
+        if selfobj is not None and attrs0 is not None:
             selfobj.attrs.clear()
             selfobj.attrs.update(attrs0)
         status = "ok"
@@ -219,7 +221,7 @@ def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[as
             except (BreakSig, ContinueSig):
                 status = "jump"
         outcomes.append((status, dict(scope.vars),
-                         dict(selfobj.attrs) if attrs0 is not None else None))
+                         dict(selfobj.attrs) if selfobj is not None else None))
     live = [o for o in outcomes if o[0] != "raise"]
     if not live:
         raise RaiseSig()
@@ -232,8 +234,8 @@ def fork(it: Evaluator, cond: str, body: Sequence[ast.stmt], orelse: Sequence[as
                 raise ReturnSig(Unknown(f"result depends on `{cond}`", node.lineno, True))
     live = [o for o in live if o[0] == "ok"] or live
     merge(it, scope.vars, [o[1] for o in live], cond, node)
-    if attrs0 is not None:
-        merge(it, selfobj.attrs, [o[2] for o in live], cond, node)
+    if selfobj is not None:
+        merge(it, selfobj.attrs, [o[2] or {} for o in live], cond, node)
 
 
 def merge(it: Evaluator, target: Dict[str, Any], versions: List[Dict[str, Any]], cond: str,
@@ -296,8 +298,10 @@ def sym_iteration(it: Evaluator, target: ast.expr, item: Repeated, body: Sequenc
     atom = it.next_atom()
     value = loop_value(item, atom)
     vars0 = dict(scope.vars)
-    selfobj = scope.vars.get("self")
-    attrs0 = dict(selfobj.attrs) if isinstance(selfobj, (ModuleInst, PlainInstance)) else None
+    found = scope.vars.get("self")
+    selfobj: Optional[Union[ModuleInst, PlainInstance]] = \
+        found if isinstance(found, (ModuleInst, PlainInstance)) else None
+    attrs0 = dict(selfobj.attrs) if selfobj is not None else None
     broke = False
     with it.in_loop(atom):
         try:
@@ -317,7 +321,7 @@ def sym_iteration(it: Evaluator, target: ast.expr, item: Repeated, body: Sequenc
                                    "length: shapes after the first iteration are unknown")
             scope.vars[name] = Unknown(f"`{name}` changes in a loop of unknown length",
                                        node.lineno, True)
-    if attrs0 is not None:
+    if selfobj is not None and attrs0 is not None:
         for name, old in attrs0.items():
             if not same_value(old, selfobj.attrs.get(name, MISSING)):
                 it.note(node.lineno, f"`self.{name}` changes in every iteration of a loop "

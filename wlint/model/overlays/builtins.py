@@ -253,7 +253,7 @@ def _subclass_verdict(cls: Any, base: Any) -> Optional[bool]:
     return None
 
 
-_ABC = {"Iterable": Iterable, "Sequence": _AbcSequence, "Mapping": Mapping,
+_ABC: Dict[str, Any] = {"Iterable": Iterable, "Sequence": _AbcSequence, "Mapping": Mapping,
         "MutableMapping": MutableMapping, "Callable": _AbcCallable, "Hashable": Hashable}
 
 
@@ -581,7 +581,8 @@ register_functions("builtins", {
     "pow": pure(pow, "pow"), "map": _map, "iter": pure(list, "iter"),
     "callable": _callable, "id": pure(id, "id"),
     "frozenset": pure(frozenset, "frozenset"), "repr": pure(repr, "repr"),
-    "object": _object, "__file__": Builtin("__file__", _object),
+    "object": _object,
+    "__file__": Builtin("__file__", _object),  # type: ignore[dict-item]  # a value: an opaque `__file__`
     "NotImplementedError": _exc, "ValueError": _exc,
     "TypeError": _exc, "AssertionError": _exc, "RuntimeError": _exc,
     "KeyError": _exc, "Exception": _exc, "AttributeError": _exc,

@@ -6,7 +6,7 @@ by their index expression (`{i}`, `{2*i + 1}`, `{i + c}`).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from wlint.model.conditions import TRUE
 from wlint.model.evaluator import Evaluator
@@ -92,6 +92,7 @@ def add_child(it: Evaluator, inst: ModuleInst, name: str, value: Any, line: int)
 
 
 def container_extend(it: Evaluator, inst: ModuleInst, value: Any, node: Any) -> None:
+    items: Optional[List[Any]]
     if isinstance(value, ModuleInst):
         items = list(value.modules.values())
     else:

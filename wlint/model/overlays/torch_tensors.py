@@ -485,10 +485,10 @@ def _reshape(name: str, shape: Tuple[Any, ...], args: List[Any]) -> Optional[Tup
         end = end if end >= 0 else len(shape) + end
         if not shape:
             return (1,)
-        total: Any = 1
+        merged: Any = 1
         for d in shape[start:end + 1]:
-            total = total * d
-        return tuple(shape[:start]) + (total,) + tuple(shape[end + 1:])
+            merged = merged * d
+        return tuple(shape[:start]) + (merged,) + tuple(shape[end + 1:])
     return None
 
 
