@@ -74,3 +74,17 @@ def test_pickle_module_never_suggests_weights_only(tmp_path: Path) -> None:
     (message,) = wl102(tmp_path, source)
     assert "pickle_module" in message and "pass weights_only=True" not in message
     assert "drop pickle_module" in message
+
+
+def test_no_config_reads_no_torch_pin(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """--no-config reads no project file: a requirements pin of torch 2.8 (which makes the
+    default weights_only=True) no longer counts, and WL102 says why it assumes < 2.6."""
+    from wlint.cli import main
+
+    (tmp_path / "requirements.txt").write_text("torch==2.8.0\n")
+    (tmp_path / "load.py").write_text(LOAD)
+    assert main(["check", "--select", "WL102", "load.py"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--no-config", "--select", "WL102", "load.py"]) == 1
+    out = capsys.readouterr().out
+    assert "WL102" in out and "--no-config" in out

@@ -41,7 +41,8 @@ def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PYPROJECT",
                    help="read [tool.wlint] from this pyproject.toml (default: the nearest one)")
     p.add_argument("--no-config", action="store_true",
-                   help="ignore pyproject.toml: defaults and command-line flags only")
+                   help="read no project file ([tool.wlint], the torch pin of pyproject.toml "
+                        "or requirements*.txt): defaults and command-line flags only")
 
 
 def _add_codes(p: argparse.ArgumentParser) -> None:

@@ -20,6 +20,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from wlint.rules.torch_target import DEFAULT_SOURCE, TorchTarget, pins_in
 
+NO_CONFIG_SOURCE = "assumed: --no-config reads no project file, so no torch pin"
+
 
 from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
 
@@ -99,6 +101,7 @@ class Config:
     models: Dict[str, ModelSpec] = field(default_factory=dict)
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None  # the pyproject.toml read, if any
+    project_pins: bool = True  # read the project's torch pin (--no-config: no project file)
 
     @property
     def target_version(self) -> Optional[Tuple[int, ...]]:
@@ -114,6 +117,8 @@ class Config:
         """The torch WL102 assumes: target-torch, else the project's torch pin, else < 2.6."""
         if self.target_torch:
             return TorchTarget(self.target_version, self.target_source or "target-torch")
+        if not self.project_pins:
+            return TorchTarget(None, NO_CONFIG_SOURCE)
         return project_torch_target(os.path.dirname(self.source) if self.source
                                     else os.path.abspath(self.root))
 

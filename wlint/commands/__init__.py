@@ -105,7 +105,7 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
 
     check_codes(ns)
     if option(ns, "no_config", False):
-        config = Config()
+        config = Config(project_pins=False)
     elif option(ns, "config"):
         config = load_config_file(ns.config)
     else:
