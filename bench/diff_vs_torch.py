@@ -65,7 +65,7 @@ def time_torch(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Nam
 
 def time_wlint(t: rhe.Target, repo: Path, cache: str, ns: argparse.Namespace, model: bool,
                eager: bool = False) -> Optional[sbs.Timing]:
-    env = rce.wlint_env(ns.wlint)
+    env = sbs.bytecode_env(rce.wlint_env(ns.wlint))
     env["WLINT_CACHE_DIR"] = cache
     if eager:
         env["WLINT_EAGER_IMPORTS"] = "1"
@@ -82,6 +82,9 @@ def measure(t: rhe.Target, base: str, head: str, work: Path, ns: argparse.Namesp
     with tempfile.TemporaryDirectory(prefix="wlint-pair-") as tmp:
         repo = Path(tmp)
         rhe._pair_repo(t.case, base, head, work, repo)
+        with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:  # bytecode of both sides
+            time_wlint(t, repo, cache, ns, model)
+        time_torch(t, base, head, work, ns)
         for _ in range(ns.runs):
             with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:
                 runs["cold"].append(time_wlint(t, repo, cache, ns, model))

@@ -47,7 +47,7 @@ SINGLE_FILE = {"karpathy/nanoGPT", "karpathy/minGPT", "openai/CLIP", "lucidrains
 
 def time_wlint(case: rce.Case, work: Path, ns: argparse.Namespace, cache: str,
                eager: bool = False) -> Optional[sbs.Timing]:
-    env = rce.wlint_env(ns.wlint)
+    env = sbs.bytecode_env(rce.wlint_env(ns.wlint))
     env["WLINT_CACHE_DIR"] = cache
     if eager:
         env["WLINT_EAGER_IMPORTS"] = "1"
@@ -57,6 +57,10 @@ def time_wlint(case: rce.Case, work: Path, ns: argparse.Namespace, cache: str,
 
 def measure(case: rce.Case, work: Path, ns: argparse.Namespace) -> Dict[str, Optional[sbs.Timing]]:
     runs: Dict[str, List[Optional[sbs.Timing]]] = {"torch": [], "cold": [], "warm": [], "eager": []}
+    with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:  # bytecode of both sides
+        time_wlint(case, work, ns, cache)
+    sbs.warm_up(sbs.torch_cmd(case, rce.case_dir(work, case), ns.deps), str(rce.case_dir(work, case)),
+                sbs.bytecode_env(), ns.timeout)
     for _ in range(ns.runs):
         with tempfile.TemporaryDirectory(prefix="wlint-cache-") as cache:
             runs["cold"].append(time_wlint(case, work, ns, cache))

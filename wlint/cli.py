@@ -8,6 +8,7 @@ codes and how to add a subcommand).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any, Optional, Sequence
 
@@ -208,6 +209,28 @@ _ADDERS = {"check": _add_check, "keys": _add_keys, "diff": _add_diff, "review": 
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command; `argv` None means the process's own command line (the console
+    script, `python -m wlint`), which ends when this returns."""
+    if argv is None:
+        return _as_program()
+    return _main(argv)
+
+
+def _as_program() -> int:
+    """The collector tuned for a short process that keeps what it builds (parse trees,
+    module namespaces): collections of the young generation only every 200,000
+    allocations, older ones practically never, and everything left frozen before exit,
+    so interpreter shutdown does not walk millions of AST nodes (measured on timm:
+    ~2.5 s of a 5 s `wlint keys` went to the collector at shutdown, ~0.8 s to
+    collections during the run; peak memory unchanged)."""
+    gc.set_threshold(200_000, 100, 1000)
+    try:
+        return _main(None)
+    finally:
+        gc.freeze()
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     ns = parser.parse_args(list(argv) if argv is not None else None)
     if not getattr(ns, "command", None):
