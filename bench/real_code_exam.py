@@ -28,7 +28,11 @@ repository; nothing of theirs is committed here.  For every case:
   Crashes: a traceback, a timeout or an exit code other than 0/1 (exit 2 with
   a one-line message counts as "rejected", a declared miss of the whole case).
 
-Third-party packages for the truth worker (never used by wlint)::
+Third-party packages (``--deps``). The truth worker imports them; the wlint process
+gets the folder on its ``PYTHONPATH``, as in the environment of a user who trains
+the model (llama users have fairscale installed), so wlint reads their installed
+*source* like project code (never importing it, see ``wlint.model.site``);
+``--no-wlint-deps`` leaves it off (the figures before issue 12's third-party part)::
 
     pip install --no-deps --target /tmp/wlint-exam-deps einops==0.8.2 fairscale==0.4.13 \\
         julius==0.2.8 pillow fvcore iopath yacs termcolor tabulate portalocker tqdm
@@ -771,21 +775,27 @@ def torch_truth(case: Case, repo_dir: Path, deps: str) -> Dict[str, Any]:
 
 
 # --------------------------------------------------------------------- prediction
-def wlint_env(wlint_dir: str) -> Dict[str, str]:
-    """Environment of a wlint process: the checkout under test first on the import path."""
+def wlint_env(wlint_dir: str, deps: str = "") -> Dict[str, str]:
+    """Environment of a wlint process: the checkout under test first on the import path,
+    then the deps folder (the environment the model is trained in has its packages
+    installed: wlint reads their source, wlint.model.site; it never imports them)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(Path(wlint_dir).resolve())
+    path = [str(Path(wlint_dir).resolve())]
+    if deps and Path(deps).is_dir():
+        path.append(str(Path(deps).resolve()))
+    env["PYTHONPATH"] = os.pathsep.join(path)
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     return env
 
 
-def wlint_keys(case: Case, repo_dir: Path, wlint_dir: str, timeout: float) -> Dict[str, Any]:
+def wlint_keys(case: Case, repo_dir: Path, wlint_dir: str, timeout: float,
+               deps: str = "") -> Dict[str, Any]:
     """`wlint keys PATH EXPR --format json` in a fresh process; status ok/rejected/crash."""
     cmd = [sys.executable, "-m", "wlint", "keys", case.path, case.expr, "--format", "json"]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(repo_dir), timeout=timeout,
-                              env=wlint_env(wlint_dir))
+                              env=wlint_env(wlint_dir, deps))
     except subprocess.TimeoutExpired:
         return {"ok": False, "status": "crash", "error": f"timeout after {timeout:.0f}s"}
     seconds = round(time.perf_counter() - t0, 3)
@@ -1086,7 +1096,7 @@ def run_case(case: Case, work: Path, truth: Dict[str, Any], ns: argparse.Namespa
     if not truth.get("ok"):
         res["status"] = "truth-error"
         return res
-    pred = wlint_keys(case, repo_dir, ns.wlint, ns.timeout)
+    pred = wlint_keys(case, repo_dir, ns.wlint, ns.timeout, "" if ns.no_wlint_deps else ns.deps)
     res["pred"] = pred
     if not pred.get("ok"):
         res["status"] = pred["status"]
@@ -1238,7 +1248,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mirror-root", default="/work/.mirror", help="folder of fetched git mirrors")
     ap.add_argument("--wlint", default=".", help="wlint checkout under test (default: current directory)")
-    ap.add_argument("--deps", default=DEFAULT_DEPS, help="pip --target folder of third-party packages (truth only)")
+    ap.add_argument("--deps", default=DEFAULT_DEPS,
+                    help="pip --target folder of third-party packages (torch truth; on wlint's PYTHONPATH too)")
+    ap.add_argument("--no-wlint-deps", action="store_true",
+                    help="do not put --deps on wlint's PYTHONPATH (third-party imports stay unknown)")
     ap.add_argument("--work", default=None, help="extraction folder (default: a temp dir outside the repo)")
     ap.add_argument("--only", action="append", default=[], help="run cases whose id contains this")
     ap.add_argument("--repo", action="append", default=[], help="run cases of this owner/name")

@@ -33,6 +33,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from wlint import __version__
 from wlint.fsutil import inside
+from wlint.model.site import is_site_path, site_blob
 
 MAX_VARIANTS = 8
 T = TypeVar("T")
@@ -84,6 +85,10 @@ class RecordingTree:
         if relpath not in self.reads:
             self.reads[relpath] = self.blob_id(relpath) if text is not None else None
         return text
+
+    def record(self, relpath: str, blob: Optional[str]) -> None:
+        """A read served above this tree (installed third-party source, wlint.model.site)."""
+        self.reads.setdefault(relpath, blob)
 
     def blob_id(self, relpath: str) -> Optional[str]:
         getter = getattr(self.tree, "blob_id", None)
@@ -218,6 +223,8 @@ def decoded(decode: Callable[[Any], T], value: Any) -> Tuple[bool, Optional[T]]:
 
 
 def _blob(tree: Any, relpath: str) -> Optional[str]:
+    if is_site_path(relpath):  # installed third-party source: checked on disk again
+        return site_blob(relpath, getattr(tree, "root", None))
     getter = getattr(tree, "blob_id", None)
     if getter is not None:
         return getter(relpath)  # type: ignore[no-any-return]

@@ -32,7 +32,7 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 )
 _CODE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 _KEYS = {"select", "ignore", "per-file-ignores", "exclude", "target-torch", "base",
-         "extend-select", "models"}
+         "extend-select", "models", "third-party-source"}
 
 
 class ConfigError(ValueError):
@@ -102,6 +102,7 @@ class Config:
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None  # the pyproject.toml read, if any
     project_pins: bool = True  # read the project's torch pin (--no-config: no project file)
+    third_party_source: bool = True  # read installed third-party source (wlint.model.site)
 
     @property
     def target_version(self) -> Optional[Tuple[int, ...]]:
@@ -228,6 +229,9 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
     select += parse_codes(norm.get("extend-select"), "[tool.wlint] extend-select")
     target = norm.get("target-torch")
     base = norm.get("base")
+    third_party = norm.get("third-party-source", True)
+    if not isinstance(third_party, bool):
+        raise ConfigError("[tool.wlint] third-party-source: expected true or false")
     try:
         models = parse_models_table(norm.get("models"), root)
     except SpecError as exc:
@@ -245,6 +249,7 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
         models=models,
         root=root,
         source=source,
+        third_party_source=third_party,
     )
     _ = config.target_version  # validate early: a bad version is a usage error
     return config

@@ -52,6 +52,12 @@ def format_text(pred: Prediction) -> str:
         for u in pred.unresolved:
             where = f"{u.path}:" if u.path else ""
             lines.append(f"  {where}line {u.line}: {u.reason}")
+    if pred.third_party:
+        lines.append("")
+        lines.append("read from installed third-party source (not the project; may differ "
+                     "where the model is trained):")
+        for package, where in pred.third_party:
+            lines.append(f"  {package}: {where}")
     if not pred.entries and not pred.unresolved:
         lines.append("(empty state_dict)")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+from wlint.model.site import current_site
 from wlint.cache import Cache, decoded
 from wlint.compat.codes import WL201, WL290
 from wlint.compat.compare import Anchor, CompareOptions, compare
@@ -100,10 +101,12 @@ class _Engine:
 
     def _cache_expr(self, expr: str) -> str:
         """The cache key of `expr`'s prediction: a target torch other than the default
-        takes other branches, so it is part of the key."""
+        takes other branches, so it is part of the key; so are the folders installed
+        third-party source is read from (wlint.model.site)."""
+        site = current_site(self.repo.root).fingerprint()
         if self.torch_version == CHECKED_TORCH:
-            return expr
-        return f"{expr}\0torch {'.'.join(map(str, self.torch_version))}"
+            return f"{expr}\0{site}"
+        return f"{expr}\0torch {'.'.join(map(str, self.torch_version))}\0{site}"
 
     def reads(self, tree: Any, relpath: str, expr: str) -> Optional[Dict[str, Optional[str]]]:
         """What the prediction of `expr` read (None: not known, e.g. an old cache entry)."""

@@ -105,6 +105,8 @@ def predict_in_tree(tree: SourceTree, relpath: str, expr: str,
                        for p, ln, reason in interp.notes]
     pred.migrates_checkpoints = interp.migrates
     pred.uses = list(interp.uses)
+    if interp.site is not None:
+        pred.third_party = sorted(interp.site.packages.items())
     return pred
 
 

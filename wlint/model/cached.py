@@ -10,6 +10,7 @@ from typing import Optional, Tuple
 from wlint.cache import Cache, RecordingTree, decoded
 from wlint.model.prediction import PredictError, Prediction
 from wlint.model.resolve import tree_for_path
+from wlint.model.site import current_site
 
 
 def predict_cached(path: str, expr: str, torch_version: Optional[Tuple[int, ...]] = None,
@@ -20,7 +21,8 @@ def predict_cached(path: str, expr: str, torch_version: Optional[Tuple[int, ...]
         raise PredictError(f"no such file: {path}")
     tree, relpath, extra = tree_for_path(path)
     cache = Cache(cache_dir, tree_root=tree.root)
-    key = "\0".join(("keys", expr, f"torch={torch_version}", "roots=", *extra))
+    site = current_site(tree.root).fingerprint()  # where installed third-party source is read
+    key = "\0".join(("keys", expr, f"torch={torch_version}", f"site={site}", "roots=", *extra))
     ok, pred = decoded(Prediction.from_cache, cache.get_prediction(tree, relpath, key))
     if not ok or pred is None:
         from wlint.model.api import predict_in_tree  # the interpreter: on a miss only

@@ -23,6 +23,7 @@ class Evaluator(Protocol):
     """The interpreter as handlers and overlays see it."""
 
     tree: Any  # the SourceTree being analysed
+    site: Any  # the SiteView serving installed third-party source (wlint.model.site), or None
     roots: List[str]  # import roots
     torch_version: Tuple[int, ...]  # the target torch: version branches are decided for it
     frame: Any  # interp.frames.Frame: file, conditions, loop atoms (change it with in_*)

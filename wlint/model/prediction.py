@@ -98,6 +98,8 @@ class Prediction:
     migrates_checkpoints: bool = False  # defines _load_from_state_dict / _version / pre-hook
     uses: List[Tuple[str, str]] = field(default_factory=list)  # (relpath, class) instantiated
     unidentified: List[Unidentified] = field(default_factory=list)
+    # installed third-party packages whose source the prediction read: (package, file or folder)
+    third_party: List[Tuple[str, str]] = field(default_factory=list)
 
     def unidentified_at(self, prefix: str) -> Optional[Unidentified]:
         """The unidentified slot at `prefix` or at one of its ancestors."""
@@ -123,6 +125,7 @@ class Prediction:
             "class": self.cls,
             "entries": [e.to_json() for e in self.entries],
             "unresolved": [u.to_json() for u in self.unresolved],
+            "third_party": [{"package": p, "path": f} for p, f in self.third_party],
         }
 
     def to_cache(self) -> Dict[str, Any]:
@@ -161,4 +164,5 @@ class Prediction:
             migrates_checkpoints=data.get("migrates_checkpoints", False),
             uses=[(u[0], u[1]) for u in data.get("uses", [])],
             unidentified=[Unidentified(**u) for u in data.get("unidentified", [])],
+            third_party=[(t[0], t[1]) for t in data.get("third_party", [])],
         )

@@ -104,9 +104,11 @@ def module_file(tree: SourceTree, folder: str, dotted: str) -> Optional[str]:
 
 
 def resolve_import(
-    tree: SourceTree, from_relpath: str, module: str, level: int, roots: List[str]
+    tree: SourceTree, from_relpath: str, module: str, level: int, roots: List[str],
+    site: bool = True,
 ) -> Optional[str]:
-    """The file implementing `module` imported from `from_relpath` (None: not in the project)."""
+    """The file implementing `module` imported from `from_relpath` (None: not in the project
+    and, with `site`, not installed third-party source the tree serves: wlint.model.site)."""
     if level > 0:
         folder = posixpath.dirname(from_relpath)
         for _ in range(level - 1):
@@ -118,6 +120,11 @@ def resolve_import(
         found = module_file(tree, root, module)
         if found is not None:
             return found
+    site_root = getattr(tree, "site_root", None) if site else None
+    if site_root is not None and module:
+        entry = site_root(module.split(".")[0])
+        if entry is not None:
+            return module_file(tree, entry, module)
     return None
 
 

@@ -18,9 +18,10 @@ The methods bound below the dispatch are the API handlers and overlays use
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from wlint.model.budget import size_cost
+from wlint.model.budget import CHARS_PER_STEP, size_cost
 from wlint.model.evaluator import MAX_STEPS
 from wlint.model.layers import CHECKED_TORCH
 import wlint.model.interp.assignments as assignments
@@ -37,8 +38,11 @@ from wlint.model.interp.assignments import assigned_names
 from wlint.model.interp.causes import explained_by
 from wlint.model.interp.frames import Frame, Scope
 from wlint.model.overlays import load_all
-from wlint.model.overlays.registry import builtin_namespace
+from wlint.model.overlays.registry import CONSTANTS, FUNCTIONS, MODULE_CLASSES, builtin_namespace
+from wlint.model.overlays.stdlib import NON_MODULE_PACKAGES
+from wlint.model.overlays.torch_layers import catalog_by_qualname
 from wlint.model.resolve import SourceTree, import_roots, parse_source
+from wlint.model.site import SiteView, current_site
 from wlint.model.signals import (
     TOO_LARGE, BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig, TooLarge
 )
@@ -56,12 +60,30 @@ PRODUCERS = frozenset((ast.BinOp, ast.UnaryOp, ast.Call, ast.JoinedStr, ast.List
                        ast.GeneratorExp))
 
 
+@functools.cache
+def modelled_packages() -> frozenset:
+    """Top-level packages the overlays or the catalog model by name (`einops`, `numpy`,
+    `packaging`, ...): their imports stay references to that model, their installed
+    source is never read (wlint.model.site)."""
+    load_all()
+    names = [*FUNCTIONS, *MODULE_CLASSES, *CONSTANTS, *catalog_by_qualname()]
+    return frozenset(n.split(".")[0] for n in names) | frozenset(NON_MODULE_PACKAGES)
+
+
 class Interpreter:
     """One prediction session over one source tree."""
 
     def __init__(self, tree: SourceTree, main_relpath: str, extra_roots: Tuple[str, ...] = (),
                  max_steps: int = MAX_STEPS, torch_version: Tuple[int, ...] = CHECKED_TORCH,
                  lazy: Optional[bool] = None) -> None:
+        # installed third-party source is served by a SiteView (wlint.model.site); a
+        # caller that records reads for the cache wraps the tree itself
+        self.site: Optional[SiteView] = tree if isinstance(tree, SiteView) else None
+        if self.site is None and getattr(tree, "site_root", None) is None:
+            self.site = SiteView(tree, current_site(getattr(tree, "root", None)))
+            tree = self.site
+        if self.site is not None:
+            self.site.known = modelled_packages()
         self.tree = tree
         self.torch_version = torch_version  # the target torch of version branches
         self.main = main_relpath
@@ -164,13 +186,16 @@ class Interpreter:
         if ns is not None:
             return ns
         ns = ModuleNamespace(relpath, self.tree)
-        ns.vars["__name__"] = relpath[:-3].replace("/", ".").replace(".__init__", "")
+        name = self.site.module_name(relpath) if self.site is not None else None
+        ns.vars["__name__"] = name or relpath[:-3].replace("/", ".").replace(".__init__", "")
         self.modules[relpath] = ns
         text = self.tree.read(relpath)
         if text is None:
             ns.error = f"cannot read {relpath}"
             ns.done = True
             return ns
+        if name is not None:  # installed third-party source: its size counts in the budget
+            self.charge(len(text) // CHARS_PER_STEP)
         module, error = parse_source(text)
         if module is None:
             ns.error = error

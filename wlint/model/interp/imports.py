@@ -1,20 +1,23 @@
 """`import` and `from ... import`: project modules are loaded and run, torch
-names become `TorchRef`, other packages `ExternalRef` (not analysed).
+names become `TorchRef`, installed third-party source is loaded like project code
+(wlint.model.site), other packages become `ExternalRef` (not analysed).
 
 An optional dependency (`try: from xformers.ops import X / except ImportError:
 X = None`) is a condition like any other: whether the package is installed
 where the model runs is unknown, so both the `try` body and the handler run as
-the two arms of a branch on `importable("xformers.ops")`. A torch name the
-target torch lacks (`from torch.nn import RMSNorm` for torch 1.13) raises, so the
-enclosing `except ImportError` runs as it does there.
+the two arms of a branch on `importable("xformers.ops")`; the body's imports stay
+references there (no installed source is read: `paused_site`), as before. A torch
+name the target torch lacks (`from torch.nn import RMSNorm` for torch 1.13) raises,
+so the enclosing `except ImportError` runs as it does there.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import posixpath
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
 from wlint.model.interp.frames import Scope
@@ -158,4 +161,17 @@ def _third_party(it: Evaluator, dotted: str, level: int) -> bool:
     stdlib = getattr(sys, "stdlib_module_names", _STDLIB_FALLBACK)
     if head == "torch" or head in stdlib or head == "__future__":
         return False
-    return resolve_import(it.tree, it.frame.path, dotted, 0, it.roots) is None
+    return resolve_import(it.tree, it.frame.path, dotted, 0, it.roots, site=False) is None
+
+
+@contextlib.contextmanager
+def paused_site(it: Evaluator) -> Iterator[None]:
+    """No installed third-party source is read inside (an optional import's `try`)."""
+    site = getattr(it, "site", None)
+    if site is not None:
+        site.paused += 1
+    try:
+        yield
+    finally:
+        if site is not None:
+            site.paused -= 1

@@ -18,7 +18,7 @@ from wlint.model.interp.assignments import target_names
 from wlint.model.interp.attributes import c3_mro
 from wlint.model.interp.causes import explained_by
 from wlint.model.interp.frames import Scope, loop_value
-from wlint.model.interp.imports import optional_import
+from wlint.model.interp.imports import optional_import, paused_site
 from wlint.model.interp.operators import cond_source
 from wlint.model.overlays.torch_module import is_torch_module_ref
 from wlint.model.signals import BreakSig, BudgetExceeded, ContinueSig, RaiseSig, ReturnSig
@@ -382,8 +382,9 @@ def exec_try(it: Evaluator, node: ast.Try, scope: Scope) -> None:
     optional = optional_import(it, node)
     if optional is not None:  # an optional dependency: installed or not is unknown
         module, handler = optional
-        fork(it, f"importable({module!r})", list(node.body) + list(node.orelse),
-             handler.body, scope, node)
+        with paused_site(it):
+            fork(it, f"importable({module!r})", list(node.body) + list(node.orelse),
+                 handler.body, scope, node)
         it.exec_block(node.finalbody, scope)
         return
     try:

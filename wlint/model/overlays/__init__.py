@@ -10,6 +10,7 @@ qualified name through `registry` (astroid's brain plugins, pytype's overlays).
     torch_layers.py      the bridge to the layer catalog (layers.py): torch calls, base __init__
     torch_versions.py    torch-version branches: names per torch release, torch.__version__
     einops.py            einops.rearrange/repeat/reduce: result shapes from the pattern
+    torch_distributed.py get_world_size/get_rank of a one-process run (1 and 0)
 
 `load_all()` imports each of them explicitly, so the registrations run once and
 no module is found by import-time magic.
@@ -18,7 +19,8 @@ no module is found by import-time magic.
 from __future__ import annotations
 
 OVERLAYS = ("builtins", "stdlib", "dataclasses", "torch_tensors", "torch_module",
-            "torch_containers", "torch_layers", "torch_versions", "einops")
+            "torch_containers", "torch_layers", "torch_versions", "einops",
+            "torch_distributed")
 
 _loaded = False
 
@@ -29,7 +31,7 @@ def load_all() -> None:
     if _loaded:
         return
     from wlint.model.overlays import (  # noqa: F401
-        builtins, dataclasses, einops, stdlib, torch_containers, torch_layers, torch_module,
-        torch_tensors, torch_versions,
+        builtins, dataclasses, einops, stdlib, torch_containers, torch_distributed, torch_layers,
+        torch_module, torch_tensors, torch_versions,
     )
     _loaded = True

@@ -115,3 +115,4 @@ def builtin_namespace() -> Dict[str, Any]:
             if qualname.startswith("builtins."):
                 _BUILTIN_NAMESPACE[qualname[len("builtins."):]] = value
     return _BUILTIN_NAMESPACE
+
