@@ -11,7 +11,7 @@ import pytest
 from wlint.config import load_config
 from wlint.rules import analyze
 from wlint.config import project_torch_target as detect
-from wlint.rules.torch_target import lowest_allowed, pins_in
+from wlint.torch_target import lowest_allowed, pins_in
 
 LOAD = "import pickle\nimport torch\n\ndef f(p):\n    return torch.load(p, map_location='cpu')\n"
 

@@ -24,10 +24,9 @@ from predict_truth import declared_unresolved, exprs_in, import_file, predicted_
 from wlint.compat import diff_revisions
 from wlint.config import Config
 from wlint.model.api import predict
-from wlint.model.layers import CHECKED_TORCH
 from wlint.model.overlays.torch_versions import INTRODUCED, exists, render
 from wlint.model.values import Unknown
-from wlint.rules.torch_target import allows
+from wlint.torch_target import CHECKED_TORCH, allows
 
 torch = pytest.importorskip("torch")
 

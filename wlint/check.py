@@ -7,14 +7,15 @@ Public API (used by wlint/commands/check.py, the review bot and `--fix`):
 The path is cheap on purpose: a text prefilter skips files that cannot hold a
 finding, the rest are parsed once with `ast` (columns equal flake8's, which
 uses the same tree), torch and libcst are never imported (libcst only by
-`--fix`), and the garbage collector is paused while parsing.
+`--fix`), and the garbage collector is paused while parsing. The WL1xx rules are
+imported by the first Python file checked (a run over checkpoint files only never
+loads them), the process pool only with `jobs` > 1.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -23,9 +24,7 @@ from wlint.config import Config
 from wlint.fsutil import UnsafeFile, inside, is_regular_file, read_regular
 from wlint.findings import Finding, sort_findings
 from wlint.noqa import NoqaFilter
-from wlint.rules import RULE_CODES, SEVERITY, analyze, could_match
 from wlint.source import PARSE_ERROR, WL901, parse, read_text
-from wlint.workers import die_with_parent
 
 
 class PathError(OSError):
@@ -43,6 +42,8 @@ def check_source(path: str, text: str, config: Optional[Config] = None,
     """WL1xx findings (and WL901 if it cannot be parsed) for one file's text;
     `config` None means the defaults (every rule, no target torch). `cache` keeps the
     parsed tree for later stages of the same run (the review bot's diff)."""
+    from wlint.rules import RULE_CODES, SEVERITY, analyze, could_match  # Python files only
+
     config = config or Config()
     codes = config.enabled_codes(RULE_CODES, path)
     if not codes or not could_match(text, codes):
@@ -185,6 +186,10 @@ def check_paths(paths: Sequence[str], config: Config, jobs: int = 1) -> List[Fin
     explicit = {_display(p) for p in paths if os.path.isfile(p)}  # named, not found by a walk
     if jobs <= 1 or len(files) < 2 * jobs:
         return sort_findings(_check_many((files, config, explicit)))
+    from concurrent.futures import ProcessPoolExecutor  # -j N only: it loads multiprocessing
+
+    from wlint.workers import die_with_parent
+
     chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
     found: List[Finding] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:

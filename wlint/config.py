@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from wlint.rules.torch_target import DEFAULT_SOURCE, TorchTarget, pins_in
+from wlint.torch_target import (CHECKED_TORCH, DEFAULT_SOURCE, TorchTarget, allows, parse_version,
+                                pins_in)
 
 NO_CONFIG_SOURCE = "assumed: --no-config reads no project file, so no torch pin"
 
@@ -107,8 +108,6 @@ class Config:
 
     @property
     def target_version(self) -> Optional[Tuple[int, ...]]:
-        from wlint.rules import parse_version
-
         try:
             return parse_version(self.target_torch)
         except ValueError as exc:
@@ -130,9 +129,6 @@ class Config:
         `torch.__version__ >= ...`): target-torch; else the newest torch wlint's catalog
         was checked against, when the project's torch pin allows it (`torch>=1.8` does:
         the newest torch is what it installs); else the lowest torch the pin allows."""
-        from wlint.model.layers import CHECKED_TORCH
-        from wlint.rules.torch_target import allows
-
         if self.target_torch:
             return self.target_version or CHECKED_TORCH
         target = self.torch_target

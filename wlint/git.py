@@ -49,7 +49,9 @@ _decode = read_text  # one decoder for blobs and files (BOM, coding cookie; see 
 
 
 def git_root(path: str) -> Optional[str]:
-    """The git work-tree root containing `path`, or None (no git, or not a repository)."""
+    """The git work-tree root containing `path`, or None (no git, or not a repository).
+    A `.git` folder or file above it answers without running git; git itself is asked
+    only when `GIT_DIR` is set."""
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     probe = folder
     while True:
@@ -59,6 +61,8 @@ def git_root(path: str) -> Optional[str]:
         if parent == probe:
             break
         probe = parent
+    if not os.environ.get("GIT_DIR"):
+        return None  # no .git above it: only GIT_DIR makes it a repository (no git process)
     try:
         out = subprocess.run(
             ["git", "-C", folder, "rev-parse", "--show-toplevel"],

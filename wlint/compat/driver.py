@@ -34,7 +34,7 @@ from wlint.compat.grouping import group_findings
 from wlint.compat.summary import ClassSummary, FileSummary, module_stem, summarize, syntax_digest
 from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
-from wlint.model.layers import CHECKED_TORCH
+from wlint.torch_target import CHECKED_TORCH
 from wlint.model.prediction import Prediction
 from wlint.noqa import drop_suppressed
 from wlint.source import WL901

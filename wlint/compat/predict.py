@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional, Tuple
 from wlint.cache import RecordingTree
 from wlint.git import GitError
 from wlint.model import api
-from wlint.model.layers import CHECKED_TORCH
+from wlint.torch_target import CHECKED_TORCH
 from wlint.model.prediction import Prediction
 
 Version = Tuple[int, ...]

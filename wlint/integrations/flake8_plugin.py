@@ -86,7 +86,7 @@ class WlintPlugin:
 def _parse_version(text: Optional[str]) -> Optional[Tuple[int, ...]]:
     if text is None:
         return None
-    from wlint.rules import parse_version
+    from wlint.torch_target import parse_version
 
     return parse_version(text)
 

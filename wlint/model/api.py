@@ -17,7 +17,7 @@ from typing import List, Tuple
 
 from wlint.model.flatten import flatten
 from wlint.model.interp import Interpreter
-from wlint.model.layers import CHECKED_TORCH
+from wlint.torch_target import CHECKED_TORCH
 from wlint.model.prediction import PredictError, Prediction, Unresolved
 from wlint.model.resolve import SourceTree, tree_for_path
 from wlint.model.signals import BudgetExceeded

@@ -333,7 +333,6 @@ def _is_dim(value: Any) -> bool:
 
 # The newest torch the catalog (and wlint.model.overlays.torch_versions) was checked
 # against: the default target torch of the predictor; the tests fail on another torch.
-CHECKED_TORCH: tuple[int, ...] = (2, 13)
 
 CATALOG: dict[str, Layer] = {}
 

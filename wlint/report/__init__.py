@@ -4,9 +4,10 @@ git, the CLI or the analysis."""
 from __future__ import annotations
 
 import importlib
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from wlint.findings import Finding
+if TYPE_CHECKING:  # cli.py reads FORMATS: importing this package stays free of the findings
+    from wlint.findings import Finding
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 

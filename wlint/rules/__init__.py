@@ -15,7 +15,7 @@ from wlint.prefilter import could_match
 from wlint.rules import loading, saving, strict
 from wlint.rules.base import Context, Rule, Version
 from wlint.rules.names import ModuleInfo
-from wlint.rules.torch_target import TorchTarget, parse_version
+from wlint.torch_target import TorchTarget, parse_version
 
 RawFinding = Tuple[int, int, str, str]  # line, col (0-based), code, message
 

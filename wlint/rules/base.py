@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 from wlint.codes import CodeDoc, register
 from wlint.rules.names import CallSite, ModuleInfo
-from wlint.rules.torch_target import DEFAULT_SOURCE, TorchTarget
+from wlint.torch_target import DEFAULT_SOURCE, TorchTarget
 
 Version = Tuple[int, ...]
 Hit = Tuple[int, int, str]  # line (1-based), col (0-based, as ast/flake8), message

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from wlint.model.budget import CHARS_PER_STEP, size_cost
 from wlint.model.evaluator import MAX_STEPS
-from wlint.model.layers import CHECKED_TORCH
+from wlint.torch_target import CHECKED_TORCH
 import wlint.model.interp.assignments as assignments
 import wlint.model.interp.attributes as attributes
 import wlint.model.interp.calls as calls

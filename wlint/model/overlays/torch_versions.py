@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from wlint.model.evaluator import Evaluator
-from wlint.model.layers import CHECKED_TORCH, lookup
+from wlint.model.layers import lookup
 from wlint.model.overlays.registry import Impl, attributes, register_functions
 from wlint.model.values import TorchRef, Unknown
-from wlint.rules.torch_target import padded, parse_version
+from wlint.torch_target import CHECKED_TORCH, padded, parse_version
 
 Version = Tuple[int, ...]
 

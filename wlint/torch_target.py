@@ -1,5 +1,7 @@
-"""Which torch version WL102 assumes, and where that came from (pure: no files read;
-wlint.config finds the project's requirements).
+"""Torch versions: which one WL102 assumes and where that came from, the newest one
+wlint's layer catalog was checked against, and version parsing (pure: no files read;
+wlint.config finds the project's requirements). A leaf module: the config, the rules
+and the predictor read it, so importing it loads none of them.
 
 torch >= 2.6 loads with `weights_only=True` by default, so whether a
 `torch.load(path)` without `weights_only` is unsafe depends on the torch the
@@ -16,6 +18,9 @@ import re
 from typing import Iterable, List, NamedTuple, Optional, Tuple
 
 Version = Tuple[int, ...]
+
+# the newest torch the layer catalog (wlint.model.layers) was checked against
+CHECKED_TORCH: Version = (2, 13)
 
 DEFAULT_SOURCE = "assumed: no target-torch in [tool.wlint], no torch pin found"
 # `torch==2.1.0`, `torch >= 2.6, <3`, `torch~=2.4.0`, `torch[opt]==2.2` (not torchvision)
