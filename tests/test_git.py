@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wlint.git import GitError, GitRepo, git_blob_id
+from wlint.git import GitError, GitRepo, git_blob_id, git_root
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -246,3 +246,24 @@ def test_a_blob_past_the_size_cap_is_refused_not_read(repo: Path,
     found = [f for f in json.loads(out)["findings"] if f["path"] == "model.py"]
     assert [f["code"] for f in found] == ["WL290"]
     assert "blob larger than" in found[0]["message"]
+
+
+def test_git_root_of_files_in_and_outside_a_repository(repo: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "pkg").mkdir(exist_ok=True)
+    assert git_root(str(repo / "pkg" / "any.py")) == str(repo)
+    outside = tmp_path / "loose"
+    outside.mkdir()
+    (outside / "m.py").write_text("x = 1\n")
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.setattr(subprocess, "run", _no_process)  # decided without running git
+    if not any((p / ".git").exists() for p in outside.parents):
+        assert git_root(str(outside / "m.py")) is None
+    monkeypatch.undo()
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(repo))
+    assert os.path.realpath(git_root(str(outside / "m.py")) or "") == os.path.realpath(repo)
+
+
+def _no_process(*args: object, **kwargs: object) -> None:
+    raise AssertionError("git_root ran a process")

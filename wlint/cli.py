@@ -61,7 +61,9 @@ def _add_target_torch(p: argparse.ArgumentParser) -> None:
                    "are taken as the newest torch wlint was checked against takes them")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` just that subcommand's options (what a run
+    of it parses: the other subcommands' parsers would be built for nothing)."""
     parser = argparse.ArgumentParser(
         prog="wlint",
         description="Static analysis of PyTorch model code: checkpoint hygiene, "
@@ -69,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in _ADDERS.values():
-        add(sub)
+    for name, add in _ADDERS.items():
+        if only is None or name == only:
+            add(sub)
     return parser
 
 
@@ -193,6 +196,8 @@ def _add_verify(sub: Subcommands) -> None:
                         "[tool.wlint.models] entry that has one)")
     verify.add_argument("--model", metavar="SPEC",
                         help="PATH:EXPR or a name from [tool.wlint.models]")
+    verify.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the prediction cache (~/.cache/wlint)")
     _add_target_torch(verify)
     _add_config(verify)
     _add_findings_output(verify)
@@ -231,8 +236,12 @@ def _as_program() -> int:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
-    parser = build_parser()
-    ns = parser.parse_args(list(argv) if argv is not None else None)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    if args == ["--version"]:  # answered before any parser is built
+        sys.stdout.write(f"wlint {__version__}\n")
+        return 0
+    parser = build_parser(args[0] if args and args[0] in _ADDERS else None)
+    ns = parser.parse_args(args)
     if not getattr(ns, "command", None):
         parser.print_help(sys.stderr)
         return 2

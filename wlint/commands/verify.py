@@ -19,7 +19,8 @@ from wlint.checkpoint.verify import VerifyResult, verify
 from wlint.commands import UsageError, config_from_args, emit, findings_exit, option, render_report
 from wlint.config import ConfigError
 from wlint.findings import Finding, sort_findings
-from wlint.model.api import PredictError, predict
+from wlint.model.cached import predict_cached
+from wlint.model.prediction import PredictError, Prediction
 from wlint.named_models import ModelSpec
 
 ERRORS = (CheckpointPathError, ConfigError, PredictError)
@@ -52,7 +53,7 @@ def run(ns: argparse.Namespace) -> int:
         if not ckpt.readable:
             findings.extend(ckpt.findings)
             continue
-        result = verify(ckpt, predict(spec.file, spec.expr, torch_version=config.model_torch), spec.name)
+        result = verify(ckpt, _predict(ns, spec, config.model_torch), spec.name)
         found = [f.with_(extra={**f.extra, "model": spec.name}) for f in result.findings]
         findings.extend(found)
         reports.append({"checkpoint": path, "model": spec.text, "name": spec.name,
@@ -69,6 +70,15 @@ def run(ns: argparse.Namespace) -> int:
             text += "".join(summaries)
     emit(text, option(ns, "output"))
     return findings_exit(findings)
+
+
+def _predict(ns: argparse.Namespace, spec: ModelSpec, torch_version: Tuple[int, ...]) -> Prediction:
+    """The model's prediction, through the cache as `wlint keys` has it (--no-cache: not)."""
+    if option(ns, "no_cache", False):
+        from wlint.model.api import predict  # the interpreter, imported when it runs
+
+        return predict(spec.file, spec.expr, torch_version=torch_version)
+    return predict_cached(spec.file, spec.expr, torch_version=torch_version)
 
 
 def _json(findings: List[Finding], reports: List[Dict[str, Any]]) -> Dict[str, Any]:
