@@ -21,11 +21,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from wlint.torch_target import (CHECKED_TORCH, DEFAULT_SOURCE, TorchTarget, allows, parse_version,
                                 pins_in)
+from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
 
 NO_CONFIG_SOURCE = "assumed: --no-config reads no project file, so no torch pin"
-
-
-from wlint.named_models import ModelSpec, SpecError, parse_models_table, resolve_spec
 
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
     ".git", ".hg", ".svn", ".bzr", "CVS", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
