@@ -763,8 +763,16 @@ def torch_truth(case: Case, repo_dir: Path, deps: str) -> Dict[str, Any]:
     setup_imports(case, repo_dir, deps)
     with contextlib.redirect_stdout(io.StringIO()):
         mod = importlib.import_module(case.module)
-        with torch.device(case.device):
-            model = eval(case.expr, vars(mod))
+        try:
+            with torch.device(case.device):
+                model = eval(case.expr, vars(mod))
+        except NotImplementedError as exc:
+            # an op with no meta kernel in __init__ (older whisper: `.to_sparse()` of a buffer):
+            # the small exam configurations build on cpu as well, with the same state_dict
+            if case.device != "meta" or "Meta" not in str(exc):
+                raise
+            with torch.device("cpu"):
+                model = eval(case.expr, vars(mod))
     params = {k for k, _ in model.named_parameters(remove_duplicate=False)}
     entries = []
     for key, val in model.state_dict(keep_vars=True).items():
