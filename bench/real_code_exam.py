@@ -326,7 +326,8 @@ def _llama(id_: str, expr: str) -> Case:
 def _d2(id_: str, mod: str, expr: str) -> Case:
     return Case(id_, "facebookresearch/detectron2", D2, ("detectron2",), f"detectron2/modeling/backbone/{mod}.py",
                 f"detectron2.modeling.backbone.{mod}", expr,
-                packages=("detectron2", "detectron2.modeling"), permissive=TV_PERMISSIVE)
+                packages=("detectron2", "detectron2.modeling"), stubs=("d2-ops",),
+                permissive=TV_PERMISSIVE + ("detectron2._C", "pycocotools", "pycocotools.mask"))  # older: imported at import
 
 
 def _sd(id_: str, mod: str, expr: str) -> Case:
@@ -583,6 +584,16 @@ if not _fs_init.model_parallel_is_initialized():
     "cuda-noop": '''
 import torch
 torch.Tensor.cuda = lambda self, *a, **k: self
+''',
+    # older detectron2 binds its compiled ops at import (`torch.ops.detectron2.nms_rotated`)
+    "d2-ops": '''
+import torch
+class _Ops:
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *a, **k: None
+torch.ops.__dict__["detectron2"] = _Ops()
 ''',
 }
 

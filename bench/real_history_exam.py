@@ -165,6 +165,8 @@ TARGETS += [
            ("llama/model.py",), 20),
     Target("d2-resnet18", _from(_code_case("d2-resnet18"), "h-d2-resnet18", _code_case("d2-resnet18").expr),
            ("detectron2/modeling/backbone/resnet.py",), 25),
+    Target("d2-bottleneck", _from(_code_case("d2-bottleneck"), "h-d2-bottleneck", _code_case("d2-bottleneck").expr),
+           ("detectron2/modeling/backbone/resnet.py",), 25),
     Target("demucs", _from(_code_case("demucs"), "h-demucs", _code_case("demucs").expr), ("demucs/demucs.py",), 10),
     Target("hdemucs", _from(_code_case("hdemucs"), "h-hdemucs", _code_case("hdemucs").expr), ("demucs/hdemucs.py",), 10),
 ]
