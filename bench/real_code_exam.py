@@ -302,9 +302,11 @@ def _xt(id_: str, expr: str, mod: str = "x_transformers") -> Case:
 
 
 def _litgpt(id_: str, expr: str) -> Case:
-    return Case(id_, "Lightning-AI/litgpt", LITGPT, ("litgpt/model.py", "litgpt/config.py", "litgpt/__init__.py"),
+    # older config.py imports find_multiple from litgpt.utils, which imports lightning
+    return Case(id_, "Lightning-AI/litgpt", LITGPT,
+                ("litgpt/model.py", "litgpt/config.py", "litgpt/__init__.py", "litgpt/utils.py"),
                 "litgpt/model.py", "litgpt.model", expr, packages=("litgpt", "litgpt.scripts"),
-                permissive=("litgpt.scripts.convert_hf_checkpoint",))
+                permissive=("litgpt.scripts.convert_hf_checkpoint", "lightning.*", "lightning_utilities.*", "psutil.*"))
 
 
 def _whisper(id_: str, expr: str) -> Case:
@@ -619,13 +621,29 @@ class _Permissive(types.ModuleType):
             raise AttributeError(name)
         return _Meta(name, (_Anything,), {})
 for _n in NAMES:
+    if _n.endswith(".*"):
+        continue
     _m = _Permissive(_n)
     _m.__path__ = []
     sys.modules[_n] = _m
 for _n in NAMES:
     _p, _, _c = _n.rpartition(".")
-    if _p in sys.modules:
+    if _p in sys.modules and not _n.endswith(".*"):
         setattr(sys.modules[_p], _c, sys.modules[_n])
+# "pkg.*": every submodule of pkg is permissive too, whatever a commit imports from it
+_TREES = tuple(_n[:-2] for _n in NAMES if _n.endswith(".*"))
+if _TREES:
+    import importlib.abc, importlib.machinery
+    class _TreeFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path=None, target=None):
+            if any(name == t or name.startswith(t + ".") for t in _TREES):
+                return importlib.machinery.ModuleSpec(name, self, is_package=True)
+            return None
+        def create_module(self, spec):
+            return _Permissive(spec.name)
+        def exec_module(self, module):
+            module.__path__ = []
+    sys.meta_path.insert(0, _TreeFinder())
 '''
 
 
