@@ -81,11 +81,40 @@ def test_a_default_change_of_a_required_config_is_found(tmp_path: Path) -> None:
     MODEL.replace("    vocab: int = 10", "    name: str\n    vocab: int = 16"),
 ])
 def test_no_variant_without_one_default_constructible_config(tmp_path: Path, after: str) -> None:
-    assert run(tmp_path, MODEL, after) == []
+    found = run(tmp_path, MODEL, after)
+    assert all(f.severity == "info" for f in found)  # no claim
+    if "Config" not in after:  # Cfg.vocab's default changed: what was not compared is said
+        assert [f.code for f in found] == ["WL290"] and "Cfg.vocab" in found[0].message
+    else:
+        assert found == []
 
 
 def test_other_required_params_keep_the_bare_name_only(tmp_path: Path) -> None:
     before = MODEL.replace('cfg: "Cfg"):', 'cfg: "Cfg", dim: int):').replace(
         "nn.Embedding(cfg.vocab, 4)", "nn.Embedding(cfg.vocab, dim)")
     after = before.replace("vocab: int = 10", "vocab: int = 16")
-    assert run(tmp_path, before, after) == []
+    found = run(tmp_path, before, after)
+    assert [(f.code, f.severity) for f in found] == [("WL290", "info")]
+    assert "`cfg.vocab`" in found[0].message and "(10 -> 16)" in found[0].message
+
+
+UNANNOTATED = MODEL.replace('cfg: "Cfg"', "cfg").replace(
+    "self.emb = nn.Embedding(cfg.vocab, 4)",
+    "self.emb = nn.Embedding(cfg.vocab, 4)\n        self.drop = nn.Dropout(cfg.p)").replace(
+    "vocab: int = 10", "vocab: int = 10\n    p: float = 0.1")
+
+
+def test_a_default_change_behind_an_unannotated_config_is_a_note_not_silence(tmp_path: Path) -> None:
+    after = UNANNOTATED.replace("vocab: int = 10", "vocab: int = 16")
+    old, new = torch_shapes(UNANNOTATED, "Net(Cfg())"), torch_shapes(after, "Net(Cfg())")
+    assert old["emb.weight"] != new["emb.weight"]  # a model built with the default changes
+    found = run(tmp_path, UNANNOTATED, after)
+    assert [(f.code, f.severity, f.cls) for f in found] == [("WL290", "info", "Net")]
+    assert "`Cfg.vocab` changed (10 -> 16)" in found[0].message and "--model" in found[0].message
+    assert found[0].line == after.splitlines().index("    vocab: int = 16") + 1
+
+
+def test_a_default_no_shape_reads_changes_nothing(tmp_path: Path) -> None:
+    after = UNANNOTATED.replace("p: float = 0.1", "p: float = 0.2")
+    assert torch_shapes(UNANNOTATED, "Net(Cfg())") == torch_shapes(after, "Net(Cfg())")
+    assert run(tmp_path, UNANNOTATED, after) == []

@@ -98,6 +98,16 @@ class _Engine:
         self._preds: Dict[Tuple[int, str, str], Optional[Prediction]] = {}
         # (tree, path, expr) -> every (path, blob id) the prediction read; absent: unknown
         self._reads: Dict[Tuple[int, str, str], Dict[str, Optional[str]]] = {}
+        self._default_changes: Optional[List[Any]] = None  # defaults.DefaultChange of the diff
+
+    def default_changes(self, paths: Set[str]) -> List[Any]:
+        """Class-level defaults changed in the diff's files (computed once per run)."""
+        if self._default_changes is None:
+            from wlint.compat.defaults import diff_default_changes
+
+            self._default_changes = diff_default_changes(paths, self.base_tree.read,
+                                                         self.head_tree.read)
+        return self._default_changes
 
     def _cache_expr(self, expr: str) -> str:
         """The cache key of `expr`'s prediction: a target torch other than the default
@@ -586,6 +596,7 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
     failed = engine.failures.get((hpath, name))
     if not failed and not could_change(engine, bpath, bc, hpath, hc):
         diff.base = head  # nothing the prediction read changed: the base is the same
+        _default_change_note(engine, diff, changed_paths)  # unless a default it stands for did
         return diff
     base = engine.predict(engine.base_tree, bpath, base_name)
     diff.base = base
@@ -607,7 +618,8 @@ def _compare_class(engine: _Engine, name: str, bpath: str, bc: Optional[ClassSum
         found = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
         found = unidentified_layers(found, base, head, name)
         diff.findings = _equal_after_renames(engine, found, bpath, base_name, hpath, name)
-    _default_config_findings(engine, diff, base_name, hc, changed_names)
+    if not _default_config_findings(engine, diff, base_name, hc, changed_names):
+        _default_change_note(engine, diff, changed_paths)
     _mark_inherited(engine, diff, hc, changed_names)
     labels = sorted({f.message.rsplit("[affected: this class contains the changed ", 1)[-1]
                      .rstrip("]") for f in diff.findings if f.affected})
@@ -708,30 +720,49 @@ def _options(base: Prediction, head: Prediction, hc: ClassSummary, hpath: str, n
     return opts
 
 
+def _default_change_note(engine: _Engine, diff: ClassDiff, changed_paths: Set[str]) -> None:
+    """WL290 when the class's symbolic shapes read `param.field` and a class-level default
+    `field: T = value` changed in this diff (see wlint.compat.defaults)."""
+    if diff.base is None or diff.head is None or not diff.head_path:
+        return
+    changes = engine.default_changes(changed_paths)
+    if not changes:
+        return
+    from wlint.compat.defaults import default_change_note
+
+    note = default_change_note(diff.cls, engine.head_tree.read(diff.head_path) or "", diff.base,
+                               diff.head, changes)
+    if note is not None:
+        diff.findings.append(note)
+
+
 def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
-                             hc: ClassSummary, changed_names: Set[Tuple[str, str]]) -> None:
+                             hc: ClassSummary, changed_names: Set[Tuple[str, str]]) -> bool:
     """Also compare `Net(Cfg())` when every required parameter of `Net.__init__` is
     annotated with a project class constructible with no arguments: a change of a `Cfg`
     default is invisible to the bare-name prediction (`config.vocab` on both sides).
     Both sides use the same arguments, resolved in their own namespace (a config class
     renamed or missing at one side: no variant); only findings the symbolic comparison
-    did not make are added, each saying it holds with the default config."""
+    did not make are added, each saying it holds with the default config. True when the
+    variant was compared (changed or not)."""
     from wlint.compat.configs import config_call_args, required_config_params
 
     bpath, hpath, name = diff.base_path or "", diff.head_path or "", diff.cls
     params = required_config_params(engine.head_tree.read(hpath) or "", name)
     if params is None:
-        return
+        return False
     base_params = required_config_params(engine.base_tree.read(bpath) or "", base_name)
     if base_params != params:
-        return
+        return False
     args = config_call_args(engine.head_tree, hpath, params)
     if args is None or config_call_args(engine.base_tree, bpath, params) != args:
-        return
+        return False
     base = engine.predict(engine.base_tree, bpath, f"{base_name}({args})")
     head = engine.predict(engine.head_tree, hpath, f"{name}({args})")
-    if base is None or head is None or same_state(base, head):
-        return
+    if base is None or head is None:
+        return False
+    if same_state(base, head):
+        return True
     seen = {(f.code, f.key, f.old_key) for f in diff.findings}
     found = compare(base, head, _options(base, head, hc, hpath, name, changed_names))
     with_cfg = f" (with the default {args})"
@@ -739,6 +770,7 @@ def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
         if (f.code, f.key, f.old_key) not in seen:
             text, sep, tail = f.message.partition(" [affected: ")
             diff.findings.append(f.with_(message=text + with_cfg + sep + tail))
+    return True
 
 
 def _equal_after_renames(engine: _Engine, findings: List[Finding], bpath: str, base_name: str,
