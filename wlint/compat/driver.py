@@ -99,6 +99,7 @@ class _Engine:
         # (tree, path, expr) -> every (path, blob id) the prediction read; absent: unknown
         self._reads: Dict[Tuple[int, str, str], Dict[str, Optional[str]]] = {}
         self._default_changes: Optional[List[Any]] = None  # defaults.DefaultChange of the diff
+        self.default_notes: Set[int] = set()  # id() of the WL290 notes on changed defaults
 
     def default_changes(self, paths: Set[str]) -> List[Any]:
         """Class-level defaults changed in the diff's files (computed once per run)."""
@@ -494,6 +495,7 @@ def _evaluate(engine: _Engine, plan: _Plan, paths: Optional[List[str]]) -> DiffR
                                   plan.changed_names)
         diffs[key] = diff
         findings.extend(diff.findings)
+    findings = _drop_covered_default_notes(engine, diffs, findings)
     findings = _drop_noqa(engine, findings)
     findings = group_findings(findings, diffs, engine.base_tree.read, engine.head_tree.read, plan.renamed)
     return DiffResult(
@@ -733,7 +735,22 @@ def _default_change_note(engine: _Engine, diff: ClassDiff, changed_paths: Set[st
     note = default_change_note(diff.cls, engine.head_tree.read(diff.head_path) or "", diff.base,
                                diff.head, changes)
     if note is not None:
+        engine.default_notes.add(id(note))
         diff.findings.append(note)
+
+
+def _drop_covered_default_notes(engine: _Engine, diffs: Dict[str, ClassDiff],
+                                findings: List[Finding]) -> List[Finding]:
+    """One change, one finding: a class noted for a changed default that a class
+    containing it reports errors for (its default-config variant saw the change) keeps
+    no note of its own."""
+    if not engine.default_notes:
+        return findings
+    covered = {use for d in diffs.values() if d.head is not None
+               and any(f.severity == "error" for f in d.findings) for use in d.head.uses}
+    drop = {id(f) for d in diffs.values() if (d.head_path, d.cls) in covered
+            for f in d.findings if id(f) in engine.default_notes}
+    return [f for f in findings if id(f) not in drop]
 
 
 def _default_config_findings(engine: _Engine, diff: ClassDiff, base_name: str,
