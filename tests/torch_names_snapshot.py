@@ -12,6 +12,7 @@ new torch::
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,10 +37,13 @@ try:
     obj = importlib.import_module(ns)
 except ImportError:  # a class (torch.Tensor), not a module
     obj = getattr(importlib.import_module(parent), last)
+listed = sorted(dir(obj))  # before any hasattr: a lazy __getattr__ may import more
 subs = {m.name for m in pkgutil.iter_modules(getattr(obj, "__path__", None) or [])}
-names = sorted(n for n in set(dir(obj)) | subs if hasattr(obj, n))
+names = [n for n in listed if hasattr(obj, n)]
 print(json.dumps({"names": names, "submodules": sorted(subs - set(names))}))
 '''
+# A submodule that is not an attribute right after `import torch` is one only once
+# something imports it (or a lazy `__getattr__` does): its hasattr stays unknown.
 
 
 def snapshot() -> Dict[str, object]:
@@ -48,8 +52,9 @@ def snapshot() -> Dict[str, object]:
 
     spaces: Dict[str, Dict[str, List[str]]] = {}
     for ns in NAMESPACES:
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
         out = subprocess.run([sys.executable, "-c", _PROBE, ns], capture_output=True,
-                             text=True, check=True).stdout
+                             text=True, check=True, env=env).stdout
         spaces[ns] = json.loads(out)
     version = ".".join(torch.__version__.split("+")[0].split(".")[:2])
     return {"torch": version, "namespaces": spaces}
