@@ -284,6 +284,12 @@ class ModuleNamespace:
         self.done = False
         self.direct: Optional[set] = None  # ids of the top-level statements (lazy imports)
         self.rebound: Optional[frozenset] = None  # globals a function rebinds (`global x`)
+        self.text: Optional[str] = None  # the source, once read (None: not known)
+
+    def mentions(self, word: str) -> bool:
+        """False only when the source is known and `word` is nowhere in it: the text test
+        that spares walking a class or function for a name the file never contains."""
+        return self.text is None or word in self.text
 
 
 class UserClass:

@@ -137,7 +137,7 @@ def call_function(it: Evaluator, func: Function, args: List[Any], kwargs: Dict[s
         if args:
             scope.self_value = args[0]
     produced: Optional[TrackedList] = None
-    if not isinstance(fnode, ast.Lambda) and is_generator(fnode):
+    if not isinstance(fnode, ast.Lambda) and func.module.mentions("yield") and is_generator(fnode):
         produced = TrackedList()
         produced.depth = len(it.frame.loop_atoms)
         produced.cond_depth = len(it.frame.conds)

@@ -202,6 +202,7 @@ class Interpreter:
             ns.done = True
             return ns
         ns.ast = module
+        ns.text = text
         scope = Scope(ns.vars, None, ns)
         try:
             with self.in_module(relpath):

@@ -183,6 +183,8 @@ def defines_migration(cls: UserClass) -> bool:
     if "_load_from_state_dict" in cls.ns or "_version" in cls.ns:
         return True
     cached = getattr(cls.node, "_wlint_prehook", None)
+    if cached is None and not cls.module.mentions("load_state_dict_pre_hook"):
+        cached = False
     if cached is None:
         cached = any(isinstance(node, ast.Attribute) and node.attr in (
             "register_load_state_dict_pre_hook", "_register_load_state_dict_pre_hook")
