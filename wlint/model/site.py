@@ -29,7 +29,6 @@ import importlib.machinery
 import os
 import posixpath
 import sys
-import sysconfig
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 ENV = "WLINT_THIRD_PARTY_SOURCE"
@@ -58,6 +57,8 @@ def _posix(path: str) -> str:
 
 
 def _stdlib_dirs() -> FrozenSet[str]:
+    import sysconfig  # (only when a prediction looks for installed packages)
+
     out = set()
     for key in ("stdlib", "platstdlib"):
         with contextlib.suppress(KeyError):
@@ -72,8 +73,13 @@ def path_entries() -> Tuple[str, ...]:
     files and folders that do not exist."""
     if not enabled():
         return ()
+    return _entries(tuple(sys.path), os.environ.get("PYTHONPATH", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _entries(path: Tuple[str, ...], pythonpath: str) -> Tuple[str, ...]:
     stdlib = _stdlib_dirs()
-    raw = list(sys.path) + os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    raw = list(path) + pythonpath.split(os.pathsep)
     out: List[str] = []
     for entry in raw:
         if not entry:
