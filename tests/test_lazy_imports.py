@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from predict_truth import exprs_in, import_file, predicted_state, real_state
 from wlint.model.api import predict
-from wlint.model.exports import star_names
+from wlint.model.exports import declared_all, star_names
 from wlint.model.interp import core
+from wlint.model.reach import executed, refers
 from wlint.source import parse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "models"
@@ -80,7 +81,8 @@ def test_an_unused_reexport_is_never_read(monkeypatch: pytest.MonkeyPatch) -> No
     eager = _loaded(monkeypatch, model, "Light()", eager=True)
     lazy = _loaded(monkeypatch, model, "Light()", eager=False)
     assert "heavy.py" in eager and "zoo.py" in eager
-    assert not {"heavy.py", "zoo.py", "tuned.py", "blocks_a.py", "registry.py"} & set(lazy)
+    assert not {"heavy.py", "zoo.py", "tuned.py", "blocks_a.py", "registry.py", "catalog.py", "extra.py",
+                "entries_b.py"} & set(lazy)
     assert "layers/conv.py" in lazy and "layers/norm.py" in lazy  # what Light uses
     assert "blocks_b.py" in lazy  # `Alias = Block` in the __init__ reads the later Block
 
@@ -198,3 +200,97 @@ def test_star_names_follow_all_and_refuse_what_cannot_be_told() -> None:
     assert names("__all__ = make()\n") is None
     assert names("def f():\n    global G\n    G = 1\n") is None
     assert names("globals()['X'] = 1\n") is None
+
+
+# -- who can change a registry: names are a module's own unless it can reach another's -----
+
+
+def test_a_registry_is_filled_only_by_modules_that_can_name_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = PROJ / "model.py"
+    loaded = _loaded(monkeypatch, str(model), "build('NetC')", eager=False)
+    assert "extra.py" in loaded  # imports MODELS by name and fills it at import
+    assert "catalog.py" not in loaded  # a MODELS of its own
+    eager, lazy = _both(monkeypatch, str(model), "build('NetC')")
+    assert lazy == eager
+    _matches_torch(model, "build('NetC')")
+
+
+def test_a_bare_function_decorator_of_an_unloaded_module_has_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = PROJ / "entries_a.py"
+    assert "entries_b.py" not in _loaded(monkeypatch, str(path), "small()", eager=False)
+    eager, lazy = _both(monkeypatch, str(path), "small()")
+    assert lazy == eager
+    _matches_torch(path, "small()")
+
+
+def test_executed_words_leave_out_bare_decorators_of_functions() -> None:
+    text = textwrap.dedent("""\
+        @register
+        def f():
+            body_word()
+
+        @register  # a comment
+        @other.deco
+        async def g():
+            pass
+
+        @register_class
+        class C:
+            attr = class_word
+
+        @register_call("x")
+        def h():
+            pass
+        """)
+    run = executed(text)
+    assert {"register_class", "class_word", "register_call"} <= run
+    assert not {"register", "other", "deco", "body_word"} & run
+
+
+def test_a_module_refers_to_another_modules_name_only_through_imports_attributes_or_dynamic_access() -> None:
+    token = ("MODELS", "pkg/registry.py")
+    assert refers("pkg/registry.py", "MODELS = {}\n", token)
+    assert not refers("pkg/other.py", "MODELS = {}\nMODELS.update(a=1)\n", token)
+    assert refers("pkg/other.py", "from .registry import MODELS\nMODELS.update(a=1)\n", token)
+    assert refers("pkg/other.py", "from . import registry\nregistry.MODELS.update(a=1)\n", token)
+    assert refers("pkg/other.py", "from .registry import *\nMODELS.update(a=1)\n", token)
+    assert refers("pkg/other.py", "import registry\ngetattr(registry, 'MO' + 'DELS')\n", token)
+    assert refers("pkg/other.py", "import sys\nsys.modules['pkg.registry'].MODELS\n", token)
+    assert not refers("pkg/other.py", "MODELS = {}\nmodel.eval()\nself.modules()\n", token)
+
+
+@pytest.mark.parametrize("text", [
+    "__all__ = ['A', \"B\"]  # public\nclass A: pass\nB = 1\n",
+    "__all__ = (\n    'A',  # the class\n    'B',\n)\nA = B = 1\n",
+    "__all__ = []\n",
+    "__all__ = ['A']\n__all__ += ['B']\n",
+    "__all__ = ['A']\nif x:\n    __all__ = ['B']\n",
+    "__all__ = ['A']\ndef f():\n    global A\n",
+    "__all__ = ['A']\nexec('A = 1')\n",
+    "__all__ = ['A']\ndel A\n",
+    "__all__ = ['A']\nimport sys\nsys.modules[__name__].B = 1\n",
+    "__all__ = [name for name in ('A',)]\n",
+    "__all__ = ['A', *OTHER]\n",
+    "x = 1\n",
+])
+def test_all_told_from_text_agrees_with_the_parsed_reading(text: str) -> None:
+    plain = declared_all(text)
+    if plain is not None:
+        module, _ = parse(text)
+        assert module is not None
+        assert plain == star_names(text, module, lambda dotted, level: None)
+
+
+def test_all_told_from_text_over_the_fixtures() -> None:
+    told = 0
+    for folder, _dirs, files in os.walk(FIXTURES.parent):
+        for name in files:
+            if name.endswith(".py"):
+                text = Path(folder, name).read_text()
+                plain = declared_all(text)
+                if plain is not None:
+                    module, _ = parse(text)
+                    assert module is not None
+                    assert plain == star_names(text, module, lambda dotted, level: None), name
+                    told += 1
+    assert told >= 5

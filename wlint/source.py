@@ -92,7 +92,7 @@ def parse(text: str, filename: str = "<unknown>", cache: bool = True) -> Parsed:
     (`wlint check` reads each file once and keeps no trees)."""
     if not cache:
         return _parse(text, filename)
-    key = content_id(text)
+    key = text  # keyed by the text itself: a string hashes once, a sha1 costs a pass per lookup
     hit = _CACHE.get(key)
     if hit is None:
         hit = _parse(text, filename)

@@ -36,7 +36,7 @@ class Evaluator(Protocol):
     maybe_module_args: List[Any]
     lazy: bool  # lazy imports on (interp/lazy.py)
     pending: Dict[int, Any]  # deferred re-exports not loaded yet
-    shared: Dict[int, Any]  # watched containers of loaded modules: id -> (container, names)
+    shared: Dict[int, Any]  # watched containers of loaded modules: id -> (container, names, homes)
     lazy_memo: Dict[Any, Any]  # what interp/lazy.py worked out about the deferred modules
     modules: Dict[str, Any]  # loaded module namespaces by relpath
 

@@ -24,7 +24,7 @@ import ast
 import re
 from typing import Callable, Dict, FrozenSet, List, Optional, Set
 
-from wlint.source import content_id
+from wlint.model.reach import words
 
 # a name the module cannot be read for statically
 _DYNAMIC_CALLS = frozenset({"globals", "exec", "eval", "vars", "setattr", "__import__", "locals"})
@@ -32,6 +32,19 @@ _DYNAMIC_CALLS = frozenset({"globals", "exec", "eval", "vars", "setattr", "__imp
 # `a = b.c = 1`), or call setattr: the module may change state outside itself
 _ASSIGN_SPLIT = re.compile(r"(?<![=!<>])=(?!=)")
 _TOP_SETATTR = re.compile(r"^setattr\s*\(")
+
+# the same facts told from text alone (no parse), where the text leaves no doubt
+# (each behind the words that must be there for it to match)
+_DYNAMIC_TEXT = (
+    (frozenset({"globals", "exec", "eval", "vars", "setattr", "__import__", "locals"}),
+     re.compile(r"(?<![\w.])(?:globals|exec|eval|vars|setattr|__import__|locals)[ \t]*\(")),
+    (frozenset({"global", "nonlocal"}), re.compile(r"^[ \t]*(?:global|nonlocal)\b", re.M)),
+    (frozenset({"modules"}), re.compile(r"\bsys[ \t]*\.[ \t]*modules\b")),
+    (frozenset({"del"}), re.compile(r"^del\b", re.M)),
+)
+_ALL_LITERAL = re.compile(
+    r"^__all__[ \t]*(?::[^=\n]*)?=[ \t]*[\[(]((?:\s|#[^\n]*|'\w*'|\"\w*\"|,)*)[\])][ \t]*(?:#[^\n]*)?$", re.M)
+_QUOTED = re.compile(r"'(\w*)'|\"(\w*)\"")
 
 _STAR_CACHE: Dict[str, Optional[FrozenSet[str]]] = {}
 _SAFE_CACHE: Dict[str, bool] = {}
@@ -43,7 +56,7 @@ StarResolver = Callable[[str, int], Optional[FrozenSet[str]]]
 def defers_safely(text: str) -> bool:
     """Whether loading this module later (or never) cannot change what other code
     sees, except through containers (cached per text)."""
-    key = content_id(text)
+    key = text  # the text itself: its hash is computed once per string object
     hit = _SAFE_CACHE.get(key)
     if hit is None:
         hit = _SAFE_CACHE[key] = not any(_mutates_outside(line) for line in text.splitlines())
@@ -61,11 +74,30 @@ def _mutates_outside(line: str) -> bool:
     return any("." in seg or "[" in seg for seg in segments[:-1])
 
 
+def declared_all(text: str) -> Optional[FrozenSet[str]]:
+    """`star_names` without a parse, for the common module that assigns `__all__` one
+    list or tuple of string literals at its top level and names it nowhere else, and
+    whose text shows none of what makes names unreadable (a conservative text test:
+    a word in a comment or string only sends the module to the parsed path). None
+    when the text does not say so plainly."""
+    present = words(text)
+    if any(not present.isdisjoint(needed) and pattern.search(text) for needed, pattern in _DYNAMIC_TEXT):
+        return None
+    literals = _ALL_LITERAL.findall(text)
+    if len(literals) != 1 or text.count("__all__") != 1:
+        return None
+    return frozenset(a or b for a, b in _QUOTED.findall(_strip_comments(literals[0])))
+
+
+def _strip_comments(body: str) -> str:
+    return "\n".join(line.split("#", 1)[0] for line in body.splitlines())
+
+
 def star_names(text: str, module: ast.Module, resolve_star: StarResolver) -> Optional[FrozenSet[str]]:
     """Public names `from M import *` may bind (a superset), or None (see module doc).
     Cached per text when the module has no star import of its own (those depend on
     the files they resolve to)."""
-    key = content_id(text)
+    key = text  # the text itself: its hash is computed once per string object
     if key in _STAR_CACHE:
         return _STAR_CACHE[key]
     if not _statically_readable(module):

@@ -9,9 +9,13 @@ function, method, class, attribute or global it goes through. So: the
 top-level functions, classes, methods and assignments of the loaded modules
 whose text mentions a token; the deferred modules *could* change the object
 when the text of any module they may import (transitively, imports followed
-by regular expression) mentions a token outside its import lines. An
-over-approximation: a false "could" only costs laziness. Not seen: names built
-at run time (`getattr(m, "set_" + x)`), `eval`.
+by regular expression) mentions a token outside its import lines. A token is a
+name *of a module* (the registry's holder, the module of a definition): a bare
+name in another module is that module's own global, local or builtin unless the
+module imports the name, reaches it after a dot or reads names dynamically (a
+star import, getattr, `__dict__`, globals(), sys.modules: `refers`), so every
+model module's own `__all__` or `default_cfgs` is not another's. An
+over-approximation: a false "could" only costs laziness.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set, Tuple
 
-from wlint.source import content_id
 
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.M)
@@ -33,6 +36,7 @@ _ATTR_STORE = re.compile(
 _DOT_STORE = re.compile(r"\.[ \t]*(\w+)[ \t]*[-+*/%&|^@]?=(?!=)")
 # setattr on something other than self/cls, a namespace dict: names may come from strings
 _DYNAMIC_WRITE = re.compile(r"setattr\(\s*(?!self\b|cls\b)|(?<!self)\.__dict__\b|\bglobals\(|\bvars\(")
+_BARE_DECORATOR = re.compile(r"@[\w.]+[ \t]*(?:#.*)?$")  # `@name`, `@a.b`: no call, no subscript
 _GLOBAL = re.compile(r"^[ \t]*global[ \t]+([\w, \t]+)", re.M)
 _DOCSTRING = re.compile(r"(\"\"\"|\'\'\')(.*?)\1", re.S)
 MAX_TOKENS = 200  # names reaching a writer past which the answer is "anything could"
@@ -50,7 +54,7 @@ def imported_modules(text: str) -> Tuple[Tuple[str, int, Tuple[str, ...]], ...]:
     """(dotted, level, names) of every import line: the module it loads and, for
     `from a import b, c`, the names, which are submodules when `a` is a package; cached
     per text."""
-    key = content_id(text)
+    key = text  # the text itself: its hash is computed once per string object
     hit = _IMPORTS.get(key)
     if hit is None:
         out: List[Tuple[str, int, Tuple[str, ...]]] = []
@@ -70,7 +74,7 @@ def rebinds(text: str) -> FrozenSet[str]:
     it assigns (`m.NAME = ...`, not `self.`/`cls.`), names it declares `global`, and,
     next to setattr / `__dict__` / globals(), the words of its one-line strings. A
     global nobody rebinds needs no further look (cached per text)."""
-    key = content_id(text)
+    key = text  # the text itself: its hash is computed once per string object
     hit = _REBINDS.get(key)
     if hit is None:
         out: Set[str] = set()
@@ -106,32 +110,47 @@ def stores_attribute(text: str, name: str) -> bool:
 
 def executed(text: str) -> FrozenSet[str]:
     """The identifiers of what runs when the module is imported -- top-level statements,
-    class bodies, decorators and def headers (defaults), not function bodies and not
-    import lines; cached per text."""
-    key = content_id(text)
+    class bodies, decorators and def headers (defaults), not function bodies, import
+    lines or docstrings (prose names no code); cached per text. A bare decorator of a function (`@register_model`
+    over a `def`) is not run at import: the predictor calls a project's bare function
+    decorator at the function's first call (interp/statements.py `decorate`), and a
+    function of a module not loaded yet has not been called."""
+    key = text  # the text itself: its hash is computed once per string object
     hit = _EXECUTED.get(key)
     if hit is None:
-        words: List[str] = []
+        kept: List[str] = []  # the lines that run
         defs: List[int] = []  # indents of the enclosing def headers
         in_header = False
-        for line in _IMPORT.sub("", _FROM.sub("", text)).splitlines():
+        lines = _IMPORT.sub("", _FROM.sub("", _without_docstrings(text))).splitlines()
+        for number, line in enumerate(lines):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
                 continue
+            if not in_header and _BARE_DECORATOR.match(stripped) and _decorates_def(lines, number):
+                continue  # runs at the function's first call, not at import
             indent = len(line) - len(line.lstrip())
             if not in_header:
                 while defs and indent <= defs[-1]:
                     defs.pop()
             match = _DEF.match(line) if not in_header else None
             if in_header or not defs:  # a def header runs its defaults, not its name
-                words.extend(w for w in _WORD.findall(line) if not match or w != match.group(2))
+                kept.append(line[:match.start(2)] + line[match.end(2):] if match else line)
             if match and line.lstrip().startswith(("def", "async")):
                 defs.append(indent)
                 in_header = True
             if in_header and stripped.split("#")[0].rstrip().endswith(":"):
                 in_header = False
-        hit = _EXECUTED[key] = frozenset(words)
+        hit = _EXECUTED[key] = frozenset(_WORD.findall("\n".join(kept)))
     return hit
+
+
+def _decorates_def(lines: List[str], number: int) -> bool:
+    """Whether the decorator at `lines[number]` decorates a `def` (not a class)."""
+    for line in lines[number + 1:]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "@")):
+            return stripped.startswith(("def ", "async def "))
+    return False
 
 
 class Definition(NamedTuple):
@@ -139,14 +158,27 @@ class Definition(NamedTuple):
 
     names: Tuple[str, ...]  # what code names to run it: a method by its class (and its own
     # name unless a dunder: `__init__` runs by naming the class)
+    body: str  # its text, docstrings blanked
+
+    def facts(self) -> Facts:
+        return _facts(self.body)
+
+
+class Facts(NamedTuple):
+    """What a definition's text mentions (read on demand, cached per text)."""
+
     words: FrozenSet[str]  # identifiers it mentions (in code, not in strings)
     stores: FrozenSet[str]  # attribute names it assigns (`x.NAME = ...`)
     strings: FrozenSet[str]  # identifiers inside its string literals (setattr(m, "NAME", v))
 
 
+_FACTS: Dict[str, Facts] = {}
+
+
 def definitions(text: str) -> Tuple[Definition, ...]:
-    """The definitions of a module text with what they mention; cached per text."""
-    key = content_id(text)
+    """The definitions of a module text (their spans; what they mention is read on
+    demand by `Definition.facts`); cached per text."""
+    key = text  # the text itself: its hash is computed once per string object
     hit = _CHUNKS.get(key)
     if hit is None:
         lines = _without_docstrings(text).splitlines()
@@ -176,16 +208,19 @@ def definitions(text: str) -> Tuple[Definition, ...]:
                 span = [names, number, number, stripped.startswith("class ")]
                 spans.append(span)
                 open_spans.append((indent, span))
-        hit = _CHUNKS[key] = tuple(_definition(names, "\n".join(lines[first:last + 1]))
+        hit = _CHUNKS[key] = tuple(Definition(names, "\n".join(lines[first:last + 1]))
                                    for names, first, last, _ in spans)
     return hit
 
 
-def _definition(names: Tuple[str, ...], body: str) -> Definition:
-    code = _STRING.sub(" ", body)
-    strings = _WORD.findall(" ".join(_STRING.findall(body)))
-    return Definition(names, frozenset(_WORD.findall(code)), frozenset(_ATTR_STORE.findall(code)),
-                      frozenset(strings))
+def _facts(body: str) -> Facts:
+    hit = _FACTS.get(body)
+    if hit is None:
+        code = _STRING.sub(" ", body)
+        strings = _WORD.findall(" ".join(_STRING.findall(body)))
+        hit = _FACTS[body] = Facts(frozenset(_WORD.findall(code)), frozenset(_ATTR_STORE.findall(code)),
+                                   frozenset(strings))
+    return hit
 
 
 def _without_docstrings(text: str) -> str:
@@ -193,52 +228,122 @@ def _without_docstrings(text: str) -> str:
     return _DOCSTRING.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
+Token = Tuple[str, str]  # (name, relpath of the module whose global or definition it is)
+
+
+class Scope(NamedTuple):
+    """How a module text may name what another module defines: the words of its import
+    lines, the names it reads or writes after a dot, and whether any name at all may
+    be another module's (a star import; getattr, `__dict__`, globals(), sys.modules
+    and the like)."""
+
+    imported: FrozenSet[str]
+    attributes: FrozenSet[str]
+    open: bool
+
+
+_ATTRIBUTE = re.compile(r"\.[ \t]*([A-Za-z_]\w*)")
+_STAR = re.compile(r"import[ \t(]*\*")  # `from m import *` (a superset: in strings too)
+_OPEN_WORDS = frozenset({"getattr", "setattr", "delattr", "__dict__", "globals", "vars", "locals",
+                         "__import__", "import_module", "__getattr__", "__builtins__", "builtins"})
+# sys.modules, and eval/exec called as functions (not `model.eval()`)
+_OPEN_CODE = re.compile(r"\bsys[ \t]*\.[ \t]*modules\b|(?<![\w.])(?:eval|exec)[ \t]*\(")
+_SCOPES: Dict[str, Scope] = {}
+
+
+def scope(text: str) -> Scope:
+    """The `Scope` of a module text (cached per text)."""
+    key = text  # the text itself: its hash is computed once per string object
+    hit = _SCOPES.get(key)
+    if hit is None:
+        imported: Set[str] = set()
+        for match in _FROM.finditer(text):
+            imported.update(_WORD.findall(match.group(0)))
+        for match in _IMPORT.finditer(text):
+            imported.update(_WORD.findall(match.group(0)))
+        every = words(text)
+        is_open = _STAR.search(text) is not None or not every.isdisjoint(_OPEN_WORDS) or \
+            "modules" in imported or (not every.isdisjoint(("modules", "eval", "exec")) and
+                                      _OPEN_CODE.search(text) is not None)
+        hit = _SCOPES[key] = Scope(frozenset(imported), frozenset(_ATTRIBUTE.findall(text)), is_open)
+    return hit
+
+
+def refers(rel: str, text: str, token: Token) -> bool:
+    """Whether module `rel` may name `token` -- a global or definition of module
+    `token[1]`: by being that module, importing the name, reaching it as an attribute
+    (`m.NAME`, `obj.method`) or reading names dynamically. A bare name in any other
+    module is that module's own (a global, a local or a builtin)."""
+    name, home = token
+    if rel == home:
+        return True
+    sc = scope(text)
+    return sc.open or name in sc.imported or name in sc.attributes
+
+
 class CallGraph:
     """Who mentions what, over the texts of a set of modules; definitions are read
-    only in the texts that mention a name asked about."""
+    only in the texts that mention a name asked about. Names are tokens: a bare
+    name mentioned in a module is only another module's when that module may name it
+    (`refers`)."""
 
     def __init__(self, texts: Dict[str, str]) -> None:
         self.texts = texts
 
-    def _defs_mentioning(self, word: str, in_strings: bool = False) -> Iterable[Tuple[str, Definition]]:
+    def _defs_mentioning(self, token: Token, in_strings: bool = False) -> Iterable[Tuple[str, Definition]]:
+        word = token[0]
         for rel, text in self.texts.items():
-            if word in text and word in words(text):
+            if word in text and word in words(text) and refers(rel, text, token):
                 for d in definitions(text):
-                    if word in d.words or word in d.stores or (in_strings and word in d.strings):
-                        yield rel, d
+                    if word in d.body:
+                        f = d.facts()
+                        if word in f.words or word in f.stores or (in_strings and word in f.strings):
+                            yield rel, d
 
-    def expand(self, seeds: Iterable[str], limit: int = MAX_TOKENS) -> Optional[FrozenSet[str]]:
+    def expand(self, seeds: Iterable[Token], limit: int = MAX_TOKENS) -> Optional[FrozenSet[Token]]:
         """The seeds plus the names of every definition that mentions one, transitively;
-        None past `limit` names (everything reaches everything: no point reading on)."""
+        None past `limit` tokens (everything reaches everything: no point reading on)."""
         out = set(seeds)
         todo = list(out)
         while todo:
-            for _, d in self._defs_mentioning(todo.pop()):
+            for rel, d in self._defs_mentioning(todo.pop()):
                 for name in d.names:
-                    if name not in out:
-                        out.add(name)
-                        todo.append(name)
+                    token = (name, rel)
+                    if token not in out:
+                        out.add(token)
+                        todo.append(token)
             if len(out) > limit:
                 return None
         return frozenset(out)
 
-    def global_writers(self, relpath: str, name: str) -> FrozenSet[str]:
+    def global_writers(self, relpath: str, name: str) -> FrozenSet[Token]:
         """Definitions that may rebind global `name` of `relpath`: there, those saying
         `global`; elsewhere, those assigning an attribute of that name or naming it
         in a string next to setattr / `__dict__` / globals()."""
-        out: Set[str] = set()
-        for rel, d in self._defs_mentioning(name, in_strings=True):
+        out: Set[Token] = set()
+        for rel, d in self._defs_mentioning((name, relpath), in_strings=True):
+            f = d.facts()
             if rel == relpath:
-                if "global" in d.words and name in d.words:
-                    out.update(d.names)
-            elif name in d.stores or (name in d.strings and not d.words.isdisjoint(_DYNAMIC)):
-                out.update(d.names)
+                if "global" in f.words and name in f.words:
+                    out.update((n, rel) for n in d.names)
+            elif name in f.stores or (name in f.strings and not f.words.isdisjoint(_DYNAMIC)):
+                out.update((n, rel) for n in d.names)
         return frozenset(out)
+
+
+def runs_token(rel: str, text: str, tokens: FrozenSet[Token]) -> bool:
+    """Whether importing module `rel` runs code naming one of `tokens` (its top level,
+    class bodies, decorators that run at import: `executed`)."""
+    named = [t for t in tokens if t[0] in text and refers(rel, text, t)]
+    if not named:
+        return False
+    run = executed(text)
+    return any(t[0] in run for t in named)
 
 
 def words(text: str) -> FrozenSet[str]:
     """Every identifier in the text, strings and comments included (cached per text)."""
-    key = content_id(text)
+    key = text  # the text itself: its hash is computed once per string object
     hit = _WORDS.get(key)
     if hit is None:
         hit = _WORDS[key] = frozenset(_WORD.findall(text))

@@ -37,8 +37,8 @@ import os
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from wlint.model.evaluator import Evaluator
-from wlint.model.exports import defers_safely, star_names
-from wlint.model.reach import CallGraph, executed, imported_modules, rebinds, stores_attribute
+from wlint.model.exports import declared_all, defers_safely, star_names
+from wlint.model.reach import CallGraph, imported_modules, rebinds, runs_token, stores_attribute
 from wlint.model.resolve import parse_source, resolve_import
 from wlint.model.values import (
     MISSING, ExternalRef, LazyName, ModuleNamespace, PlainInstance, TorchRef, UserClass, resolved
@@ -97,6 +97,9 @@ def _deferrable_target(it: Evaluator, node: ast.ImportFrom, scope: Any) -> Optio
 
 
 def _star_index(it: Evaluator, rel: str, text: str, seen: Set[str]) -> Optional[FrozenSet[str]]:
+    plain = declared_all(text)  # most modules say it plainly: no parse
+    if plain is not None:
+        return plain
     module, _ = parse_source(text)
     if module is None:
         return None
@@ -143,14 +146,28 @@ def flush(it: Evaluator) -> None:
         it.pending.pop(key).force()
 
 
+def _load_sources(it: Evaluator, sources: FrozenSet[str]) -> None:
+    """Load the deferred modules `sources` (in the order they were deferred); every
+    deferred module among them: the same as `flush`."""
+    if all(p.source in sources for p in it.pending.values()):
+        flush(it)
+        return
+    for key in [k for k, p in it.pending.items() if p.source in sources]:
+        placeholder = it.pending.pop(key, None)
+        if placeholder is not None:
+            placeholder.force()
+
+
 def watch(it: Evaluator, obj: Any) -> bool:
-    """Flush when the prediction observes a watched container that a deferred module
-    could change; True when it did (the caller reads `obj` again)."""
+    """Load the deferred modules that could change a watched container the prediction
+    observes; True when it did (the caller reads `obj` again)."""
     if it.pending and not it.loading:
         holder = it.shared.get(id(obj))
-        if holder is not None and _could_change(it, ("container", holder[1])):
-            flush(it)
-            return True
+        if holder is not None:
+            sources = _could_change(it, ("container", holder[1], holder[2]))
+            if sources:
+                _load_sources(it, sources)
+                return True
     return False
 
 
@@ -165,31 +182,66 @@ def watch_global(it: Evaluator, ns: ModuleNamespace, name: str) -> None:
     rebind it (a function declaring it `global`, an attribute write from elsewhere)?
     Names bound to torch or a third-party package are no project state: not watched."""
     if it.pending and not it.loading and \
-            not isinstance(dict.get(ns.vars, name), (TorchRef, ExternalRef)) and \
-            _could_change(it, ("global", ns.relpath, name)):
-        flush(it)
+            not isinstance(dict.get(ns.vars, name), (TorchRef, ExternalRef)):
+        sources = _could_change(it, ("global", ns.relpath, name))
+        if sources:
+            _load_sources(it, sources)
 
 
-def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> bool:
-    """Whether running the deferred modules could reach the code that changes `target`:
-    ("container", names) -- a registry known by those names, whose every user may
-    write it -- or ("global", relpath, name) (wlint.model.reach; memoised: the
-    deferred set only shrinks)."""
+_NONE: FrozenSet[str] = frozenset()
+
+
+def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> FrozenSet[str]:
+    """The deferred modules (their sources) whose loading could reach the code that
+    changes `target`: ("container", names, homes) -- a registry known by those names
+    in those modules, whose every user may write it -- or ("global", relpath, name) (wlint.model.reach). A
+    module could when a module its loading may run (its imports, transitively) runs
+    such code at its top level. Memoised per target and per number of loaded modules
+    (the deferred set only shrinks)."""
     memo = it.lazy_memo
     if target[0] == "global" and target[2] not in _rebindable(it):
-        return False  # nothing anywhere rebinds it
-    if target not in memo:
+        return _NONE  # nothing anywhere rebinds it
+    stamp = (target, len(it.modules))
+    hit = memo.get(stamp)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    writers = memo.get(target)
+    if writers is None:  # the modules of the closure that run code reaching the target
         graph = _graph(it)
-        deferred = _deferred_texts(it)
+        _deferred_texts(it)
+        closure = memo["closure"]
         if target[0] == "global":  # its readers cannot rebind it: no expansion through them
             tokens = graph.expand(graph.global_writers(target[1], target[2]))
-            if tokens is not None and any(stores_attribute(text, target[2]) for text in deferred):
-                tokens = tokens | {target[2]}
+            if tokens is not None and any(stores_attribute(text, target[2]) for _, text in closure):
+                tokens = tokens | {(target[2], target[1])}
         else:
-            tokens = graph.expand(target[1])
-        memo[target] = tokens is None or any(
-            any(t in text for t in tokens) and not executed(text).isdisjoint(tokens) for text in deferred)
-    return bool(memo[target])
+            tokens = graph.expand((name, home) for name in target[1] for home in target[2])
+        writers = memo[target] = frozenset(
+            rel for rel, text in closure if tokens is None or runs_token(rel, text, tokens))
+    out = memo[stamp] = _reaching(it, writers) if writers else _NONE
+    return out
+
+
+def _reaching(it: Evaluator, writers: FrozenSet[str]) -> FrozenSet[str]:
+    """The sources of deferred modules whose loading may run one of `writers` (a module
+    not loaded yet, reached through imports of modules not loaded yet)."""
+    edges: Dict[str, List[str]] = it.lazy_memo["edges"]
+    out: Set[str] = set()
+    for source in dict.fromkeys(p.source for p in it.pending.values()):
+        seen = {source}
+        todo = [source]
+        while todo:
+            rel = todo.pop()
+            if rel in it.modules:
+                continue
+            if rel in writers:
+                out.add(source)
+                break
+            for target in edges.get(rel, ()):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+    return frozenset(out)
 
 
 def _import_targets(it: Evaluator, rel: str, text: str) -> List[str]:
@@ -243,38 +295,53 @@ def _deferred_texts(it: Evaluator) -> List[str]:
         todo = list(dict.fromkeys(p.source for p in it.pending.values()))
         seen = set(todo)
         closure = []
+        edges: Dict[str, List[str]] = {}
         while todo:
             rel = todo.pop()
             text = it.tree.read(rel)
             if text is None:
                 continue
             closure.append((rel, text))
+            edges[rel] = []
             for target in _import_targets(it, rel, text):
-                if target not in seen and target not in it.modules:
-                    seen.add(target)
-                    todo.append(target)
+                if target not in it.modules:
+                    edges[rel].append(target)
+                    if target not in seen:
+                        seen.add(target)
+                        todo.append(target)
         it.lazy_memo["closure"] = closure
+        it.lazy_memo["edges"] = edges
     return [text for rel, text in closure if rel not in it.modules]
 
 
 def register_containers(it: Evaluator, ns: ModuleNamespace) -> None:
     """Watch the containers a freshly loaded module holds -- its globals, the class
     attributes of its classes, the attributes of its module-level objects, one level
-    of nesting -- with the names code must use to reach them."""
+    of nesting -- with the names code must use to reach them and the modules whose
+    names they are (a container several modules hold gathers them all)."""
     for name, value in dict.items(ns.vars):
         if isinstance(value, UserClass) and value.module is ns:
             for attr, inner in value.ns.items():
-                _watch(it, inner, frozenset({name, attr}))
+                _watch(it, inner, frozenset({name, attr}), ns.relpath)
         elif isinstance(value, PlainInstance):
             for attr, inner in value.attrs.items():
-                _watch(it, inner, frozenset({name, attr}))
+                _watch(it, inner, frozenset({name, attr}), ns.relpath)
         else:
-            _watch(it, value, frozenset({name}))
+            _watch(it, value, frozenset({name}), ns.relpath)
 
 
-def _watch(it: Evaluator, value: Any, names: FrozenSet[str]) -> None:
+def _watch(it: Evaluator, value: Any, names: FrozenSet[str], home: str) -> None:
     if isinstance(value, CONTAINERS):
-        it.shared[id(value)] = (value, names)
+        _hold(it, value, names, home)
         for item in (value.values() if isinstance(value, dict) else value):
             if isinstance(item, CONTAINERS):
-                it.shared[id(item)] = (item, names)
+                _hold(it, item, names, home)
+
+
+def _hold(it: Evaluator, value: Any, names: FrozenSet[str], home: str) -> None:
+    known = it.shared.get(id(value))
+    if known is not None and known[0] is value:
+        names, homes = names | known[1], known[2] | {home}
+    else:
+        homes = frozenset({home})
+    it.shared[id(value)] = (value, names, homes)
