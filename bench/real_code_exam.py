@@ -820,6 +820,7 @@ def wlint_env(wlint_dir: str, deps: str = "") -> Dict[str, str]:
     path = [str(Path(wlint_dir).resolve())]
     if deps and Path(deps).is_dir():
         path.append(str(Path(deps).resolve()))
+        env["WLINT_THIRD_PARTY_SOURCE"] = "1"  # opt-in (wlint.model.site)
     env["PYTHONPATH"] = os.pathsep.join(path)
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     return env

@@ -149,7 +149,7 @@ def wlint_keys(proj: Path, path: str, expr: str, pythonpath: List[str], tmp: Pat
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([WLINT_ROOT, *pythonpath])
     env["WLINT_CACHE_DIR"] = str(tmp / "cache")
-    env.pop("WLINT_THIRD_PARTY_SOURCE", None)
+    env["WLINT_THIRD_PARTY_SOURCE"] = "1"  # opt-in
     env.update(extra_env or {})
     proc = subprocess.run([sys.executable, "-m", "wlint", "keys", path, expr, "--format", "json"],
                           cwd=str(proj), env=env, capture_output=True, text=True, timeout=120)
@@ -179,7 +179,7 @@ def test_never_imported_in_process(env: Tuple[Path, Path], monkeypatch: pytest.M
 
     site, proj = env
     monkeypatch.setenv("PYTHONPATH", str(site))
-    monkeypatch.delenv("WLINT_THIRD_PARTY_SOURCE", raising=False)
+    monkeypatch.setenv("WLINT_THIRD_PARTY_SOURCE", "1")
     monkeypatch.chdir(proj)
     pred = predict(str(proj / "model.py"), "Net()")
     assert "shardlayers" not in sys.modules
@@ -300,3 +300,31 @@ def test_distributed_one_process(tmp_path: Path) -> None:
     pred = wlint_keys(tmp_path, "dist_model.py", "Sharded()", [], tmp_path)
     assert entries(pred) == want
     assert pred["unresolved"] == []
+
+
+@pytest.mark.parametrize("how", ["default", "config"])
+def test_opt_in(env: Tuple[Path, Path], tmp_path: Path, how: str) -> None:
+    """Off unless asked for: no variable and no config reads nothing; `third-party-source =
+    true` reads the installed package even with the variable unset."""
+    site, proj = env
+    if how == "config":
+        (proj / "pyproject.toml").write_text("[tool.wlint]\nthird-party-source = true\n",
+                                             encoding="utf-8")
+    pred = wlint_keys(proj, "model.py", "Net()", [str(site)], tmp_path,
+                      {"WLINT_THIRD_PARTY_SOURCE": ""})
+    read = [p["package"] for p in pred["third_party"]]
+    assert read == (["shardlayers"] if how == "config" else [])
+
+
+def test_a_package_imports_of_other_packages_stay_unknown(tmp_path: Path) -> None:
+    """Installed source is read for the project's imports and a package's imports of
+    itself, never for what one installed package imports from another."""
+    from wlint.model.resolve import _may_read
+
+    class Tree:
+        def module_name(self, relpath: str) -> Optional[str]:
+            return "alpha.layers" if relpath.startswith("/") else None
+
+    assert _may_read(Tree(), "model.py", "beta.x")  # the project imports anything
+    assert _may_read(Tree(), "/site/alpha/layers.py", "alpha.utils")  # itself
+    assert not _may_read(Tree(), "/site/alpha/layers.py", "beta")  # another package

@@ -102,7 +102,7 @@ class Config:
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None  # the pyproject.toml read, if any
     project_pins: bool = True  # read the project's torch pin (--no-config: no project file)
-    third_party_source: bool = True  # read installed third-party source (wlint.model.site)
+    third_party_source: Optional[bool] = None  # read installed third-party source (wlint.model.site); None: WLINT_THIRD_PARTY_SOURCE decides
 
     @property
     def target_version(self) -> Optional[Tuple[int, ...]]:
@@ -224,8 +224,8 @@ def config_from_table(table: Dict[str, Any], root: str, source: Optional[str]) -
     select += parse_codes(norm.get("extend-select"), "[tool.wlint] extend-select")
     target = norm.get("target-torch")
     base = norm.get("base")
-    third_party = norm.get("third-party-source", True)
-    if not isinstance(third_party, bool):
+    third_party = norm.get("third-party-source")
+    if third_party is not None and not isinstance(third_party, bool):
         raise ConfigError("[tool.wlint] third-party-source: expected true or false")
     try:
         models = parse_models_table(norm.get("models"), root)

@@ -112,10 +112,10 @@ def config_from_args(ns: argparse.Namespace, start: Optional[str] = None) -> Any
         config = load_config(start or os.getcwd())
     flags = {name: option(ns, name) for name in _CONFIG_FLAGS}
     given = {name: value for name, value in flags.items() if value is not None}
-    if not config.third_party_source:  # for this process and the workers it starts
-        from wlint.model.site import disable
+    if config.third_party_source is not None:  # for this process and the workers it starts
+        from wlint.model.site import enable
 
-        disable()
+        enable(config.third_party_source)
     return config.with_overrides(**given) if given else config
 
 

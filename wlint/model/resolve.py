@@ -121,11 +121,20 @@ def resolve_import(
         if found is not None:
             return found
     site_root = getattr(tree, "site_root", None) if site else None
-    if site_root is not None and module:
+    if site_root is not None and module and _may_read(tree, from_relpath, module):
         entry = site_root(module.split(".")[0])
         if entry is not None:
             return module_file(tree, entry, module)
     return None
+
+
+def _may_read(tree: SourceTree, from_relpath: str, module: str) -> bool:
+    """Installed source is read for the project's own imports and for a package's imports
+    of itself; what an installed package imports from *another* one stays unknown, so a
+    model never pulls in the dependency trees of its dependencies (scipy, pytest, ...)."""
+    name_of = getattr(tree, "module_name", None)
+    importer = name_of(from_relpath) if name_of is not None else None
+    return importer is None or importer.split(".")[0] == module.split(".")[0]
 
 
 # -- locating a file on disk -----------------------------------------------------------

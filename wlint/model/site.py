@@ -16,8 +16,10 @@ point at the installed file. `SiteView` wraps any SourceTree and serves those pa
 from disk; reads are recorded into a recording tree below it (`record`), and the
 prediction cache verifies them against the disk again (`site_blob`).
 
-`WLINT_THIRD_PARTY_SOURCE=0` (or `third-party-source = false` in `[tool.wlint]`)
-turns it off: third-party imports stay unknown, as before.
+It is opt-in: `third-party-source = true` in `[tool.wlint]` or
+`WLINT_THIRD_PARTY_SOURCE=1`; otherwise third-party imports stay unknown. Only the
+project's imports and a package's imports of itself are read: what an installed
+package imports from another one stays unknown (wlint.model.resolve).
 """
 
 from __future__ import annotations
@@ -39,13 +41,15 @@ _STDLIB_FALLBACK = frozenset({"typing_extensions"})
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+    """Opt-in: reading installed packages costs what their source costs (a model whose
+    package imports scipy would read scipy), so it is on only when asked for."""
+    return os.environ.get(ENV, "0").strip().lower() in ("1", "true", "yes", "on")
 
 
-def disable() -> None:
-    """Turn third-party source reading off for this process and the processes it starts
-    (`third-party-source = false`)."""
-    os.environ[ENV] = "0"
+def enable(on: bool = True) -> None:
+    """Turn third-party source reading on (`third-party-source = true`) or off, for this
+    process and the processes it starts."""
+    os.environ[ENV] = "1" if on else "0"
 
 
 def is_site_path(relpath: str) -> bool:
