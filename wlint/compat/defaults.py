@@ -39,11 +39,11 @@ class DefaultChange:
     line: int
 
 
-def _class_defaults(text: str) -> Dict[Tuple[str, str], Tuple[str, str, int]]:
-    """(class, field) -> (ast dump, source text, line) of every annotated class-level
-    default `field: T = value` of the file's top-level classes."""
+def _class_defaults(text: str) -> Dict[Tuple[str, str], Tuple[str, ast.expr]]:
+    """(class, field) -> (ast dump, value node) of every annotated class-level default
+    `field: T = value` of the file's top-level classes."""
     module = parse(text)[0]
-    out: Dict[Tuple[str, str], Tuple[str, str, int]] = {}
+    out: Dict[Tuple[str, str], Tuple[str, ast.expr]] = {}
     if module is None:
         return out
     for node in module.body:
@@ -52,9 +52,23 @@ def _class_defaults(text: str) -> Dict[Tuple[str, str], Tuple[str, str, int]]:
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
                     and stmt.value is not None:
-                src = ast.get_source_segment(text, stmt.value) or ast.unparse(stmt.value)
-                out[(node.name, stmt.target.id)] = (ast.dump(stmt.value), src, stmt.lineno)
+                out[(node.name, stmt.target.id)] = (ast.dump(stmt.value), stmt.value)
     return out
+
+
+def _source(lines: List[str], node: ast.expr) -> str:
+    """The source text of `node` (ast.get_source_segment splits the whole file per call:
+    quadratic over a package's files)."""
+    end_line = getattr(node, "end_lineno", None)
+    end_col = getattr(node, "end_col_offset", None)
+    if end_line is None or end_col is None:
+        return ast.unparse(node)
+    first, last = node.lineno - 1, end_line - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:end_col].decode(errors="replace")
+    parts = [lines[first].encode()[node.col_offset:].decode(errors="replace"),
+             *lines[first + 1:last], lines[last].encode()[:end_col].decode(errors="replace")]
+    return "\n".join(parts)
 
 
 def changed_defaults(path: str, base_text: Optional[str], head_text: Optional[str]) -> List[DefaultChange]:
@@ -62,9 +76,14 @@ def changed_defaults(path: str, base_text: Optional[str], head_text: Optional[st
     if not base_text or not head_text:
         return []
     old, new = _class_defaults(base_text), _class_defaults(head_text)
-    return [DefaultChange(cls, name, old[(cls, name)][1], src, path, line)
-            for (cls, name), (dump, src, line) in new.items()
-            if (cls, name) in old and old[(cls, name)][0] != dump]
+    changed = [(key, node) for key, (dump, node) in new.items()
+               if key in old and old[key][0] != dump]
+    if not changed:
+        return []
+    base_lines, head_lines = base_text.splitlines(), head_text.splitlines()
+    return [DefaultChange(cls, name, _source(base_lines, old[(cls, name)][1]),
+                          _source(head_lines, node), path, node.lineno)
+            for (cls, name), node in changed]
 
 
 def read_fields(pred: Prediction, params: Iterable[str]) -> Dict[str, str]:
