@@ -3,7 +3,7 @@
 Keys (dashes or underscores): `select`, `ignore`, `per-file-ignores`,
 `exclude`, `target-torch`, `base`, `models` (named concrete models, see
 `wlint.named_models`), `third-party-source` (read installed third-party source,
-`wlint.model.site`; default true). Codes are matched by prefix as in flake8:
+`wlint.model.site`; opt-in, default off). Codes are matched by prefix as in flake8:
 the most specific of the matching `select` and `ignore` entries wins, a tie
 ignores. `exclude` globs add to the built-in list of tool folders.
 """

@@ -118,16 +118,17 @@ def required_params(text: str, cls_name: str) -> List[str]:
 
 
 def default_change_note(name: str, head_text: str, base: Prediction, head: Prediction,
-                        changes: List[DefaultChange]) -> Optional[Finding]:
+                        changes: Callable[[], List[DefaultChange]]) -> Optional[Finding]:
     """WL290 for class `name` when its predictions read `param.field` and the default of
-    a class-level `field` changed in this diff (None otherwise)."""
-    if not changes:
-        return None
+    a class-level `field` changed in this diff (None otherwise). `changes` is asked only
+    for a class whose shapes read such a field: it parses the diff's files."""
     params = required_params(head_text, name)
     if not params:
         return None
     reads = {**read_fields(base, params), **read_fields(head, params)}
-    hits = [c for c in changes if c.field in reads and c.cls != name]
+    if not reads:
+        return None
+    hits = [c for c in changes() if c.field in reads and c.cls != name]
     if not hits:
         return None
     first = hits[0]

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from wlint.model.site import current_site
 from wlint.cache import Cache, decoded
 from wlint.compat.codes import WL201, WL290
 from wlint.compat.compare import Anchor, CompareOptions, compare
@@ -36,6 +35,7 @@ from wlint.findings import Finding, sort_findings
 from wlint.git import GitError, GitRepo, GitTree, normalize_head
 from wlint.torch_target import CHECKED_TORCH
 from wlint.model.prediction import Prediction
+from wlint.model.site import current_site
 from wlint.noqa import drop_suppressed
 from wlint.source import WL901
 
@@ -727,13 +727,10 @@ def _default_change_note(engine: _Engine, diff: ClassDiff, changed_paths: Set[st
     `field: T = value` changed in this diff (see wlint.compat.defaults)."""
     if diff.base is None or diff.head is None or not diff.head_path:
         return
-    changes = engine.default_changes(changed_paths)
-    if not changes:
-        return
     from wlint.compat.defaults import default_change_note
 
     note = default_change_note(diff.cls, engine.head_tree.read(diff.head_path) or "", diff.base,
-                               diff.head, changes)
+                               diff.head, lambda: engine.default_changes(changed_paths))
     if note is not None:
         engine.default_notes.add(id(note))
         diff.findings.append(note)
