@@ -24,7 +24,7 @@ from predict_truth import exprs_in, import_file, predicted_state, real_state
 from wlint.model.api import predict
 from wlint.model.exports import declared_all, star_names
 from wlint.model.interp import core
-from wlint.model.reach import executed, refers
+from wlint.model.reach import executed, read_only_uses, refers
 from wlint.source import parse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "models"
@@ -294,3 +294,39 @@ def test_all_told_from_text_over_the_fixtures() -> None:
                     assert plain == star_names(text, module, lambda dotted, level: None), name
                     told += 1
     assert told >= 5
+
+
+def test_a_registry_only_read_by_the_functions_that_use_it_loads_only_its_writers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = PROJ / "kinds_model.py"
+    loaded = _loaded(monkeypatch, str(model), "Normed()", eager=False)
+    assert "kinds_extra.py" in loaded  # calls add_kind, which adds to the set at import
+    assert "kinds_users.py" not in loaded  # calls norm_for, which only tests membership
+    eager, lazy = _both(monkeypatch, str(model), "Normed()")
+    assert lazy == eager
+    _matches_torch(model, "Normed()")
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("def f(k):\n    return k in REG", True),
+    ("def f(k):\n    for x in REG:\n        print(x)", True),
+    ("def f(k):\n    return REG[k]", True),
+    ("def f(k):\n    return REG.get(k), len(REG), sorted(REG)", True),
+    ("def f(k):\n    REG = {}\n    REG[k] = 1", False),  # the store is indistinguishable
+    ("REG = {1: 2}", True),
+    ("def f(k):\n    REG[k] = 1", False),
+    ("def f(k):\n    REG[k] += 1", False),
+    ("def f(k):\n    REG[k].append(1)", False),
+    ("def f(k):\n    REG.add(k)", False),
+    ("def f(k):\n    REG.setdefault(k, 1)", False),
+    ("def f(k):\n    del REG[k]", False),
+    ("def f(k):\n    REG += [k]", False),
+    ("def f(k):\n    other = REG", False),
+    ("def f(k):\n    helper(REG)", False),
+    ("def f(k):\n    return REG", False),
+    ("def f(k):\n    global REG\n    REG = {}", False),
+    ("def f(k):\n    from m import REG as R\n    R[k] = 1", False),
+    ("def f(k):\n    s = 'REG[k] = 1'\n    return k in REG", True),  # strings are no code
+])
+def test_read_only_uses_of_a_container_name(body: str, expected: bool) -> None:
+    assert read_only_uses(body, "REG") is expected

@@ -316,6 +316,18 @@ class CallGraph:
                 return None
         return frozenset(out)
 
+    def container_writers(self, seeds: Iterable[Token]) -> FrozenSet[Token]:
+        """Definitions that may change a container of plain items (no container inside)
+        known by a module global: those whose text uses the name other than to read it
+        (`read_only_uses`). A function that only looks a key up, tests membership or
+        iterates cannot fill a registry, so its callers need no further look."""
+        out: Set[Token] = set()
+        for seed in seeds:
+            for rel, d in self._defs_mentioning(seed):
+                if not read_only_uses(d.body, seed[0]):
+                    out.update((n, rel) for n in d.names)
+        return frozenset(out)
+
     def global_writers(self, relpath: str, name: str) -> FrozenSet[Token]:
         """Definitions that may rebind global `name` of `relpath`: there, those saying
         `global`; elsewhere, those assigning an attribute of that name or naming it
@@ -348,3 +360,74 @@ def words(text: str) -> FrozenSet[str]:
     if hit is None:
         hit = _WORDS[key] = frozenset(_WORD.findall(text))
     return hit
+
+
+# what may follow a container's name and only read it: a lookup method, or a subscript
+# not stored into and not used further (`W[k]`, not `W[k] = v`, `W[k].append(v)`)
+_READ_METHOD = re.compile(r"[ \t]*\.[ \t]*(?:get|keys|values|items|copy|count|index|__contains__)[ \t]*\(")
+_COPYING_CALL = re.compile(
+    r"(?<![\w.])(?:len|sorted|list|tuple|set|frozenset|dict|bool|any|all|iter|str|repr)[ \t]*\([ \t]*$")
+_AFTER_IN = re.compile(r"(?<![\w.])in[ \t]+$")
+_STORE = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)")
+_READ_ONLY: Dict[Tuple[str, str], bool] = {}
+
+
+def read_only_uses(body: str, name: str) -> bool:
+    """Whether every use of `name` in a definition's text only reads the container it
+    names: `x in NAME`, `for x in NAME`, `NAME[k]` as a value, `NAME.get(...)` and the
+    other lookup methods, `len(NAME)` and copies, and a plain rebinding `NAME = ...` at
+    the start of a statement (a local, or the module's own definition). Anything else
+    -- a method call that may mutate, a store into it, passing it on, an alias, `del`,
+    a `global` declaration -- counts as a possible write (cached per text and name)."""
+    key = (body, name)
+    hit = _READ_ONLY.get(key)
+    if hit is None:
+        hit = _READ_ONLY[key] = _read_only(_STRING.sub(" ", body), name)
+    return hit
+
+
+def _read_only(code: str, name: str) -> bool:
+    if re.search(r"(?<![\w.])(?:global|nonlocal)\b", code):
+        return False
+    for match in re.finditer(r"(?<![\w])" + re.escape(name) + r"(?!\w)", code):
+        line_start = code.rfind("\n", 0, match.start()) + 1
+        before = code[line_start:match.start()]
+        after = code[match.end():]
+        if before.lstrip().startswith(("from ", "import ")):
+            line_end = code.find("\n", match.end())
+            if " as " in code[line_start:line_end if line_end >= 0 else len(code)]:
+                return False
+            continue  # `from m import NAME`: later uses are uses of the same name
+        if before.rstrip().endswith("del") or before.endswith("."):
+            return False  # `del NAME[k]`; `obj.NAME`: another object's attribute
+        if _READ_METHOD.match(after):
+            continue
+        if after.lstrip(" \t").startswith("["):
+            end = _closing_bracket(after)
+            if end < 0:
+                return False
+            rest = after[end:].lstrip(" \t")
+            if _STORE.match(after[end:]) or rest[:1] in (".", "(", "["):
+                return False
+            continue
+        if _AFTER_IN.search(before) or (_COPYING_CALL.search(before) and
+                                        after.lstrip(" \t").startswith(")")):
+            continue
+        if not before.strip() and re.match(r"[ \t]*=(?!=)", after):
+            continue  # `NAME = ...` rebinds a name (`global` was ruled out above)
+        return False
+    return True
+
+
+def _closing_bracket(text: str) -> int:
+    """The index just past the `]` closing the `[` that starts `text` (spaces first);
+    -1 when it does not close."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1

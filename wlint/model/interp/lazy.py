@@ -164,11 +164,18 @@ def watch(it: Evaluator, obj: Any) -> bool:
     if it.pending and not it.loading:
         holder = it.shared.get(id(obj))
         if holder is not None:
-            sources = _could_change(it, ("container", holder[1], holder[2]))
+            sources = _could_change(it, ("container", holder[1], holder[2], _plain(obj)))
             if sources:
                 _load_sources(it, sources)
                 return True
     return False
+
+
+def _plain(obj: Any) -> bool:
+    """A container none of whose items is a container: reading an item hands out
+    nothing that writes to it (the watched nesting is one level, see `_watch`)."""
+    items = obj.values() if isinstance(obj, dict) else obj
+    return not any(isinstance(item, CONTAINERS) for item in items)
 
 
 def watch_any(it: Evaluator, values: List[Any]) -> None:
@@ -193,8 +200,9 @@ _NONE: FrozenSet[str] = frozenset()
 
 def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> FrozenSet[str]:
     """The deferred modules (their sources) whose loading could reach the code that
-    changes `target`: ("container", names, homes) -- a registry known by those names
-    in those modules, whose every user may write it -- or ("global", relpath, name) (wlint.model.reach). A
+    changes `target`: ("container", names, homes, plain) -- a registry known by those
+    names in those modules, whose every user may write it (of a module global of plain
+    items, only those that use it other than to read it: reach.read_only_uses) -- or ("global", relpath, name) (wlint.model.reach). A
     module could when a module its loading may run (its imports, transitively) runs
     such code at its top level. Memoised per target and per number of loaded modules
     (the deferred set only shrinks)."""
@@ -215,7 +223,12 @@ def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> FrozenSet[str]:
             if tokens is not None and any(stores_attribute(text, target[2]) for _, text in closure):
                 tokens = tokens | {(target[2], target[1])}
         else:
-            tokens = graph.expand((name, home) for name in target[1] for home in target[2])
+            seeds = frozenset((name, home) for name in target[1] for home in target[2])
+            if target[3] and len(target[1]) == 1:  # a module global of plain items
+                tokens = graph.expand(graph.container_writers(seeds))
+                tokens = None if tokens is None else tokens | seeds
+            else:
+                tokens = graph.expand(seeds)
         writers = memo[target] = frozenset(
             rel for rel, text in closure if tokens is None or runs_token(rel, text, tokens))
     out = memo[stamp] = _reaching(it, writers) if writers else _NONE
