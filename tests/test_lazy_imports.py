@@ -327,6 +327,12 @@ def test_a_registry_only_read_by_the_functions_that_use_it_loads_only_its_writer
     ("def f(k):\n    global REG\n    REG = {}", False),
     ("def f(k):\n    from m import REG as R\n    R[k] = 1", False),
     ("def f(k):\n    s = 'REG[k] = 1'\n    return k in REG", True),  # strings are no code
+    ("def f(k):\n    REG[k], b = 1, 2", False),
+    ("def f(k):\n    REG[k]: int = 1", False),
+    ("def f(k):\n    for REG[k] in range(3):\n        pass", False),
+    ("def f(k):\n    return k in REG.pop(k)", False),
+    ("def f(k):\n    return REG[k] == 1 or REG[k] >= 2", True),
+    ("def f(k):\n    return g(REG[k], a=1)", False),  # a keyword after it: maybe a target
 ])
 def test_read_only_uses_of_a_container_name(body: str, expected: bool) -> None:
     assert read_only_uses(body, "REG") is expected

@@ -369,6 +369,7 @@ _COPYING_CALL = re.compile(
     r"(?<![\w.])(?:len|sorted|list|tuple|set|frozenset|dict|bool|any|all|iter|str|repr)[ \t]*\([ \t]*$")
 _AFTER_IN = re.compile(r"(?<![\w.])in[ \t]+$")
 _STORE = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)")
+_PLAIN_ASSIGN = re.compile(r"(?<![=!<>:])=(?!=)")
 _READ_ONLY: Dict[Tuple[str, str], bool] = {}
 
 
@@ -398,20 +399,22 @@ def _read_only(code: str, name: str) -> bool:
             if " as " in code[line_start:line_end if line_end >= 0 else len(code)]:
                 return False
             continue  # `from m import NAME`: later uses are uses of the same name
-        if before.rstrip().endswith("del") or before.endswith("."):
-            return False  # `del NAME[k]`; `obj.NAME`: another object's attribute
+        if before.rstrip().endswith(("del", "for")) or before.endswith("."):
+            return False  # `del NAME[k]`, `for NAME[k] in ...`; `obj.NAME`: not this name
         if _READ_METHOD.match(after):
             continue
         if after.lstrip(" \t").startswith("["):
             end = _closing_bracket(after)
             if end < 0:
                 return False
-            rest = after[end:].lstrip(" \t")
-            if _STORE.match(after[end:]) or rest[:1] in (".", "(", "["):
-                return False
+            rest = after[end:].split("\n", 1)[0]
+            if _STORE.match(rest) or rest.lstrip(" \t")[:1] in (".", "(", "[") or \
+                    _PLAIN_ASSIGN.search(rest):
+                return False  # a store, a call on the item, or perhaps a target (`a[k], b = ...`)
             continue
-        if _AFTER_IN.search(before) or (_COPYING_CALL.search(before) and
-                                        after.lstrip(" \t").startswith(")")):
+        following = after.lstrip(" \t")[:1]
+        if (_AFTER_IN.search(before) and following not in (".", "(", "[")) or (
+                _COPYING_CALL.search(before) and following == ")"):
             continue
         if not before.strip() and re.match(r"[ \t]*=(?!=)", after):
             continue  # `NAME = ...` rebinds a name (`global` was ruled out above)
