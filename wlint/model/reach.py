@@ -30,9 +30,9 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 _TOP_ASSIGN = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 # `m.NAME = ...` (not `self.NAME` / `cls.NAME`: an instance or class attribute, no global)
+_ASSIGN_OP = r"(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)"  # `=` or an augmented one, not `==`
 _ATTR_STORE = re.compile(
-    r"(?<![\w.])(?!(?:self|cls)\b)\w+(?:\.\w+)*[ \t]*\.[ \t]*(\w+)[ \t]*(?::[^=\n]*)?"
-    r"(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)")
+    r"(?<![\w.])(?!(?:self|cls)\b)\w+(?:\.\w+)*[ \t]*\.[ \t]*(\w+)[ \t]*(?::[^=\n]*)?" + _ASSIGN_OP)
 _DOT_STORE = re.compile(r"\.[ \t]*(\w+)[ \t]*[-+*/%&|^@]?=(?!=)")
 # setattr on something other than self/cls, a namespace dict: names may come from strings
 _DYNAMIC_WRITE = re.compile(r"setattr\(\s*(?!self\b|cls\b)|(?<!self)\.__dict__\b|\bglobals\(|\bvars\(")
@@ -104,7 +104,7 @@ def _on_self(text: str, dot: int) -> bool:
 def stores_attribute(text: str, name: str) -> bool:
     """Whether the text may assign an attribute `name` anywhere (`m.name = ...`)."""
     return name in text and re.search(
-        r"\.[ \t]*" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)",
+        r"\.[ \t]*" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?" + _ASSIGN_OP,
         text) is not None
 
 
@@ -368,8 +368,10 @@ _READ_METHOD = re.compile(r"[ \t]*\.[ \t]*(?:get|keys|values|items|copy|count|in
 _COPYING_CALL = re.compile(
     r"(?<![\w.])(?:len|sorted|list|tuple|set|frozenset|dict|bool|any|all|iter|str|repr)[ \t]*\([ \t]*$")
 _AFTER_IN = re.compile(r"(?<![\w.])in[ \t]+$")
-_STORE = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|>>|<<|\*\*)?=(?!=)")
+_STORE = re.compile(r"[ \t]*" + _ASSIGN_OP)
 _PLAIN_ASSIGN = re.compile(r"(?<![=!<>:])=(?!=)")
+_PLAIN_REBIND = re.compile(r"[ \t]*=(?!=)")
+_BLANKS = re.compile(r"[ \t]*")
 _READ_ONLY: Dict[Tuple[str, str], bool] = {}
 
 
@@ -393,40 +395,44 @@ def _read_only(code: str, name: str) -> bool:
     for match in re.finditer(r"(?<![\w])" + re.escape(name) + r"(?!\w)", code):
         line_start = code.rfind("\n", 0, match.start()) + 1
         before = code[line_start:match.start()]
-        after = code[match.end():]
+        pos = match.end()  # what follows is read in place: no copy of the rest per use
         if before.lstrip().startswith(("from ", "import ")):
-            line_end = code.find("\n", match.end())
+            line_end = code.find("\n", pos)
             if " as " in code[line_start:line_end if line_end >= 0 else len(code)]:
                 return False
             continue  # `from m import NAME`: later uses are uses of the same name
         if before.rstrip().endswith(("del", "for")) or before.endswith("."):
             return False  # `del NAME[k]`, `for NAME[k] in ...`; `obj.NAME`: not this name
-        if _READ_METHOD.match(after):
+        if _READ_METHOD.match(code, pos):
             continue
-        if after.lstrip(" \t").startswith("["):
-            end = _closing_bracket(after)
+        blanks = _BLANKS.match(code, pos)
+        nxt = blanks.end() if blanks else pos
+        following = code[nxt:nxt + 1]
+        if following == "[":
+            end = _closing_bracket(code, nxt)
             if end < 0:
                 return False
-            rest = after[end:].split("\n", 1)[0]
+            stop = code.find("\n", end)
+            rest = code[end:stop if stop >= 0 else len(code)]
             if _STORE.match(rest) or rest.lstrip(" \t")[:1] in (".", "(", "[") or \
                     _PLAIN_ASSIGN.search(rest):
                 return False  # a store, a call on the item, or perhaps a target (`a[k], b = ...`)
             continue
-        following = after.lstrip(" \t")[:1]
         if (_AFTER_IN.search(before) and following not in (".", "(", "[")) or (
                 _COPYING_CALL.search(before) and following == ")"):
             continue
-        if not before.strip() and re.match(r"[ \t]*=(?!=)", after):
+        if not before.strip() and _PLAIN_REBIND.match(code, pos):
             continue  # `NAME = ...` rebinds a name (`global` was ruled out above)
         return False
     return True
 
 
-def _closing_bracket(text: str) -> int:
-    """The index just past the `]` closing the `[` that starts `text` (spaces first);
-    -1 when it does not close."""
+def _closing_bracket(code: str, start: int) -> int:
+    """The index just past the `]` closing the `[` at `code[start]`; -1 when it does
+    not close."""
     depth = 0
-    for i, ch in enumerate(text):
+    for i in range(start, len(code)):
+        ch = code[i]
         if ch in "([{":
             depth += 1
         elif ch in ")]}":

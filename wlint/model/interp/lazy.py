@@ -164,7 +164,8 @@ def watch(it: Evaluator, obj: Any) -> bool:
     if it.pending and not it.loading:
         holder = it.shared.get(id(obj))
         if holder is not None:
-            sources = _could_change(it, ("container", holder[1], holder[2], _plain(obj)))
+            plain = len(holder[1]) == 1 and _plain(obj)  # only a module global's counts
+            sources = _could_change(it, ("container", holder[1], holder[2], plain))
             if sources:
                 _load_sources(it, sources)
                 return True
@@ -201,9 +202,9 @@ _NONE: FrozenSet[str] = frozenset()
 def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> FrozenSet[str]:
     """The deferred modules (their sources) whose loading could reach the code that
     changes `target`: ("container", names, homes, plain) -- a registry known by those
-    names in those modules, whose every user may write it (of a module global of plain
-    items, only those that use it other than to read it: reach.read_only_uses) -- or ("global", relpath, name) (wlint.model.reach). A
-    module could when a module its loading may run (its imports, transitively) runs
+    names in those modules, whose every user may write it (when `plain`, a module global
+    of plain items: only those that use it other than to read it, reach.read_only_uses)
+    -- or ("global", relpath, name) (wlint.model.reach). A module could when a module its loading may run (its imports, transitively) runs
     such code at its top level. Memoised per target and per number of loaded modules
     (the deferred set only shrinks)."""
     memo = it.lazy_memo
@@ -224,7 +225,7 @@ def _could_change(it: Evaluator, target: Tuple[Any, ...]) -> FrozenSet[str]:
                 tokens = tokens | {(target[2], target[1])}
         else:
             seeds = frozenset((name, home) for name in target[1] for home in target[2])
-            if target[3] and len(target[1]) == 1:  # a module global of plain items
+            if target[3]:  # a module global of plain items
                 tokens = graph.expand(graph.container_writers(seeds))
                 tokens = None if tokens is None else tokens | seeds
             else:
